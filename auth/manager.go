@@ -1,0 +1,436 @@
+// Package auth gives the kernel a Google identity: the notebook user's own
+// account through %auth (installed-app OAuth with PKCE on a loopback
+// redirect, or a pasted address on hosted notebooks), else an explicitly
+// chosen service account or Application Default Credentials. Other
+// packages get tokens only through the Credentials interface and never read
+// credential files themselves.
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"cloud.google.com/go/compute/metadata"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/google"
+)
+
+// Credentials is the one way other packages get Google credentials.
+type Credentials interface {
+	// TokenSource returns tokens for the active identity, with the scopes
+	// it has. ctx bounds only the lookup, not the tokens' later refreshes.
+	TokenSource(ctx context.Context) (oauth2.TokenSource, error)
+	// Who describes the active identity for people, e.g.
+	// "alice@example.com (your Google account, via %auth)".
+	Who() string
+	// Project is the quota/billing project to use, or "" when unknown.
+	Project() string
+}
+
+// ManagerOptions configure a Manager. The zero value is the production
+// setup; tests override the directory, environment and ADC lookup.
+type ManagerOptions struct {
+	// ConfigDir is gokernel's configuration directory; default
+	// $XDG_CONFIG_HOME/gokernel, else ~/.config/gokernel.
+	ConfigDir string
+	// Getenv reads the environment; default os.Getenv.
+	Getenv func(string) string
+	// HTTPClient carries every call to token and revoke endpoints;
+	// default http.DefaultClient.
+	HTTPClient *http.Client
+	// Logger receives operational logs (never secrets); default slog.Default().
+	Logger *slog.Logger
+	// LoginTimeout bounds the wait for the browser or the paste; default 10 minutes.
+	LoginTimeout time.Duration
+	// FindDefaultCredentials resolves Application Default Credentials;
+	// default google.FindDefaultCredentials (env var file, gcloud file,
+	// metadata server). Tests replace it so they never probe a metadata server.
+	FindDefaultCredentials func(ctx context.Context, scopes ...string) (*google.Credentials, error)
+	// FallbackScopes are requested for ADC and service accounts; default cloud-platform.
+	FallbackScopes []string
+}
+
+// Manager owns the kernel's Google identity. *Manager implements
+// Credentials and is safe for concurrent use: the BigQuery magic may ask
+// for tokens while %auth changes who is signed in.
+type Manager struct {
+	opts    ManagerOptions
+	store   *credStore
+	baseCtx context.Context // for token refreshes: kernel lifetime, never a cell's ctx
+	log     *slog.Logger
+
+	mu       sync.Mutex
+	user     *userSession            // the %auth user; nil when none
+	sessions map[string]*userSession // every user signed in during this kernel's life
+	explicit *fallbackIdentity       // from %auth use adc|service-account
+	adc      *fallbackIdentity       // implicit ADC, resolved on first use
+}
+
+// NewManager returns a Manager with no active %auth user: until someone
+// signs in, Google calls use Application Default Credentials.
+func NewManager(opts ManagerOptions) *Manager {
+	if opts.Getenv == nil {
+		opts.Getenv = os.Getenv
+	}
+	if opts.HTTPClient == nil {
+		opts.HTTPClient = http.DefaultClient
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.Default()
+	}
+	if opts.LoginTimeout <= 0 {
+		opts.LoginTimeout = 10 * time.Minute
+	}
+	if opts.FindDefaultCredentials == nil {
+		opts.FindDefaultCredentials = google.FindDefaultCredentials
+	}
+	if len(opts.FallbackScopes) == 0 {
+		opts.FallbackScopes = []string{ScopeCloudPlatform}
+	}
+	if opts.ConfigDir == "" {
+		opts.ConfigDir = defaultConfigDir(opts.Getenv)
+	}
+	return &Manager{
+		opts:     opts,
+		store:    &credStore{dir: filepath.Join(opts.ConfigDir, "credentials")},
+		baseCtx:  context.WithValue(context.Background(), oauth2.HTTPClient, opts.HTTPClient),
+		log:      opts.Logger,
+		sessions: map[string]*userSession{},
+	}
+}
+
+// defaultConfigDir follows the XDG base directory spec.
+func defaultConfigDir(getenv func(string) string) string {
+	if x := getenv("XDG_CONFIG_HOME"); x != "" && filepath.IsAbs(x) {
+		return filepath.Join(x, "gokernel")
+	}
+	home := getenv("HOME")
+	if home == "" {
+		home, _ = os.UserHomeDir()
+	}
+	return filepath.Join(home, ".config", "gokernel")
+}
+
+// TokenSource implements Credentials with the precedence %auth user >
+// explicit %auth use > Application Default Credentials.
+func (m *Manager) TokenSource(ctx context.Context) (oauth2.TokenSource, error) {
+	id, err := m.active(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return id.ts, nil
+}
+
+// resolved is the active identity at one moment.
+type resolved struct {
+	ts      oauth2.TokenSource
+	who     string
+	project string
+	user    *userSession
+	fb      *fallbackIdentity
+}
+
+func (m *Manager) active(ctx context.Context) (resolved, error) {
+	m.mu.Lock()
+	switch {
+	case m.user != nil:
+		u := m.user
+		m.mu.Unlock()
+		return resolved{ts: u, who: u.who(), project: m.userProject(u), user: u}, nil
+	case m.explicit != nil:
+		fb := m.explicit
+		m.mu.Unlock()
+		return resolved{ts: fb.ts, who: fb.who, project: m.fallbackProject(fb), fb: fb}, nil
+	case m.adc != nil:
+		fb := m.adc
+		m.mu.Unlock()
+		return resolved{ts: fb.ts, who: fb.who, project: m.fallbackProject(fb), fb: fb}, nil
+	}
+	m.mu.Unlock()
+	fb, err := m.resolveADC(ctx, m.opts.FallbackScopes, false)
+	if err != nil {
+		return resolved{}, err
+	}
+	m.mu.Lock()
+	if m.adc == nil {
+		m.adc = fb
+	}
+	m.mu.Unlock()
+	return m.active(ctx)
+}
+
+// Who implements Credentials. It never blocks on the network: before ADC
+// has been resolved it says so.
+func (m *Manager) Who() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.user != nil:
+		return m.user.who()
+	case m.explicit != nil:
+		return m.explicit.who
+	case m.adc != nil:
+		return m.adc.who
+	}
+	return "Application Default Credentials (not resolved yet; %auth login signs in as yourself)"
+}
+
+// Project implements Credentials: the %auth project, else the credential
+// file's quota project, else $GOOGLE_CLOUD_PROJECT.
+func (m *Manager) Project() string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch {
+	case m.user != nil:
+		return m.userProject(m.user)
+	case m.explicit != nil:
+		return m.fallbackProject(m.explicit)
+	case m.adc != nil:
+		return m.fallbackProject(m.adc)
+	}
+	return m.opts.Getenv("GOOGLE_CLOUD_PROJECT")
+}
+
+func (m *Manager) userProject(u *userSession) string {
+	if u.project != "" {
+		return u.project
+	}
+	return m.opts.Getenv("GOOGLE_CLOUD_PROJECT")
+}
+
+func (m *Manager) fallbackProject(fb *fallbackIdentity) string {
+	if fb.project != "" {
+		return fb.project
+	}
+	if p := m.opts.Getenv("GOOGLE_CLOUD_PROJECT"); p != "" {
+		return p
+	}
+	return fb.detectedProject
+}
+
+// fallbackIdentity is a non-%auth identity: ADC or a service-account key.
+type fallbackIdentity struct {
+	kind     string // "adc" or "service-account"
+	explicit bool
+	who      string
+	// project is the file's quota_project_id (or a key's project_id);
+	// detectedProject is what the library found (e.g. the VM's project),
+	// used only after $GOOGLE_CLOUD_PROJECT.
+	project         string
+	detectedProject string
+	source          string // file path, or "metadata server"
+	scopes          []string
+	ts              oauth2.TokenSource
+}
+
+// credFileInfo is the non-secret part of a Google credential file.
+type credFileInfo struct {
+	Type           string `json:"type"`
+	ClientEmail    string `json:"client_email"`
+	ProjectID      string `json:"project_id"`
+	QuotaProjectID string `json:"quota_project_id"`
+	Account        string `json:"account"`
+}
+
+// resolveADC runs Google's ADC lookup and describes what it found.
+func (m *Manager) resolveADC(ctx context.Context, scopes []string, explicit bool) (*fallbackIdentity, error) {
+	// The lookup keeps its ctx for later refreshes, so it gets the
+	// kernel-lifetime context; ctx only bounds the metadata email lookup.
+	creds, err := m.opts.FindDefaultCredentials(m.baseCtx, scopes...)
+	if err != nil {
+		return nil, fmt.Errorf("no Google credentials: nobody is signed in with %%auth and Application Default Credentials "+
+			"were not found (run %%auth login to sign in as yourself): %w", safeError(err))
+	}
+	fb := &fallbackIdentity{kind: "adc", explicit: explicit, scopes: scopes, detectedProject: creds.ProjectID,
+		ts: wrapFallback(creds.TokenSource, "Application Default Credentials")}
+	src := "gcloud application-default login file"
+	if p := m.opts.Getenv("GOOGLE_APPLICATION_CREDENTIALS"); p != "" {
+		src = "$GOOGLE_APPLICATION_CREDENTIALS " + p
+	}
+	if len(creds.JSON) == 0 {
+		fb.source = "metadata server"
+		email := "(unknown)"
+		if e, err := metadata.EmailWithContext(ctx, "default"); err == nil {
+			email = e
+		}
+		fb.who = fmt.Sprintf("service account %s (VM default credentials)", email)
+		return fb, nil
+	}
+	fb.source = src
+	var info credFileInfo
+	_ = json.Unmarshal(creds.JSON, &info) // already parsed by the library; only descriptive fields here
+	fb.project = info.QuotaProjectID
+	switch info.Type {
+	case "service_account":
+		fb.who = fmt.Sprintf("service account %s (Application Default Credentials, %s)", info.ClientEmail, src)
+		if fb.project == "" {
+			fb.project = info.ProjectID
+		}
+	case authorizedUser:
+		name := "a Google account"
+		if info.Account != "" {
+			name = info.Account
+		}
+		fb.who = fmt.Sprintf("%s (Application Default Credentials, %s)", name, src)
+	default:
+		fb.who = fmt.Sprintf("%s credentials (Application Default Credentials, %s)", info.Type, src)
+	}
+	return fb, nil
+}
+
+// loadServiceAccount reads a key file for %auth use service-account.
+func (m *Manager) loadServiceAccount(path string, scopes []string) (*fallbackIdentity, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading service-account key: %w", err)
+	}
+	var info credFileInfo
+	if err := json.Unmarshal(data, &info); err != nil {
+		return nil, fmt.Errorf("%s is not a service-account key file (%s)", path, syntaxOnly(err))
+	}
+	if info.Type != "service_account" {
+		return nil, fmt.Errorf("%s is a %q credential, not a service-account key (type \"service_account\")", path, info.Type)
+	}
+	creds, err := google.CredentialsFromJSONWithType(m.baseCtx, data, google.ServiceAccount, scopes...)
+	if err != nil {
+		return nil, fmt.Errorf("loading service-account key %s: %w", path, safeError(err))
+	}
+	project := info.QuotaProjectID
+	if project == "" {
+		project = info.ProjectID
+	}
+	return &fallbackIdentity{
+		kind: "service-account", explicit: true, source: path, scopes: scopes, project: project,
+		who: fmt.Sprintf("service account %s (key file %s, via %%auth use)", info.ClientEmail, path),
+		ts:  wrapFallback(creds.TokenSource, "service account "+info.ClientEmail),
+	}, nil
+}
+
+// fallbackSource keeps token endpoint responses out of error text.
+type fallbackSource struct {
+	ts   oauth2.TokenSource
+	what string
+}
+
+func wrapFallback(ts oauth2.TokenSource, what string) oauth2.TokenSource {
+	return &fallbackSource{ts: ts, what: what}
+}
+
+func (f *fallbackSource) Token() (*oauth2.Token, error) {
+	t, err := f.ts.Token()
+	if err != nil {
+		return nil, fmt.Errorf("getting a token for %s: %w", f.what, safeError(err))
+	}
+	return t, nil
+}
+
+// userSession is one signed-in Google account. It is the TokenSource handed
+// out for that account: it refreshes the access token when needed and, when
+// the server rotates the refresh token, saves the new one at once so the
+// cache never holds a dead token.
+type userSession struct {
+	account  string
+	scopes   []string // granted
+	project  string
+	path     string     // cache file; "" when memory only
+	store    *credStore // nil when memory only
+	cfg      *oauth2.Config
+	revoke   string // revoke endpoint
+	ctx      context.Context
+	log      *slog.Logger
+	clientID string
+
+	mu        sync.Mutex
+	tok       *oauth2.Token
+	expired   bool // the server said invalid_grant/invalid_rapt
+	loggedOut bool
+}
+
+func (u *userSession) who() string {
+	return fmt.Sprintf("%s (your Google account, via %%auth)", u.account)
+}
+
+// Token implements oauth2.TokenSource. The returned token carries only the
+// access token: the refresh token never leaves this package.
+func (u *userSession) Token() (*oauth2.Token, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.loggedOut {
+		return nil, fmt.Errorf("%s signed out with %%auth logout: run %%auth login", u.account)
+	}
+	if !u.tok.Valid() {
+		if err := u.refreshLocked(); err != nil {
+			return nil, err
+		}
+	}
+	return &oauth2.Token{AccessToken: u.tok.AccessToken, TokenType: u.tok.Type(), Expiry: u.tok.Expiry}, nil
+}
+
+// refreshLocked gets a new access token with the refresh token; u.mu is held.
+func (u *userSession) refreshLocked() error {
+	if u.tok.RefreshToken == "" {
+		u.expired = true
+		return fmt.Errorf("%w (%s: the server issued no refresh token)", ErrSignInExpired, u.account)
+	}
+	old := u.tok.RefreshToken
+	nt, err := u.cfg.TokenSource(u.ctx, &oauth2.Token{RefreshToken: old}).Token()
+	if err != nil {
+		if code, ok := isSignInExpired(err); ok {
+			u.expired = true
+			u.log.Warn("auth: refresh token rejected", "account", u.account, "error_code", code)
+			return fmt.Errorf("%w (%s; the server answered %s)", ErrSignInExpired, u.account, code)
+		}
+		return fmt.Errorf("refreshing the access token for %s: %w", u.account, safeError(err, old, u.cfg.ClientSecret))
+	}
+	u.tok = nt
+	u.expired = false
+	u.log.Info("auth: access token refreshed", "account", u.account, "expiry", nt.Expiry)
+	if nt.RefreshToken != "" && nt.RefreshToken != old && u.store != nil {
+		if _, err := u.store.save(u.stored()); err != nil {
+			// The new token still works in memory; the next kernel start
+			// will ask for a new sign-in.
+			u.log.Warn("auth: could not save the rotated refresh token", "account", u.account, "error", err.Error())
+		} else {
+			u.log.Info("auth: rotated refresh token saved", "account", u.account, "path", u.path)
+		}
+	}
+	return nil
+}
+
+// stored is the cache form of the session; u.mu is held or u is unshared.
+func (u *userSession) stored() *storedCredential {
+	return &storedCredential{
+		Type: authorizedUser, ClientID: u.cfg.ClientID, ClientSecret: u.cfg.ClientSecret,
+		RefreshToken: u.tok.RefreshToken, TokenURI: u.cfg.Endpoint.TokenURL, RevokeURI: u.revoke,
+		Account: u.account, Scopes: u.scopes, QuotaProjectID: u.project,
+	}
+}
+
+// sessionFromStored rebuilds a session from a cache file.
+func (m *Manager) sessionFromStored(c *storedCredential, path string) *userSession {
+	tokenURI := c.TokenURI
+	if tokenURI == "" {
+		tokenURI = googleTokenURL
+	}
+	revoke := c.RevokeURI
+	if revoke == "" {
+		revoke = googleRevokeURL
+	}
+	cs := &clientSecrets{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURI: tokenURI}
+	return &userSession{
+		account: c.Account, scopes: c.Scopes, project: c.QuotaProjectID, path: path, store: m.store,
+		cfg: cs.oauthConfig("", nil), revoke: revoke, ctx: m.baseCtx, log: m.log, clientID: c.ClientID,
+		tok: &oauth2.Token{RefreshToken: c.RefreshToken},
+	}
+}
+
+// errNoUser is returned by commands that need a %auth user.
+var errNoUser = errors.New("nobody is signed in with %auth")
