@@ -66,6 +66,9 @@ type ExecuteResult struct {
 	// UserExpressions holds one result per requested expression, each
 	// either {"status":"ok","data":...,"metadata":{}} or an error object.
 	UserExpressions map[string]json.RawMessage
+	// Payload is the deprecated-but-supported execute_reply payload list;
+	// gokernel uses it for the pager ({"source":"page","data":{...},"start":0}).
+	Payload []map[string]any `json:"payload,omitempty"`
 	// Restarted is true when the evaluator lost its state (it crashed and was
 	// started anew); the kernel reports it and resets nothing else.
 	Restarted bool

@@ -1,0 +1,216 @@
+package worker
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+
+	"github.com/gokernel/gokernel/kernel"
+)
+
+// Child file descriptors: what the parent passes as ExtraFiles.
+const (
+	childInFD  = 3 // parent → child requests
+	childOutFD = 4 // child → parent events and replies
+)
+
+// ChildConfig is what ServeChild needs.
+type ChildConfig struct {
+	Engine         kernel.Engine
+	Stdout, Stderr *os.File
+	In             io.Reader
+	Out            io.Writer
+}
+
+// RunChild serves engine on the descriptors the supervisor set up. It is
+// what `gokernel worker` runs, and returns when the parent goes away.
+func RunChild(engine kernel.Engine) error {
+	return ServeChild(ChildConfig{
+		Engine: engine, Stdout: os.Stdout, Stderr: os.Stderr,
+		In: os.NewFile(childInFD, "worker-in"), Out: os.NewFile(childOutFD, "worker-out"),
+	})
+}
+
+// child is the state of the serving side.
+type child struct {
+	cfg  ChildConfig
+	wmu  sync.Mutex
+	enc  *json.Encoder
+	sync uint64
+
+	mu        sync.Mutex
+	cancel    map[uint64]context.CancelFunc
+	inputs    map[uint64]chan envelope
+	nextInput uint64
+	execMu    sync.Mutex
+}
+
+// ServeChild reads requests from cfg.In until EOF or a shutdown request.
+func ServeChild(cfg ChildConfig) error {
+	c := &child{cfg: cfg, enc: json.NewEncoder(cfg.Out), cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{}}
+	if err := c.send(envelope{Op: opReady}, false); err != nil {
+		return err
+	}
+	sc := bufio.NewScanner(cfg.In)
+	sc.Buffer(make([]byte, 64<<10), 256<<20)
+	for sc.Scan() {
+		e, err := decodeEnvelope(sc.Bytes())
+		if err != nil {
+			fmt.Fprintln(cfg.Stderr, "gokernel worker:", err)
+			continue
+		}
+		switch e.Op {
+		case opShutdown:
+			return cfg.Engine.Close()
+		case opCancel:
+			c.mu.Lock()
+			if cancel := c.cancel[e.ID]; cancel != nil {
+				cancel()
+			}
+			c.mu.Unlock()
+		case opInputReply:
+			c.mu.Lock()
+			ch := c.inputs[e.ID]
+			c.mu.Unlock()
+			if ch != nil {
+				ch <- e
+			}
+		default:
+			ctx, cancel := context.WithCancel(context.Background())
+			c.mu.Lock()
+			c.cancel[e.ID] = cancel
+			c.mu.Unlock()
+			go func() {
+				defer func() {
+					c.mu.Lock()
+					delete(c.cancel, e.ID)
+					c.mu.Unlock()
+					cancel()
+				}()
+				c.serve(ctx, e)
+			}()
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("worker: reading requests: %w", err)
+	}
+	return cfg.Engine.Close()
+}
+
+// send writes one event; with synced it first writes a marker on both output
+// pipes so the parent can order it after the text written before it.
+func (c *child) send(e envelope, synced bool) error {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if synced {
+		c.sync++
+		m := marker(c.sync)
+		_, err1 := c.cfg.Stdout.Write(m)
+		_, err2 := c.cfg.Stderr.Write(m)
+		if err1 == nil && err2 == nil {
+			e.Sync = c.sync
+		}
+	}
+	if err := c.enc.Encode(e); err != nil {
+		return fmt.Errorf("worker: writing %s: %w", e.Op, err)
+	}
+	return nil
+}
+
+func (c *child) serve(ctx context.Context, e envelope) {
+	// The engine is not safe for concurrent use; the kernel never overlaps
+	// shell requests, but be safe against a confused parent.
+	c.execMu.Lock()
+	defer c.execMu.Unlock()
+	reply := envelope{Op: opResult, ID: e.ID}
+	var err error
+	switch e.Op {
+	case opExecute:
+		if e.Execute == nil {
+			err = errors.New("execute without a request")
+			break
+		}
+		var res kernel.ExecuteResult
+		res, err = c.cfg.Engine.Execute(ctx, *e.Execute, &childOutput{c: c, id: e.ID})
+		reply.Result = &res
+	case opComplete:
+		var res kernel.CompleteResult
+		res, err = c.cfg.Engine.Complete(ctx, e.Code, e.Cursor)
+		reply.Complete = &res
+	case opInspect:
+		var res kernel.InspectResult
+		res, err = c.cfg.Engine.Inspect(ctx, e.Code, e.Cursor, e.Detail)
+		reply.Inspect = &res
+	case opIsComplete:
+		var res kernel.IsCompleteResult
+		res, err = c.cfg.Engine.IsComplete(ctx, e.Code)
+		reply.IsComplete = &res
+	default:
+		err = fmt.Errorf("unknown worker operation %q", e.Op)
+	}
+	if err != nil {
+		reply.Error = err.Error()
+	}
+	if serr := c.send(reply, true); serr != nil {
+		fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", serr)
+	}
+}
+
+// childOutput is the kernel.Output engines use inside the child.
+type childOutput struct {
+	c  *child
+	id uint64
+}
+
+func (o *childOutput) Stream(name, text string) {
+	o.c.wmu.Lock()
+	defer o.c.wmu.Unlock()
+	w := o.c.cfg.Stdout
+	if name == "stderr" {
+		w = o.c.cfg.Stderr
+	}
+	_, _ = io.WriteString(w, text)
+}
+
+func (o *childOutput) Display(d kernel.Display) {
+	_ = o.c.send(envelope{Op: opDisplay, ID: o.id, Display: &d}, true)
+}
+
+func (o *childOutput) ClearOutput(wait bool) {
+	_ = o.c.send(envelope{Op: opClear, ID: o.id, Wait: wait}, true)
+}
+
+func (o *childOutput) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	ch := make(chan envelope, 1)
+	o.c.mu.Lock()
+	o.c.nextInput++
+	id := o.c.nextInput
+	o.c.inputs[id] = ch
+	o.c.mu.Unlock()
+	defer func() {
+		o.c.mu.Lock()
+		delete(o.c.inputs, id)
+		o.c.mu.Unlock()
+	}()
+	if err := o.c.send(envelope{Op: opInput, ID: id, Prompt: prompt, Password: password, Value: fmt.Sprint(o.id)}, true); err != nil {
+		return "", err
+	}
+	select {
+	case r := <-ch:
+		if r.Error != "" {
+			if r.Error == kernel.ErrStdinNotAllowed.Error() {
+				return "", kernel.ErrStdinNotAllowed
+			}
+			return "", errors.New(r.Error)
+		}
+		return r.Value, nil
+	case <-ctx.Done():
+		_ = o.c.send(envelope{Op: opInputCancel, ID: id}, false)
+		return "", fmt.Errorf("input request abandoned: %w", ctx.Err())
+	}
+}
