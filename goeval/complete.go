@@ -1,0 +1,545 @@
+package goeval
+
+import (
+	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/scanner"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"runtime"
+	"sort"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/gokernel/gokernel/kernel"
+)
+
+// goKeywords are Go's 25 keywords.
+var goKeywords = []string{
+	"break", "case", "chan", "const", "continue", "default", "defer", "else",
+	"fallthrough", "for", "func", "go", "goto", "if", "import", "interface",
+	"map", "package", "range", "return", "select", "struct", "switch", "type", "var",
+}
+
+// goBuiltinNames are the predeclared identifiers a cell can use.
+var goBuiltinNames = []string{
+	"append", "bool", "byte", "cap", "close", "complex", "complex128", "complex64",
+	"copy", "delete", "error", "false", "float32", "float64", "imag", "int", "int16",
+	"int32", "int64", "int8", "iota", "len", "make", "new", "nil", "panic", "print",
+	"println", "real", "recover", "rune", "string", "true", "uint", "uint16", "uint32",
+	"uint64", "uint8", "uintptr", "any", "comparable",
+}
+
+func isKeyword(s string) bool {
+	for _, k := range goKeywords {
+		if k == s {
+			return true
+		}
+	}
+	return false
+}
+
+func isLetter(r rune) bool { return r == '_' || unicode.IsLetter(r) }
+func isDigit(r rune) bool  { return unicode.IsDigit(r) }
+
+// runeToByte converts a code-point offset (Jupyter's unit) into a byte offset of s.
+func runeToByte(s string, cp int) int {
+	if cp <= 0 {
+		return 0
+	}
+	i := 0
+	for n := 0; n < cp && i < len(s); n++ {
+		_, w := utf8.DecodeRuneInString(s[i:])
+		i += w
+	}
+	return i
+}
+
+// byteToRune converts a byte offset of s into a code-point offset.
+func byteToRune(s string, b int) int {
+	if b > len(s) {
+		b = len(s)
+	}
+	return utf8.RuneCountInString(s[:b])
+}
+
+// identStart returns the byte offset where the identifier ending at b starts.
+func identStart(s string, b int) int {
+	for b > 0 {
+		r, w := utf8.DecodeLastRuneInString(s[:b])
+		if !isLetter(r) && !isDigit(r) {
+			break
+		}
+		b -= w
+	}
+	return b
+}
+
+// identEnd returns the byte offset where the identifier containing b ends.
+func identEnd(s string, b int) int {
+	for b < len(s) {
+		r, w := utf8.DecodeRuneInString(s[b:])
+		if !isLetter(r) && !isDigit(r) {
+			break
+		}
+		b += w
+	}
+	return b
+}
+
+// stdlibPaths returns the import paths of the packages cells can import, sorted.
+func stdlibPaths() []string {
+	paths := make([]string, 0, len(stdlib.Symbols))
+	for k := range stdlib.Symbols {
+		if i := lastSlash(k); i > 0 {
+			paths = append(paths, k[:i])
+		}
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+// packagePath resolves a package name used in a cell to its import path:
+// the cell's imports first, then a standard package of that name.
+func (e *Engine) packagePath(name string) (string, bool) {
+	e.mu.Lock()
+	p, ok := e.aliases[name]
+	e.mu.Unlock()
+	if ok {
+		return p, true
+	}
+	for k := range stdlib.Symbols {
+		if i := lastSlash(k); i > 0 && k[i+1:] == name {
+			// Prefer the shortest path for ambiguous names (rand → math/rand).
+			if !ok || len(k[:i]) < len(p) {
+				p, ok = k[:i], true
+			}
+		}
+	}
+	return p, ok
+}
+
+// packageSymbols returns the exported symbols of an import path.
+func packageSymbols(path string) map[string]reflect.Value {
+	return stdlib.Symbols[path+"/"+defaultPkgName(path)]
+}
+
+// Complete answers complete_request. cursorPos and the returned offsets are
+// in Unicode code points.
+func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kernel.CompleteResult, error) {
+	cur := runeToByte(code, cursorPos)
+	start := identStart(code, cur)
+	prefix := code[start:cur]
+	res := kernel.CompleteResult{CursorStart: byteToRune(code, start), CursorEnd: byteToRune(code, cur), Metadata: map[string]any{}}
+
+	if qs, ok := importStringStart(code, cur); ok {
+		res.CursorStart = byteToRune(code, qs)
+		p := code[qs:cur]
+		for _, path := range stdlibPaths() {
+			if strings.HasPrefix(path, p) {
+				res.Matches = append(res.Matches, path)
+			}
+		}
+		return res, nil
+	}
+
+	seen := map[string]bool{}
+	add := func(s string) {
+		if strings.HasPrefix(s, prefix) && !seen[s] && !strings.HasPrefix(s, "gokernel") {
+			seen[s] = true
+			res.Matches = append(res.Matches, s)
+		}
+	}
+	if start > 0 && code[start-1] == '.' {
+		xs := identStart(code, start-1)
+		x := code[xs : start-1]
+		if x == "" {
+			return res, nil
+		}
+		if v, ok := e.in.Globals()[x]; ok {
+			for _, m := range memberNames(v) {
+				add(m)
+			}
+		} else if path, ok := e.packagePath(x); ok {
+			for name := range packageSymbols(path) {
+				if ast.IsExported(name) {
+					add(name)
+				}
+			}
+		}
+		sort.Strings(res.Matches)
+		return res, nil
+	}
+
+	var names []string
+	for name := range e.in.Globals() {
+		names = append(names, name)
+	}
+	e.mu.Lock()
+	for name := range e.aliases {
+		names = append(names, name)
+	}
+	for name := range e.decls() {
+		names = append(names, name)
+	}
+	e.mu.Unlock()
+	names = append(names, cellIdents(code, start)...)
+	sort.Strings(names)
+	for _, n := range names {
+		add(n)
+	}
+	for _, k := range goKeywords {
+		add(k)
+	}
+	for _, b := range goBuiltinNames {
+		add(b)
+	}
+	return res, nil
+}
+
+// decls returns the user's function and type declarations (name → signature).
+// Callers hold e.mu.
+func (e *Engine) decls() map[string]string {
+	if e.declSigs == nil {
+		e.declSigs = map[string]string{}
+	}
+	return e.declSigs
+}
+
+// cellIdents returns the identifiers of code (except the one being typed at
+// skip), so names declared in the cell being edited complete too.
+func cellIdents(code string, skip int) []string {
+	fset := token.NewFileSet()
+	f := fset.AddFile("", -1, len(code))
+	var s scanner.Scanner
+	s.Init(f, []byte(code), func(token.Position, string) {}, 0)
+	var out []string
+	for {
+		pos, tok, lit := s.Scan()
+		if tok == token.EOF {
+			return out
+		}
+		if tok == token.IDENT && f.Offset(pos) != skip {
+			out = append(out, lit)
+		}
+	}
+}
+
+// memberNames lists the exported fields and methods of a value (and of what
+// it points to).
+func memberNames(v reflect.Value) []string {
+	var out []string
+	if !v.IsValid() {
+		return nil
+	}
+	t := v.Type()
+	for _, tt := range []reflect.Type{t, reflect.PointerTo(t)} {
+		for i := 0; i < tt.NumMethod(); i++ {
+			out = append(out, tt.Method(i).Name)
+		}
+	}
+	st := t
+	if st.Kind() == reflect.Pointer {
+		st = st.Elem()
+		for i := 0; i < st.NumMethod(); i++ {
+			out = append(out, st.Method(i).Name)
+		}
+	}
+	if st.Kind() == reflect.Struct {
+		for i := 0; i < st.NumField(); i++ {
+			if f := st.Field(i); f.IsExported() {
+				out = append(out, f.Name)
+			}
+		}
+	}
+	return out
+}
+
+// importStringStart reports whether cur is inside the string of an import
+// spec, and where that string's content starts.
+func importStringStart(code string, cur int) (int, bool) {
+	lineStart := strings.LastIndexByte(code[:cur], '\n') + 1
+	line := code[lineStart:cur]
+	q := strings.LastIndexByte(line, '"')
+	if q < 0 || strings.Count(line, "\"")%2 == 0 {
+		return 0, false
+	}
+	before := strings.TrimSpace(line[:q])
+	inImport := strings.HasPrefix(before, "import")
+	if !inImport {
+		// Inside an import ( ... ) block: the last "import (" before the
+		// line is not closed yet.
+		head := code[:lineStart]
+		if i := strings.LastIndex(head, "import ("); i >= 0 && !strings.Contains(head[i:], ")") {
+			inImport = true
+		}
+	}
+	if !inImport {
+		return 0, false
+	}
+	return lineStart + q + 1, true
+}
+
+// Inspect answers inspect_request: the type and value of a user variable,
+// the signature of a user function or type, or the signature and doc of a
+// standard library symbol.
+func (e *Engine) Inspect(ctx context.Context, code string, cursorPos, detailLevel int) (kernel.InspectResult, error) {
+	cur := runeToByte(code, cursorPos)
+	s, t := identStart(code, cur), identEnd(code, cur)
+	if s == t && s > 0 {
+		// Cursor right after an identifier followed by "(" or end: use the previous one.
+		s, t = identStart(code, s-1), identEnd(code, s-1)
+		if s == t {
+			if cur > 0 && (code[cur-1] == '(' || code[cur-1] == ' ') {
+				s = identStart(code, cur-1)
+				t = cur - 1
+			}
+		}
+	}
+	name := code[s:t]
+	if name == "" {
+		return kernel.InspectResult{}, nil
+	}
+	var qual string
+	if s > 0 && code[s-1] == '.' {
+		qual = code[identStart(code, s-1) : s-1]
+	}
+	text, ok := e.describe(qual, name, detailLevel)
+	if !ok {
+		return kernel.InspectResult{}, nil
+	}
+	return kernel.InspectResult{Found: true, Data: kernel.MIMEBundle{"text/plain": text}}, nil
+}
+
+// describe returns the inspect text for name (qualified by qual, a package
+// name or a variable, when not "").
+func (e *Engine) describe(qual, name string, detail int) (string, bool) {
+	globals := e.in.Globals()
+	if qual == "" {
+		if v, ok := globals[name]; ok && v.IsValid() && v.CanInterface() {
+			return fmt.Sprintf("%s: %T\n%s", name, v.Interface(), formatValue(v.Interface())), true
+		}
+		e.mu.Lock()
+		sig, ok := e.decls()[name]
+		path, isPkg := e.aliases[name]
+		e.mu.Unlock()
+		if ok {
+			return sig, true
+		}
+		if isPkg {
+			return fmt.Sprintf("package %s // import %q", name, path), true
+		}
+		if isKeyword(name) {
+			return "Go keyword " + name, true
+		}
+		for _, b := range goBuiltinNames {
+			if b == name {
+				return "Go builtin " + name, true
+			}
+		}
+		return "", false
+	}
+	if v, ok := globals[qual]; ok && v.IsValid() {
+		if m := v.MethodByName(name); m.IsValid() {
+			return fmt.Sprintf("%s.%s: %s", qual, name, m.Type()), true
+		}
+		if v.Kind() == reflect.Pointer && !v.IsNil() {
+			v = v.Elem()
+		}
+		if v.Kind() == reflect.Struct {
+			if f := v.FieldByName(name); f.IsValid() && f.CanInterface() {
+				return fmt.Sprintf("%s.%s: %s\n%s", qual, name, f.Type(), formatValue(f.Interface())), true
+			}
+		}
+		return "", false
+	}
+	path, ok := e.packagePath(qual)
+	if !ok {
+		return "", false
+	}
+	sym, ok := packageSymbols(path)[name]
+	if !ok {
+		return "", false
+	}
+	pkg := defaultPkgName(path)
+	text := reflectSignature(pkg, name, sym)
+	if decl, doc, ok := e.sourceDoc(path, name); ok {
+		text = decl
+		if doc != "" {
+			text += "\n\n" + doc
+		}
+	}
+	return text, true
+}
+
+// reflectSignature formats a standard-library symbol from its reflect value:
+// functions as `func strings.Split(string, string) []string` (reflect has
+// no parameter names), types by kind, variables and constants with their value.
+func reflectSignature(pkg, name string, sym reflect.Value) string {
+	full := pkg + "." + name
+	t := sym.Type()
+	switch {
+	case t.Kind() == reflect.Func:
+		s := t.String() // "func(string, string) []string"
+		return "func " + full + strings.TrimPrefix(s, "func")
+	case t.Kind() == reflect.Pointer && sym.IsNil():
+		// Types are exported as (*T)(nil).
+		return fmt.Sprintf("type %s %s", full, t.Elem().Kind())
+	case t.Kind() == reflect.Pointer && sym.Elem().CanInterface():
+		return fmt.Sprintf("var %s %s = %v", full, t.Elem(), sym.Elem().Interface())
+	}
+	if sym.CanInterface() {
+		return fmt.Sprintf("const %s = %v", full, sym.Interface())
+	}
+	return full
+}
+
+// goroot finds the Go sources for documentation: runtime.GOROOT, else `go env GOROOT`.
+func (e *Engine) goroot() string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.gorootDir != nil {
+		return *e.gorootDir
+	}
+	dir := runtime.GOROOT() //nolint:staticcheck // the fallback below covers -trimpath builds
+	if _, err := os.Stat(filepath.Join(dir, "src")); dir == "" || err != nil {
+		dir = ""
+		if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
+			dir = strings.TrimSpace(string(out))
+		}
+	}
+	e.gorootDir = &dir
+	return dir
+}
+
+// sourceDoc returns the declaration (without body) and doc comment of a
+// standard library symbol, read from $GOROOT/src.
+func (e *Engine) sourceDoc(path, name string) (decl, doc string, ok bool) {
+	root := e.goroot()
+	if root == "" {
+		return "", "", false
+	}
+	dir := filepath.Join(root, "src", filepath.FromSlash(path))
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return "", "", false
+	}
+	pkg := defaultPkgName(path)
+	fset := token.NewFileSet()
+	for _, ent := range ents {
+		fn := ent.Name()
+		if ent.IsDir() || !strings.HasSuffix(fn, ".go") || strings.HasSuffix(fn, "_test.go") {
+			continue
+		}
+		src, err := os.ReadFile(filepath.Join(dir, fn))
+		if err != nil || !strings.Contains(string(src), name) {
+			continue
+		}
+		f, err := parser.ParseFile(fset, fn, src, parser.ParseComments|parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range f.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv != nil || d.Name.Name != name {
+					continue
+				}
+				d.Body = nil
+				var b strings.Builder
+				_ = printer.Fprint(&b, fset, &ast.FuncDecl{Name: ast.NewIdent(pkg + "." + name), Type: d.Type})
+				return b.String(), d.Doc.Text(), true
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					var names []*ast.Ident
+					var sdoc *ast.CommentGroup
+					switch s := s.(type) {
+					case *ast.TypeSpec:
+						names, sdoc = []*ast.Ident{s.Name}, s.Doc
+					case *ast.ValueSpec:
+						names, sdoc = s.Names, s.Doc
+					}
+					for _, n := range names {
+						if n.Name != name {
+							continue
+						}
+						var b strings.Builder
+						_ = printer.Fprint(&b, fset, &ast.GenDecl{Tok: d.Tok, Specs: []ast.Spec{s}})
+						text := sdoc.Text()
+						if text == "" {
+							text = d.Doc.Text()
+						}
+						return b.String(), text, true
+					}
+				}
+			}
+		}
+	}
+	return "", "", false
+}
+
+// IsComplete answers is_complete_request from the token stream: open
+// brackets, a trailing operator or an unterminated raw string or comment
+// need more input; other scanner errors cannot be fixed by more input.
+func (e *Engine) IsComplete(ctx context.Context, code string) (kernel.IsCompleteResult, error) {
+	fset := token.NewFileSet()
+	f := fset.AddFile("", -1, len(code))
+	var errs []string
+	var s scanner.Scanner
+	s.Init(f, []byte(code), func(_ token.Position, msg string) { errs = append(errs, msg) }, 0)
+	depth := 0
+	last := token.ILLEGAL
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		switch tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			depth--
+			if depth < 0 {
+				return kernel.IsCompleteResult{Status: "invalid"}, nil
+			}
+		}
+		if tok == token.SEMICOLON && lit == "\n" {
+			continue // automatic semicolon: not a token the user typed
+		}
+		last = tok
+	}
+	for _, m := range errs {
+		if m == "raw string literal not terminated" || m == "comment not terminated" {
+			return kernel.IsCompleteResult{Status: "incomplete", Indent: ""}, nil
+		}
+	}
+	if len(errs) > 0 {
+		return kernel.IsCompleteResult{Status: "invalid"}, nil
+	}
+	if depth > 0 {
+		return kernel.IsCompleteResult{Status: "incomplete", Indent: strings.Repeat("    ", depth)}, nil
+	}
+	if continues(last) {
+		return kernel.IsCompleteResult{Status: "incomplete", Indent: "    "}, nil
+	}
+	return kernel.IsCompleteResult{Status: "complete"}, nil
+}
+
+// continues reports whether a line ending with tok must go on: binary
+// operators, commas, dots, assignments and arrows.
+func continues(tok token.Token) bool {
+	switch tok {
+	case token.COMMA, token.PERIOD, token.ARROW, token.DEFINE, token.ASSIGN, token.COLON:
+		return true
+	}
+	return tok.IsOperator() && tok.Precedence() > 0 || (tok >= token.ADD_ASSIGN && tok <= token.AND_NOT_ASSIGN)
+}

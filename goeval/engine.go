@@ -1,0 +1,403 @@
+// Package goeval is gokernel's Go evaluation engine: it runs notebook cells
+// with the yaegi interpreter (github.com/traefik/yaegi v0.16.1), keeping the
+// state of every cell, and implements kernel.Engine and magics.Vars.
+//
+// yaegi's REPL mode accepts either only declarations or only statements per
+// Eval, so a cell is cut into runs of consecutive declarations and statements
+// that are evaluated in order. Every run is prefixed with a /*line*/ directive
+// so that yaegi's own error messages and panic frames name cell lines
+// ("In[3]:2:5") instead of positions in its wrapper source.
+package goeval
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"go/scanner"
+	"io"
+	"os"
+	"reflect"
+	"strconv"
+	"sync"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/gokernel/gokernel/kernel"
+	"github.com/gokernel/gokernel/magics"
+)
+
+// LanguageVersion is the Go version whose standard library cells see. yaegi
+// v0.16.1 ships symbol tables for go1.21 and go1.22 only; built with any newer
+// Go toolchain the go1.22 tables are selected (//go:build go1.22), so
+// interpreted code sees the Go 1.22 standard library API.
+const LanguageVersion = "1.22"
+
+// Options configures an Engine.
+type Options struct {
+	// Stdout and Stderr receive all cell output. They must be files (e.g.
+	// the write ends of os.Pipe) because yaegi only rebinds os.Stdout and
+	// os.Stderr inside cells to *os.File values; fmt, log, print/println
+	// and direct writes to os.Stdout/os.Stderr all land here.
+	Stdout, Stderr *os.File
+}
+
+// Engine evaluates Go cells in one persistent yaegi interpreter. Execute,
+// Define and Lookup must not run concurrently with each other (the kernel
+// calls them from its shell goroutine); Complete, Inspect and IsComplete
+// only read state under a lock.
+type Engine struct {
+	opts   Options
+	in     *interp.Interpreter
+	stderr *frameFilter
+	stdin  *stdinReader
+	// varsSyms holds the values Define exported to the vars package; the
+	// interpreter reads them through their addresses.
+	varsSyms map[string]reflect.Value
+
+	mu       sync.Mutex // guards the fields below (read by Complete/Inspect)
+	imported map[importSpec]bool
+	aliases  map[string]string // package name in cells → import path
+	types    map[string]string // global type name → normalized declaration
+	consts   map[string]bool
+	cellNo   int
+	// declSigs holds the user's function and type declarations for
+	// completion and inspection (Globals only lists variables).
+	declSigs map[string]string
+	// gorootDir caches where the Go sources are (nil: not looked up yet).
+	gorootDir *string
+
+	// result receives the trailing expression's value during Execute.
+	result *cellResult
+}
+
+// cellResult collects the trailing value of the running cell.
+type cellResult struct {
+	set  bool
+	text string
+}
+
+// Compile-time checks that Engine implements the interfaces the kernel and magics use.
+var (
+	_ kernel.Engine = (*Engine)(nil)
+	_ magics.Vars   = (*Engine)(nil)
+)
+
+// New starts an interpreter with the standard library loaded and stdio
+// wired to opts.
+func New(opts Options) (*Engine, error) {
+	if opts.Stdout == nil || opts.Stderr == nil {
+		return nil, errors.New("goeval: Options.Stdout and Options.Stderr are required")
+	}
+	e := &Engine{
+		opts:     opts,
+		stderr:   &frameFilter{w: opts.Stderr},
+		stdin:    &stdinReader{},
+		varsSyms: map[string]reflect.Value{},
+		imported: map[importSpec]bool{},
+		aliases:  map[string]string{},
+		types:    map[string]string{},
+		consts:   map[string]bool{},
+		result:   &cellResult{},
+	}
+	// yaegi gets the frame filter as Stderr (log output and panic frames go
+	// through it); os.Stderr/os.Stdout inside cells are set to the real
+	// files below, since yaegi only does that itself for *os.File writers.
+	e.in = interp.New(interp.Options{Stdout: opts.Stdout, Stderr: e.stderr, Stdin: e.stdin})
+	if err := e.in.Use(stdlib.Symbols); err != nil {
+		return nil, fmt.Errorf("goeval: loading the standard library: %w", err)
+	}
+	var stdin io.Reader = e.stdin
+	stdout, stderr := opts.Stdout, opts.Stderr
+	if err := e.in.Use(interp.Exports{"os/os": {
+		"Stdin":  reflect.ValueOf(&stdin).Elem(),
+		"Stdout": reflect.ValueOf(&stdout).Elem(),
+		"Stderr": reflect.ValueOf(&stderr).Elem(),
+	}}); err != nil {
+		return nil, fmt.Errorf("goeval: wiring os stdio: %w", err)
+	}
+	result := reflect.ValueOf(e.setResult)
+	goPanic := reflect.ValueOf(e.goPanic)
+	// MapTypes makes yaegi wrap interpreted values passed to these helpers
+	// so that their String and Error methods are callable from Go.
+	ifaces := []reflect.Type{
+		reflect.TypeOf((*fmt.Stringer)(nil)).Elem(),
+		reflect.TypeOf((*error)(nil)).Elem(),
+	}
+	if err := e.in.Use(interp.Exports{
+		rtPath + "/rt": {"Result": result, "GoPanic": goPanic},
+		".":            {"MapTypes": reflect.ValueOf(map[reflect.Value][]reflect.Type{result: ifaces, goPanic: ifaces})},
+	}); err != nil {
+		return nil, fmt.Errorf("goeval: loading runtime helpers: %w", err)
+	}
+	if err := e.in.Use(interp.Exports{varsPath + "/vars": {}}); err != nil {
+		return nil, fmt.Errorf("goeval: loading vars package: %w", err)
+	}
+	for _, imp := range []string{
+		fmt.Sprintf("import %s %q", rtAlias, rtPath),
+		fmt.Sprintf("import %s %q", varsAlias, varsPath),
+	} {
+		if _, err := e.in.Eval(imp); err != nil {
+			return nil, fmt.Errorf("goeval: %s: %w", imp, err)
+		}
+	}
+	return e, nil
+}
+
+// setResult is rt.Result: it receives the trailing expression's values. A
+// multi-value call shows its first value, as yaegi's own Eval result does.
+func (e *Engine) setResult(vs ...any) {
+	if len(vs) == 0 {
+		return
+	}
+	e.result.set = true
+	e.result.text = formatValue(vs[0])
+}
+
+// formatValue renders a result for text/plain: strings are Go-quoted so
+// they are visibly strings; everything else is fmt.Sprint (which uses String
+// and Error methods).
+func formatValue(v any) string {
+	if s, ok := v.(string); ok {
+		return strconv.Quote(s)
+	}
+	return fmt.Sprint(v)
+}
+
+// goPanic is rt.GoPanic: the deferred recover of every rewritten go
+// statement calls it, so a goroutine panic is reported instead of killing
+// the process.
+func (e *Engine) goPanic(r any) {
+	if r == nil {
+		return
+	}
+	_, msg := describePanic(r)
+	frames := e.stderr.takeGoroutine(goroutineID())
+	out := "panic in goroutine: " + msg + "\n"
+	for _, f := range frames {
+		out += "    " + f + "\n"
+	}
+	out += "[the goroutine stopped; the kernel keeps running]\n"
+	_, _ = io.WriteString(e.opts.Stderr, out)
+}
+
+// Close releases the engine. The interpreter has no resources to free;
+// goroutines started by cells keep running until the process exits.
+func (e *Engine) Close() error { return nil }
+
+// Execute runs one cell. Errors of the cell are reported in
+// ExecuteResult.Error; the returned error is reserved for engine failures.
+func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
+	e.stdin.begin(ctx, out, req.AllowStdin)
+	defer e.stdin.end()
+	e.mu.Lock()
+	e.cellNo++
+	n := req.ExecutionCount
+	if n <= 0 {
+		n = e.cellNo
+	}
+	e.mu.Unlock()
+	fname := fmt.Sprintf("In[%d]", n)
+	var res kernel.ExecuteResult
+	res.Value, res.Error = e.run(ctx, fname, req.Code)
+	if len(req.UserExpressions) > 0 {
+		res.UserExpressions = map[string]json.RawMessage{}
+		for name, expr := range req.UserExpressions {
+			res.UserExpressions[name] = e.userExpression(ctx, expr)
+		}
+	}
+	return res, nil
+}
+
+// run evaluates code and returns its trailing value or its error.
+func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle, *kernel.EvalError) {
+	src := cellSource{fname: fname, code: code}
+	runs, err := splitCell(fname, code)
+	if err != nil {
+		return nil, src.compileError(ErrSyntax, err)
+	}
+	e.mu.Lock()
+	st := prepState{imported: map[importSpec]bool{}, aliases: map[string]string{}, types: map[string]string{}, consts: map[string]bool{}}
+	for k, v := range e.imported {
+		st.imported[k] = v
+	}
+	for k, v := range e.aliases {
+		st.aliases[k] = v
+	}
+	for k, v := range e.types {
+		st.types[k] = v
+	}
+	for k, v := range e.consts {
+		st.consts[k] = v
+	}
+	e.mu.Unlock()
+
+	// Prepare every run before running any, so that a syntax error or a
+	// type redefinition anywhere in the cell runs nothing.
+	preps := make([]*prepared, len(runs))
+	for i, r := range runs {
+		p, err := prepare(fname, code, r, i == len(runs)-1, st)
+		if err != nil {
+			var rd *redefError
+			if errors.As(err, &rd) {
+				return nil, src.compileError(ErrCompile, err)
+			}
+			return nil, src.compileError(ErrSyntax, err)
+		}
+		for _, imp := range p.imports {
+			st.imported[imp] = true
+			st.aliases[importName(imp)] = imp.path
+		}
+		for k, v := range p.types {
+			st.types[k] = v
+		}
+		for _, c := range p.consts {
+			st.consts[c] = true
+		}
+		preps[i] = p
+	}
+
+	e.result.set = false
+	var value kernel.MIMEBundle
+	for _, p := range preps {
+		e.stderr.reset() // frames of panics recovered by earlier code are not ours
+		_, err := e.in.EvalWithContext(ctx, p.src)
+		if err != nil && p.trailing && isCompileError(err) {
+			// The wrapped form did not compile: most likely a call without
+			// a result. Nothing ran yet, so evaluate the plain form.
+			_, err = e.in.EvalWithContext(ctx, p.plain)
+		}
+		if err != nil {
+			return nil, e.evalError(ctx, src, err)
+		}
+		e.commit(p)
+	}
+	if e.result.set {
+		value = kernel.MIMEBundle{"text/plain": e.result.text}
+	}
+	return value, nil
+}
+
+// isCompileError reports whether err happened before the run started to execute.
+func isCompileError(err error) bool {
+	var p interp.Panic
+	if errors.As(err, &p) {
+		return false
+	}
+	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// commit records what a successful run declared.
+func (e *Engine) commit(p *prepared) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	for _, imp := range p.imports {
+		e.imported[imp] = true
+		e.aliases[importName(imp)] = imp.path
+	}
+	for k, v := range p.types {
+		e.types[k] = v
+	}
+	for _, c := range p.consts {
+		e.consts[c] = true
+	}
+	for k, v := range p.sigs {
+		e.decls()[k] = v
+	}
+}
+
+// importName is the name an import binds in the cell.
+func importName(s importSpec) string {
+	if s.name != "" {
+		return s.name
+	}
+	return defaultPkgName(s.path)
+}
+
+// evalError converts an error from EvalWithContext.
+func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kernel.EvalError {
+	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		// After a cancel, callbacks into interpreted closures do nothing
+		// until the next Eval: run a no-op Eval to reset the interpreter.
+		_, _ = e.in.Eval("_ = 0")
+		return &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the notebook state is kept"}}
+	}
+	var p interp.Panic
+	if errors.As(err, &p) {
+		return src.panicError(p, e.stderr.takeCell())
+	}
+	var el scanner.ErrorList
+	if errors.As(err, &el) {
+		return src.compileError(ErrSyntax, err)
+	}
+	return src.compileError(ErrCompile, err)
+}
+
+// userExpression evaluates one user_expressions entry and returns its JSON reply.
+func (e *Engine) userExpression(ctx context.Context, expr string) json.RawMessage {
+	e.result.set = false
+	v, ee := e.run(ctx, "user_expression", expr)
+	var reply any
+	if ee != nil {
+		reply = map[string]any{"status": "error", "ename": ee.Name, "evalue": ee.Value, "traceback": ee.Traceback}
+	} else {
+		data := map[string]any{}
+		for k, x := range v {
+			data[k] = x
+		}
+		reply = map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+	}
+	b, err := json.Marshal(reply)
+	if err != nil {
+		b, _ = json.Marshal(map[string]any{"status": "error", "ename": "EncodeError", "evalue": err.Error(), "traceback": []string{}})
+	}
+	return b
+}
+
+// Lookup returns the current value of the global variable or constant name.
+func (e *Engine) Lookup(name string) (any, bool) {
+	v, ok := e.in.Globals()[name]
+	if !ok || !v.IsValid() || !v.CanInterface() {
+		return nil, false
+	}
+	return v.Interface(), true
+}
+
+// Define creates or replaces the global variable name with value. The value
+// keeps its compiled type, so cells can use its fields and methods.
+func (e *Engine) Define(name string, value any) error {
+	if !isIdent(name) {
+		return fmt.Errorf("goeval: define %q: not a Go identifier", name)
+	}
+	sym := "V_" + name
+	var ptr reflect.Value
+	if value == nil {
+		var x any
+		ptr = reflect.ValueOf(&x)
+	} else {
+		ptr = reflect.New(reflect.TypeOf(value))
+		ptr.Elem().Set(reflect.ValueOf(value))
+	}
+	if err := e.in.Use(interp.Exports{varsPath + "/vars": {sym: ptr.Elem()}}); err != nil {
+		return fmt.Errorf("goeval: define %s: %w", name, err)
+	}
+	e.varsSyms[name] = ptr.Elem()
+	if _, err := e.in.Eval(fmt.Sprintf("%s := %s.%s", name, varsAlias, sym)); err != nil {
+		return fmt.Errorf("goeval: define %s: %w", name, err)
+	}
+	return nil
+}
+
+// isIdent reports whether s is a non-blank Go identifier and not a keyword.
+func isIdent(s string) bool {
+	if s == "" || s == "_" || isKeyword(s) {
+		return false
+	}
+	for i, r := range s {
+		if !(r == '_' || isLetter(r) || (i > 0 && isDigit(r))) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,467 @@
+package goeval
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/printer"
+	"go/scanner"
+	"go/token"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// itemKind says how yaegi must see a top-level piece of a cell: yaegi's REPL
+// mode accepts either only declarations or only statements in one Eval.
+type itemKind int
+
+const (
+	declItem itemKind = iota
+	stmtItem
+)
+
+// item is one top-level declaration or statement of a cell, as byte offsets
+// into the cell text.
+type item struct {
+	kind       itemKind
+	start, end int
+}
+
+// run is a maximal sequence of consecutive items of the same kind: one Eval.
+type run struct {
+	kind       itemKind
+	start, end int
+}
+
+// cellPos is a 1-based line and column in the cell (columns in bytes, as go/token counts them).
+type cellPos struct{ line, col int }
+
+// splitCell cuts code at top-level `;` / newline tokens (bracket depth 0) and
+// groups the pieces into runs of declarations and statements. A scanner error
+// (unterminated string, illegal character) is returned as a scanner.ErrorList
+// whose positions are cell positions under the file name fname.
+func splitCell(fname, code string) ([]run, error) {
+	fset := token.NewFileSet()
+	file := fset.AddFile(fname, -1, len(code))
+	var errs scanner.ErrorList
+	var s scanner.Scanner
+	s.Init(file, []byte(code), func(pos token.Position, msg string) { errs.Add(pos, msg) }, 0)
+
+	var items []item
+	depth := 0
+	cur := item{start: -1}
+	var first, second token.Token
+	flush := func() {
+		if cur.start < 0 {
+			return
+		}
+		cur.kind = classify(code[cur.start:cur.end], first, second)
+		items = append(items, cur)
+		cur = item{start: -1}
+	}
+	for {
+		pos, tok, lit := s.Scan()
+		if tok == token.EOF {
+			break
+		}
+		off := file.Offset(pos)
+		switch tok {
+		case token.LPAREN, token.LBRACK, token.LBRACE:
+			depth++
+		case token.RPAREN, token.RBRACK, token.RBRACE:
+			if depth > 0 {
+				depth--
+			}
+		case token.SEMICOLON:
+			if depth == 0 {
+				if lit == ";" && cur.start >= 0 {
+					cur.end = off + 1
+				}
+				flush()
+				continue
+			}
+		}
+		if cur.start < 0 {
+			cur.start = off
+			first, second = tok, token.ILLEGAL
+		} else if second == token.ILLEGAL {
+			second = tok
+		}
+		l := len(lit)
+		if l == 0 {
+			l = len(tok.String())
+		}
+		cur.end = off + l
+	}
+	flush()
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	var runs []run
+	for _, it := range items {
+		if n := len(runs); n > 0 && runs[n-1].kind == it.kind {
+			runs[n-1].end = it.end
+			continue
+		}
+		runs = append(runs, run(it))
+	}
+	return runs, nil
+}
+
+// classify decides whether an item is a declaration by its first token, as
+// yaegi does. `func(` may start a method declaration or a function literal
+// expression: try to parse it as a declaration.
+func classify(text string, first, second token.Token) itemKind {
+	switch first {
+	case token.IMPORT, token.TYPE, token.VAR, token.CONST:
+		return declItem
+	case token.FUNC:
+		if second == token.IDENT {
+			return declItem
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), "", "package main;"+text, parser.SkipObjectResolution); err == nil {
+			return declItem
+		}
+	}
+	return stmtItem
+}
+
+// lineDirective returns a /*line*/ comment that makes the character after it
+// be reported at p of the cell named fname. yaegi keeps the positions the
+// parser computes, so errors and panic frames then name cell lines directly.
+func lineDirective(fname string, p cellPos) string {
+	return fmt.Sprintf("/*line %s:%d:%d*/", fname, p.line, p.col)
+}
+
+// posAt converts a byte offset of the cell into a cell position.
+func posAt(code string, off int) cellPos {
+	if off > len(code) {
+		off = len(code)
+	}
+	line := 1 + strings.Count(code[:off], "\n")
+	col := off - (strings.LastIndexByte(code[:off], '\n') + 1) + 1
+	return cellPos{line, col}
+}
+
+// Names of the helper packages the engine imports into every interpreter.
+// They start with "gokernel" so they cannot clash with ordinary user names.
+const (
+	rtAlias   = "gokernelrt"
+	varsAlias = "gokernelvars"
+	rtPath    = "gokernel.internal/rt"
+	varsPath  = "gokernel.internal/vars"
+)
+
+// prepared is one run ready to be evaluated.
+type prepared struct {
+	kind itemKind
+	// src is the text given to yaegi (with line directives).
+	src string
+	// plain is src without the trailing-value wrapper, used when the
+	// wrapped form does not compile (void call).
+	plain string
+	// types are the type declarations of the run (name → normalized source),
+	// recorded once the run succeeded.
+	types map[string]string
+	// imports are the import specs the run performs (alias+" "+path).
+	imports []importSpec
+	// consts are the constant names the run declares.
+	consts []string
+	// sigs are the run's function and type declarations for inspection.
+	sigs map[string]string
+	// trailing is true when src reports the run's last expression through rt.Result.
+	trailing bool
+}
+
+// importSpec is one import of a cell: the alias ("" for the default name) and path.
+type importSpec struct{ name, path string }
+
+// editor rebuilds source text with go statements rewritten and an optional
+// trailing expression wrapped. Offsets are into text (the run's text), and
+// base is the offset of text in the cell, so cell positions can be computed.
+type editor struct {
+	fname  string
+	code   string // whole cell
+	base   int    // offset of the run in the cell
+	text   string // run text
+	fset   *token.FileSet
+	tf     *token.File
+	gos    []*ast.GoStmt
+	consts map[string]bool // names known to be constants (kept inline in go calls)
+	tmp    int
+}
+
+// off returns the offset in text of a parsed position. The file was parsed
+// with a prefix of prefixLen bytes before the run text.
+func (e *editor) off(p token.Pos, prefixLen int) int {
+	return e.tf.Offset(p) - prefixLen
+}
+
+// dir returns a line directive for the text offset o.
+func (e *editor) dir(o int) string {
+	return lineDirective(e.fname, posAt(e.code, e.base+o))
+}
+
+// render returns text[s:end] with every outermost go statement in that range rewritten.
+func (e *editor) render(s, end, prefixLen int) string {
+	var b strings.Builder
+	cur := s
+	for _, g := range e.gos {
+		gs, ge := e.off(g.Pos(), prefixLen), e.off(g.End(), prefixLen)
+		if gs < cur || ge > end {
+			continue // nested inside an earlier rewritten statement, or outside the range
+		}
+		b.WriteString(e.text[cur:gs])
+		b.WriteString(e.rewriteGo(g, prefixLen))
+		b.WriteString(e.dir(ge))
+		cur = ge
+	}
+	b.WriteString(e.text[cur:end])
+	return b.String()
+}
+
+// rewriteGo turns `go F(A...)` into a block that evaluates F and the
+// non-constant arguments first (as Go does), then starts a goroutine that
+// recovers its panic and reports it instead of killing the process. The whole
+// replacement stays on the statement's lines; line directives keep the user's
+// positions exact.
+func (e *editor) rewriteGo(g *ast.GoStmt, prefixLen int) string {
+	call := g.Call
+	var b strings.Builder
+	b.WriteString("{ ")
+	piece := func(n ast.Node) string {
+		s, t := e.off(n.Pos(), prefixLen), e.off(n.End(), prefixLen)
+		return e.dir(s) + e.render(s, t, prefixLen)
+	}
+	e.tmp++
+	id := e.tmp
+	fun := piece(call.Fun)
+	if !e.isBuiltin(call.Fun) {
+		name := fmt.Sprintf("gokernelGoF%d", id)
+		fmt.Fprintf(&b, "%s := %s; ", name, fun)
+		fun = name
+	}
+	args := make([]string, len(call.Args))
+	for i, a := range call.Args {
+		if e.isConstant(a) {
+			args[i] = piece(a)
+			continue
+		}
+		name := fmt.Sprintf("gokernelGoA%d_%d", id, i)
+		fmt.Fprintf(&b, "%s := %s; ", name, piece(a))
+		args[i] = name
+	}
+	ell := ""
+	if call.Ellipsis.IsValid() {
+		ell = "..."
+	}
+	fmt.Fprintf(&b, "go func() { defer func() { %s.GoPanic(recover()) }(); %s(%s%s) }() }",
+		rtAlias, fun, strings.Join(args, ", "), ell)
+	return b.String()
+}
+
+// goBuiltins are the builtins a go statement may call; they have no function value to hoist.
+var goBuiltins = map[string]bool{
+	"close": true, "copy": true, "delete": true, "panic": true, "print": true,
+	"println": true, "recover": true, "clear": true, "append": true, "len": true, "cap": true,
+	"make": true, "new": true, "complex": true, "real": true, "imag": true, "max": true, "min": true,
+}
+
+func (e *editor) isBuiltin(x ast.Expr) bool {
+	id, ok := x.(*ast.Ident)
+	return ok && goBuiltins[id.Name]
+}
+
+// isConstant reports whether x is (syntactically) a constant expression:
+// literals, true/false/nil, known constant names, and operators on those.
+// Such arguments stay inline so untyped constants still convert to the
+// parameter type; evaluating them early would change nothing anyway.
+func (e *editor) isConstant(x ast.Expr) bool {
+	switch x := x.(type) {
+	case *ast.BasicLit:
+		return true
+	case *ast.Ident:
+		return x.Name == "true" || x.Name == "false" || x.Name == "nil" || e.consts[x.Name]
+	case *ast.ParenExpr:
+		return e.isConstant(x.X)
+	case *ast.UnaryExpr:
+		return x.Op != token.ARROW && x.Op != token.AND && e.isConstant(x.X)
+	case *ast.BinaryExpr:
+		return e.isConstant(x.X) && e.isConstant(x.Y)
+	case *ast.FuncLit:
+		return true // a function literal has no side effects to hoist, and hoisting loses nothing
+	}
+	return false
+}
+
+// printLike reports whether a trailing call only prints (its result is a byte
+// count nobody wants to see): fmt.Print*, fmt.Fprint*, log.*, print/println.
+func printLike(x ast.Expr, imports map[string]string) bool {
+	call, ok := x.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	switch f := call.Fun.(type) {
+	case *ast.Ident:
+		return f.Name == "print" || f.Name == "println"
+	case *ast.SelectorExpr:
+		pkg, ok := f.X.(*ast.Ident)
+		if !ok {
+			return false
+		}
+		switch imports[pkg.Name] {
+		case "fmt":
+			return strings.HasPrefix(f.Sel.Name, "Print") || strings.HasPrefix(f.Sel.Name, "Fprint")
+		case "log":
+			return true
+		}
+	}
+	return false
+}
+
+// typeSource returns the normalized source of a type spec, used to detect a
+// changed redefinition.
+func typeSource(fset *token.FileSet, ts *ast.TypeSpec) string {
+	var b strings.Builder
+	cfg := printer.Config{Mode: printer.RawFormat}
+	if err := cfg.Fprint(&b, fset, ts); err != nil {
+		return ""
+	}
+	return b.String()
+}
+
+// prepState is the engine state the preparation of a cell reads.
+type prepState struct {
+	imported map[importSpec]bool
+	aliases  map[string]string // local package name → import path
+	types    map[string]string
+	consts   map[string]bool
+}
+
+// prepare parses one run, removes imports already done, rejects a changed
+// type redefinition, rewrites go statements and (when trailing) wraps the
+// last expression statement. It returns an *kernel-style error via prepError.
+func prepare(fname, code string, r run, trailing bool, st prepState) (*prepared, error) {
+	text := code[r.start:r.end]
+	dir := lineDirective(fname, posAt(code, r.start))
+	fset := token.NewFileSet()
+	var prefix string
+	if r.kind == declItem {
+		prefix = "package main;" + dir
+	} else {
+		prefix = "package main; func main() {" + dir
+	}
+	src := prefix + text
+	if r.kind == stmtItem {
+		src += "\n}"
+	}
+	f, err := parser.ParseFile(fset, fname, src, parser.SkipObjectResolution)
+	if err != nil {
+		return nil, err
+	}
+	var tf *token.File
+	fset.Iterate(func(f *token.File) bool { tf = f; return false })
+	ed := &editor{fname: fname, code: code, base: r.start, text: text, fset: fset, tf: tf, consts: st.consts}
+	p := &prepared{kind: r.kind, types: map[string]string{}, sigs: map[string]string{}}
+	var blanks [][2]int // text ranges to blank out (already imported specs)
+
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv == nil && r.kind == declItem {
+			var b strings.Builder
+			_ = printer.Fprint(&b, fset, &ast.FuncDecl{Name: fd.Name, Type: fd.Type})
+			p.sigs[fd.Name.Name] = b.String()
+		}
+		gd, ok := d.(*ast.GenDecl)
+		if !ok {
+			continue
+		}
+		switch gd.Tok {
+		case token.IMPORT:
+			kept := 0
+			for _, s := range gd.Specs {
+				is := s.(*ast.ImportSpec)
+				path, _ := strconv.Unquote(is.Path.Value)
+				spec := importSpec{path: path}
+				if is.Name != nil {
+					spec.name = is.Name.Name
+				}
+				if st.imported[spec] {
+					blanks = append(blanks, [2]int{ed.off(is.Pos(), len(prefix)), ed.off(is.End(), len(prefix))})
+					continue
+				}
+				kept++
+				p.imports = append(p.imports, spec)
+			}
+			if kept == 0 {
+				// An import declaration with nothing left: blank it all.
+				blanks = append(blanks, [2]int{ed.off(gd.Pos(), len(prefix)), ed.off(gd.End(), len(prefix))})
+			}
+		case token.TYPE:
+			for _, s := range gd.Specs {
+				ts := s.(*ast.TypeSpec)
+				norm := typeSource(fset, ts)
+				if old, ok := st.types[ts.Name.Name]; ok && old != norm {
+					pos := fset.Position(ts.Pos())
+					return nil, &redefError{pos: pos, name: ts.Name.Name}
+				}
+				p.types[ts.Name.Name] = norm
+				p.sigs[ts.Name.Name] = "type " + norm
+			}
+		case token.CONST:
+			for _, s := range gd.Specs {
+				for _, n := range s.(*ast.ValueSpec).Names {
+					p.consts = append(p.consts, n.Name)
+				}
+			}
+		}
+	}
+
+	ast.Inspect(f, func(n ast.Node) bool {
+		if g, ok := n.(*ast.GoStmt); ok {
+			ed.gos = append(ed.gos, g)
+		}
+		return true
+	})
+	sort.Slice(ed.gos, func(i, j int) bool { return ed.gos[i].Pos() < ed.gos[j].Pos() })
+
+	// Blank already-imported specs, keeping newlines so positions do not move.
+	if len(blanks) > 0 {
+		bs := []byte(ed.text)
+		for _, bl := range blanks {
+			for i := bl[0]; i < bl[1]; i++ {
+				if bs[i] != '\n' {
+					bs[i] = ' '
+				}
+			}
+		}
+		ed.text = string(bs)
+	}
+
+	body := ed.render(0, len(ed.text), len(prefix))
+	p.plain = dir + body
+	p.src = p.plain
+	if trailing && r.kind == stmtItem {
+		fd := f.Decls[0].(*ast.FuncDecl)
+		if n := len(fd.Body.List); n > 0 {
+			if es, ok := fd.Body.List[n-1].(*ast.ExprStmt); ok && !printLike(es.X, st.aliases) {
+				s, t := ed.off(es.Pos(), len(prefix)), ed.off(es.End(), len(prefix))
+				p.src = dir + ed.render(0, s, len(prefix)) + rtAlias + ".Result(" + ed.dir(s) +
+					ed.render(s, t, len(prefix)) + ")" + ed.dir(t) + ed.render(t, len(ed.text), len(prefix))
+				p.trailing = true
+			}
+		}
+	}
+	return p, nil
+}
+
+// redefError reports a type declaration that differs from the one the
+// interpreter already has: yaegi would silently keep the old one.
+type redefError struct {
+	pos  token.Position
+	name string
+}
+
+func (e *redefError) Error() string {
+	return fmt.Sprintf("%s: type %s is already defined with a different definition; the interpreter cannot redefine types: rename it or restart the kernel", e.pos, e.name)
+}
