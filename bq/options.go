@@ -1,0 +1,323 @@
+package bq
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/gokernel/gokernel/magics"
+)
+
+// DefaultMaxRows is how many rows the table shows when --max-rows is not given.
+const DefaultMaxRows = 100
+
+// DefaultPricePerTiB is the on-demand list price (USD per TiB scanned) used
+// for --dry-run estimates unless Options or --price-per-tib say otherwise.
+const DefaultPricePerTiB = 6.25
+
+// QueryOptions are one invocation's parsed options and SQL.
+type QueryOptions struct {
+	SQL            string
+	Project        string
+	Location       string
+	Params         []Param
+	DryRun         bool
+	MaxBytesBilled int64
+	LegacySQL      bool
+	NoCache        bool
+	Labels         map[string]string
+	Dest           string
+	Write          string
+	MaxRows        int
+	Out            string
+	CSV            string
+	Quiet          bool
+	Endpoint       string
+	PricePerTiB    float64
+}
+
+type paramFlag struct{ ps *[]Param }
+
+func (f paramFlag) String() string { return "" }
+func (f paramFlag) Set(s string) error {
+	p, err := ParseParam(s)
+	if err != nil {
+		return err
+	}
+	for _, q := range *f.ps {
+		if strings.EqualFold(q.Name, p.Name) {
+			return fmt.Errorf("--param %s given twice", p.Name)
+		}
+	}
+	*f.ps = append(*f.ps, p)
+	return nil
+}
+
+type labelFlag struct{ m map[string]string }
+
+// BigQuery label rules: lower-case letters, digits, _ and -, keys start
+// with a letter, both at most 63 characters.
+var (
+	labelKeyRE   = regexp.MustCompile(`^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$`)
+	labelValueRE = regexp.MustCompile(`^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$`)
+)
+
+func (f labelFlag) String() string { return "" }
+func (f labelFlag) Set(s string) error {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok {
+		k, v, ok = strings.Cut(s, ":")
+	}
+	if !ok || !labelKeyRE.MatchString(k) || !labelValueRE.MatchString(v) {
+		return fmt.Errorf("--label %q: want key=value with lower-case letters, digits, _ and - (key starts with a letter, both ≤ 63 chars)", s)
+	}
+	f.m[k] = v
+	return nil
+}
+
+type sizeFlag struct{ n *int64 }
+
+func (f sizeFlag) String() string { return "" }
+func (f sizeFlag) Set(s string) error {
+	n, err := ParseSize(s)
+	if err != nil {
+		return err
+	}
+	*f.n = n
+	return nil
+}
+
+// newFlagSet declares every option on a FlagSet bound to o.
+func newFlagSet(o *QueryOptions, w io.Writer) *flag.FlagSet {
+	fs := magics.NewFlagSet("bq", w)
+	fs.StringVar(&o.Project, "project", "", "project that runs (and pays for) the job; default: %auth's project, $GOOGLE_CLOUD_PROJECT, the VM's project")
+	fs.StringVar(&o.Location, "location", "", "job location, e.g. US, EU, europe-west1")
+	fs.Var(paramFlag{&o.Params}, "param", "query parameter `name=value` (STRING) or name:TYPE=value or name:TYPE (NULL); repeatable")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "validate only: show bytes processed, cost estimate and referenced tables")
+	fs.Var(sizeFlag{&o.MaxBytesBilled}, "max-bytes-billed", "fail the query rather than bill more than this `size` (e.g. 10GB, 1TiB)")
+	fs.BoolVar(&o.LegacySQL, "legacy-sql", false, "use legacy SQL instead of GoogleSQL")
+	fs.BoolVar(&o.NoCache, "no-cache", false, "do not use cached results")
+	fs.Var(labelFlag{o.Labels}, "label", "job label `key=value`; repeatable")
+	fs.StringVar(&o.Dest, "dest", "", "write the result to `[project.]dataset.table`")
+	fs.StringVar(&o.Write, "write", "", "with --dest: append, truncate or empty (default empty: fail if the table has rows)")
+	fs.IntVar(&o.MaxRows, "max-rows", DefaultMaxRows, "rows shown in the table")
+	fs.StringVar(&o.Out, "out", "", "store the result in the Go variable `NAME` (NAME.Schema, NAME.Rows[i][j])")
+	fs.StringVar(&o.CSV, "csv", "", "stream every row to the CSV `file`")
+	fs.BoolVar(&o.Quiet, "quiet", false, "no progress and no table (use with --out or --csv)")
+	fs.StringVar(&o.Endpoint, "endpoint", "", "BigQuery API `URL` (e.g. an emulator); default $GOKERNEL_BIGQUERY_ENDPOINT or Google")
+	fs.Float64Var(&o.PricePerTiB, "price-per-tib", 0, "USD per TiB for --dry-run estimates")
+	return fs
+}
+
+// usageText is the full --help text.
+func usageText() string {
+	var sb strings.Builder
+	sb.WriteString(`usage: %bq [options] SQL            (one line)
+       %%bq [options]                  (the SQL is the rest of the cell)
+
+Runs a BigQuery query as the identity %auth signed in (never silently the
+VM's service account), shows live progress, and renders the result.
+
+@name in the SQL binds --param name, else the Go variable name from the
+notebook (ints, floats, string, bool, []byte, time.Time, civil.Date/
+DateTime/Time, *big.Rat, and slices of them). Values are always sent as
+query parameters, never pasted into the SQL.
+
+Parameter types: INT64 FLOAT64 NUMERIC BIGNUMERIC BOOL STRING BYTES(base64)
+DATE DATETIME TIME TIMESTAMP ARRAY<T> (JSON array: ids:ARRAY<INT64>=[1,2]).
+
+Options:
+`)
+	var o QueryOptions
+	o.Labels = map[string]string{}
+	fs := newFlagSet(&o, &sb)
+	fs.PrintDefaults()
+	sb.WriteString(`
+Examples:
+  %bq SELECT 1 AS x
+  %%bq --param min:INT64=10 --max-rows 20 --out top
+  SELECT name, n FROM ds.t WHERE n >= @min ORDER BY n DESC`)
+	return sb.String()
+}
+
+// ParseInvocation reads the options and SQL of one call. For the line
+// form (cell=false) options come first and the SQL is the rest of the
+// line, kept verbatim so quotes inside the SQL survive; for the cell form
+// line holds only options and body is the SQL.
+func ParseInvocation(line, body string, cell bool) (QueryOptions, error) {
+	o := QueryOptions{Labels: map[string]string{}}
+	fs := newFlagSet(&o, io.Discard)
+	var args []string
+	if cell {
+		var err error
+		args, err = magics.SplitArgs(line)
+		if err != nil {
+			return o, err
+		}
+		o.SQL = body
+	} else {
+		rest := strings.TrimSpace(line)
+		for strings.HasPrefix(rest, "-") {
+			w, r, err := nextWord(rest)
+			if err != nil {
+				return o, err
+			}
+			args = append(args, w)
+			rest = r
+			if w == "--" {
+				break
+			}
+			name, _, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
+			if f := fs.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) {
+				v, r, err := nextWord(rest)
+				if err != nil {
+					return o, err
+				}
+				args = append(args, v)
+				rest = r
+			}
+		}
+		o.SQL = rest
+		if strings.TrimSpace(body) != "" {
+			o.SQL += "\n" + body
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return o, err
+		}
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		if cell {
+			return o, fmt.Errorf("unexpected %q on the %%%%bq line: the SQL goes in the cell body", strings.Join(fs.Args(), " "))
+		}
+		return o, fmt.Errorf("unexpected %q", strings.Join(fs.Args(), " "))
+	}
+	o.SQL = strings.TrimSpace(o.SQL)
+	if o.SQL == "" {
+		return o, errors.New("no SQL: write %bq SELECT ... or put the SQL in a %%bq cell")
+	}
+	if o.MaxRows < 0 {
+		return o, errors.New("--max-rows must be 0 or more")
+	}
+	if o.Write != "" {
+		if o.Dest == "" {
+			return o, errors.New("--write needs --dest")
+		}
+		switch o.Write {
+		case "append", "truncate", "empty":
+		default:
+			return o, fmt.Errorf("--write %q: want append, truncate or empty", o.Write)
+		}
+	}
+	if o.Dest != "" {
+		if _, _, _, err := splitTable(o.Dest, "x"); err != nil {
+			return o, err
+		}
+	}
+	if o.Out != "" && !validGoIdent(o.Out) {
+		return o, fmt.Errorf("--out %q is not a Go identifier", o.Out)
+	}
+	if o.PricePerTiB < 0 {
+		return o, errors.New("--price-per-tib must not be negative")
+	}
+	if o.LegacySQL && len(o.Params) > 0 {
+		return o, errors.New("--param needs GoogleSQL: legacy SQL has no query parameters")
+	}
+	if o.DryRun && (o.Out != "" || o.CSV != "") {
+		return o, errors.New("--dry-run returns no rows, so --out and --csv cannot be used with it")
+	}
+	return o, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// nextWord splits the first shell word off s (quotes and backslashes as
+// magics.SplitArgs handles them) and returns it with the untouched rest.
+func nextWord(s string) (word, rest string, err error) {
+	s = strings.TrimLeft(s, " \t")
+	var quote rune
+	escape := false
+	for i, c := range s {
+		switch {
+		case escape:
+			escape = false
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\\' && quote == '"' {
+				escape = true
+			}
+		case c == '\\':
+			escape = true
+		case c == '\'' || c == '"':
+			quote = c
+		case c == ' ' || c == '\t' || c == '\n':
+			ws, err := magics.SplitArgs(s[:i])
+			if err != nil || len(ws) != 1 {
+				return "", "", fmt.Errorf("cannot read option %q: %v", s[:i], err)
+			}
+			return ws[0], strings.TrimLeft(s[i:], " \t"), nil
+		}
+	}
+	ws, err := magics.SplitArgs(s)
+	if err != nil {
+		return "", "", err
+	}
+	if len(ws) != 1 {
+		return "", "", fmt.Errorf("missing value after %q", s)
+	}
+	return ws[0], "", nil
+}
+
+func validGoIdent(s string) bool {
+	if s == "" || s == "_" {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// splitTable reads "[project.]dataset.table" (":" also separates the
+// project, as in the bq tool), using project when it is omitted.
+func splitTable(s, project string) (p, d, t string, err error) {
+	s = strings.Trim(s, "`")
+	if pp, rest, ok := strings.Cut(s, ":"); ok {
+		// bq-tool form project:dataset.table; the project itself may be
+		// domain-scoped (example.com:proj), so split from the right.
+		if i := strings.LastIndex(s, ":"); i > len(pp) {
+			pp, rest = s[:i], s[i+1:]
+		}
+		parts := strings.Split(rest, ".")
+		if pp != "" && len(parts) == 2 && parts[0] != "" && parts[1] != "" {
+			return pp, parts[0], parts[1], nil
+		}
+		return "", "", "", fmt.Errorf("--dest %q: want project.dataset.table or dataset.table", s)
+	}
+	parts := strings.Split(s, ".")
+	switch {
+	case len(parts) == 2 && parts[0] != "" && parts[1] != "":
+		return project, parts[0], parts[1], nil
+	case len(parts) == 3 && parts[0] != "" && parts[1] != "" && parts[2] != "":
+		return parts[0], parts[1], parts[2], nil
+	}
+	return "", "", "", fmt.Errorf("--dest %q: want project.dataset.table or dataset.table", s)
+}
+
+// itoa is strconv.Itoa, kept short for the progress code.
+func itoa(n int64) string { return strconv.FormatInt(n, 10) }

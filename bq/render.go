@@ -1,0 +1,423 @@
+package bq
+
+import (
+	"encoding/base64"
+	"fmt"
+	"math/big"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"cloud.google.com/go/bigquery"
+	"cloud.google.com/go/civil"
+)
+
+// Footer is what the line under a result table says about the query, so a
+// saved notebook records which job produced the rows, what it cost and who
+// ran it.
+type Footer struct {
+	// Shown is how many rows the table holds; Total how many the result has.
+	Shown int
+	Total uint64
+	// JobID is "project:location.job_id" (or just the id); JobURL, when set,
+	// links it to the Cloud console.
+	JobID  string
+	JobURL string
+	// BytesBilled and BytesProcessed are from the job statistics.
+	BytesBilled    int64
+	BytesProcessed int64
+	Duration       time.Duration
+	CacheHit       bool
+	// Who names the identity that ran the query.
+	Who string
+}
+
+// tableCSS is scoped to the gkbq class so it cannot restyle the notebook.
+const tableCSS = `<style>
+.gkbq table{border-collapse:collapse;font-size:12px}
+.gkbq th,.gkbq td{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top;white-space:pre-wrap}
+.gkbq th .t{font-weight:normal;color:#888;font-size:10px}
+.gkbq td.r{text-align:right;font-variant-numeric:tabular-nums}
+.gkbq td.null{color:#999;font-style:italic}
+.gkbq .foot{color:#666;font-size:11px;margin-top:4px}
+</style>`
+
+// TypeName is the GoogleSQL name of a column's type, e.g. INT64 or
+// ARRAY<STRUCT>, rather than the legacy names the API reports.
+func TypeName(f *bigquery.FieldSchema) string {
+	t := string(f.Type)
+	switch f.Type {
+	case bigquery.IntegerFieldType:
+		t = "INT64"
+	case bigquery.FloatFieldType:
+		t = "FLOAT64"
+	case bigquery.BooleanFieldType:
+		t = "BOOL"
+	case bigquery.RecordFieldType:
+		t = "STRUCT"
+	}
+	if f.Repeated {
+		return "ARRAY<" + t + ">"
+	}
+	return t
+}
+
+func isNumeric(f *bigquery.FieldSchema) bool {
+	if f.Repeated {
+		return false
+	}
+	switch f.Type {
+	case bigquery.IntegerFieldType, bigquery.FloatFieldType, bigquery.NumericFieldType, bigquery.BigNumericFieldType:
+		return true
+	}
+	return false
+}
+
+// appendValue appends the display text of v (of column f) to b. NULL is
+// written as NULL; callers that must tell NULL apart check v == nil first.
+// nested quotes strings so that they stay readable inside [..] and {..}.
+func appendValue(b []byte, v bigquery.Value, f *bigquery.FieldSchema, nested bool) []byte {
+	if v == nil {
+		return append(b, "NULL"...)
+	}
+	if f != nil && f.Repeated {
+		if vs, ok := v.([]bigquery.Value); ok {
+			elem := *f
+			elem.Repeated = false
+			b = append(b, '[')
+			for i, e := range vs {
+				if i > 0 {
+					b = append(b, ", "...)
+				}
+				b = appendValue(b, e, &elem, true)
+			}
+			return append(b, ']')
+		}
+	}
+	switch x := v.(type) {
+	case string:
+		if nested {
+			return strconv.AppendQuote(b, x)
+		}
+		return append(b, x...)
+	case int64:
+		return strconv.AppendInt(b, x, 10)
+	case float64:
+		return append(b, formatFloat(x)...)
+	case bool:
+		return strconv.AppendBool(b, x)
+	case []byte:
+		return base64.StdEncoding.AppendEncode(b, x)
+	case time.Time:
+		return x.UTC().AppendFormat(b, "2006-01-02T15:04:05.999999Z07:00")
+	case civil.Date:
+		return append(b, x.String()...)
+	case civil.DateTime:
+		return append(b, bigquery.CivilDateTimeString(x)...)
+	case civil.Time:
+		return append(b, bigquery.CivilTimeString(x)...)
+	case *big.Rat:
+		scale := bigquery.NumericScaleDigits
+		if f != nil && f.Type == bigquery.BigNumericFieldType {
+			scale = bigquery.BigNumericScaleDigits
+		}
+		return append(b, trimDecimal(x.FloatString(scale))...)
+	case *bigquery.IntervalValue:
+		return append(b, x.String()...)
+	case *bigquery.RangeValue:
+		b = append(b, '[')
+		b = appendRangeEnd(b, x.Start, f)
+		b = append(b, ", "...)
+		b = appendRangeEnd(b, x.End, f)
+		return append(b, ')')
+	case []bigquery.Value:
+		// A RECORD: {name: value, ...} using the sub-schema.
+		b = append(b, '{')
+		for i, e := range x {
+			if i > 0 {
+				b = append(b, ", "...)
+			}
+			var sf *bigquery.FieldSchema
+			if f != nil && i < len(f.Schema) {
+				sf = f.Schema[i]
+				b = append(b, sf.Name...)
+				b = append(b, ": "...)
+			}
+			b = appendValue(b, e, sf, true)
+		}
+		return append(b, '}')
+	case map[string]bigquery.Value:
+		return fmt.Appendf(b, "%v", x)
+	}
+	return fmt.Append(b, v)
+}
+
+func appendRangeEnd(b []byte, v bigquery.Value, f *bigquery.FieldSchema) []byte {
+	if v == nil {
+		return append(b, "UNBOUNDED"...)
+	}
+	var ef *bigquery.FieldSchema
+	if f != nil && f.RangeElementType != nil {
+		ef = &bigquery.FieldSchema{Type: f.RangeElementType.Type}
+	}
+	return appendValue(b, v, ef, false)
+}
+
+// FormatValue is the text form of v as the result table shows it: ISO
+// times, exact NUMERIC, base64 BYTES, nested RECORD/ARRAY values, and NULL
+// for nil.
+func FormatValue(v bigquery.Value, f *bigquery.FieldSchema) string {
+	return string(appendValue(nil, v, f, false))
+}
+
+// appendEscaped writes s to sb with HTML's five special characters escaped.
+func appendEscaped(sb *strings.Builder, s string) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var rep string
+		switch s[i] {
+		case '&':
+			rep = "&amp;"
+		case '<':
+			rep = "&lt;"
+		case '>':
+			rep = "&gt;"
+		case '"':
+			rep = "&#34;"
+		case '\'':
+			rep = "&#39;"
+		default:
+			continue
+		}
+		sb.WriteString(s[last:i])
+		sb.WriteString(rep)
+		last = i + 1
+	}
+	sb.WriteString(s[last:])
+}
+
+func escapeHTML(s string) string {
+	var sb strings.Builder
+	appendEscaped(&sb, s)
+	return sb.String()
+}
+
+// RenderHTML renders rows as an HTML table with typed column headers and
+// the footer. Every value is escaped, so data can never inject markup or
+// script into the notebook.
+func RenderHTML(schema bigquery.Schema, rows [][]bigquery.Value, f Footer) string {
+	var sb strings.Builder
+	sb.Grow(256 + len(rows)*len(schema)*24)
+	sb.WriteString(`<div class="gkbq">`)
+	sb.WriteString(tableCSS)
+	sb.WriteString("<table><thead><tr>")
+	for _, fs := range schema {
+		sb.WriteString("<th>")
+		appendEscaped(&sb, fs.Name)
+		sb.WriteString(`<br><span class="t">`)
+		appendEscaped(&sb, TypeName(fs))
+		sb.WriteString("</span></th>")
+	}
+	sb.WriteString("</tr></thead><tbody>\n")
+	num := make([]bool, len(schema))
+	for i, fs := range schema {
+		num[i] = isNumeric(fs)
+	}
+	var buf []byte
+	for _, row := range rows {
+		sb.WriteString("<tr>")
+		for j, v := range row {
+			var fs *bigquery.FieldSchema
+			if j < len(schema) {
+				fs = schema[j]
+			}
+			if v == nil {
+				sb.WriteString(`<td class="null"><i>NULL</i></td>`)
+				continue
+			}
+			if j < len(num) && num[j] {
+				sb.WriteString(`<td class="r">`)
+			} else {
+				sb.WriteString("<td>")
+			}
+			buf = appendValue(buf[:0], v, fs, false)
+			appendEscaped(&sb, string(buf))
+			sb.WriteString("</td>")
+		}
+		sb.WriteString("</tr>\n")
+	}
+	sb.WriteString(`</tbody></table><div class="foot">`)
+	writeFooterHTML(&sb, f)
+	sb.WriteString("</div></div>")
+	return sb.String()
+}
+
+func writeFooterHTML(sb *strings.Builder, f Footer) {
+	parts := footerParts(f)
+	for i, p := range parts {
+		if i > 0 {
+			sb.WriteString(" · ")
+		}
+		if p.url != "" {
+			sb.WriteString(`<a href="`)
+			appendEscaped(sb, p.url)
+			sb.WriteString(`" target="_blank" rel="noopener">`)
+			appendEscaped(sb, p.text)
+			sb.WriteString("</a>")
+			continue
+		}
+		appendEscaped(sb, p.text)
+	}
+}
+
+type footerPart struct{ text, url string }
+
+func footerParts(f Footer) []footerPart {
+	var ps []footerPart
+	rows := fmt.Sprintf("%s of %s rows", formatCount(int64(f.Shown)), formatCount(int64(f.Total)))
+	if uint64(f.Shown) == f.Total {
+		rows = formatCount(int64(f.Total)) + " rows"
+		if f.Total == 1 {
+			rows = "1 row"
+		}
+	}
+	ps = append(ps, footerPart{text: rows})
+	if f.JobID != "" {
+		ps = append(ps, footerPart{text: "job " + f.JobID, url: f.JobURL})
+	}
+	ps = append(ps, footerPart{text: FormatBytes(f.BytesBilled) + " billed"})
+	if f.BytesProcessed != f.BytesBilled {
+		ps = append(ps, footerPart{text: FormatBytes(f.BytesProcessed) + " processed"})
+	}
+	if f.Duration > 0 {
+		ps = append(ps, footerPart{text: formatDuration(f.Duration)})
+	}
+	if f.CacheHit {
+		ps = append(ps, footerPart{text: "cache hit"})
+	}
+	if f.Who != "" {
+		ps = append(ps, footerPart{text: "ran as " + f.Who})
+	}
+	return ps
+}
+
+func footerText(f Footer) string {
+	parts := footerParts(f)
+	texts := make([]string, len(parts))
+	for i, p := range parts {
+		texts[i] = p.text
+		if p.url != "" {
+			texts[i] += " (" + p.url + ")"
+		}
+	}
+	return strings.Join(texts, " · ")
+}
+
+// formatDuration rounds d for people: 850ms, 3.4s, 2m05s.
+func formatDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return fmt.Sprintf("%.1fs", d.Seconds())
+	}
+	d = d.Round(time.Second)
+	return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+}
+
+// maxTextCell bounds a text/plain cell so one long value cannot make the
+// table unreadable in a console.
+const maxTextCell = 40
+
+// RenderText renders rows as an aligned plain-text table (names, then
+// types, then rows), for consoles and text exports of the notebook.
+func RenderText(schema bigquery.Schema, rows [][]bigquery.Value, f Footer) string {
+	ncol := len(schema)
+	cells := make([]string, 0, (len(rows)+2)*ncol)
+	width := make([]int, ncol)
+	add := func(j int, s string) {
+		n := utf8.RuneCountInString(s)
+		if n > maxTextCell {
+			s = string([]rune(s)[:maxTextCell-1]) + "…"
+			n = maxTextCell
+		}
+		cells = append(cells, s)
+		if n > width[j] {
+			width[j] = n
+		}
+	}
+	for j, fs := range schema {
+		add(j, fs.Name)
+	}
+	for j, fs := range schema {
+		add(j, TypeName(fs))
+	}
+	var buf []byte
+	for _, row := range rows {
+		for j := range ncol {
+			if j >= len(row) {
+				add(j, "")
+				continue
+			}
+			buf = appendValue(buf[:0], row[j], schema[j], false)
+			add(j, textClean(buf))
+		}
+	}
+	num := make([]bool, ncol)
+	for j, fs := range schema {
+		num[j] = isNumeric(fs)
+	}
+	var sb strings.Builder
+	sb.Grow(len(cells) * 12)
+	for i := 0; i < len(cells); i += ncol {
+		for j := range ncol {
+			s := cells[i+j]
+			pad := width[j] - utf8.RuneCountInString(s)
+			if j > 0 {
+				sb.WriteString("  ")
+			}
+			if num[j] && i >= 2*ncol {
+				sb.WriteString(strings.Repeat(" ", pad))
+				sb.WriteString(s)
+				continue
+			}
+			sb.WriteString(s)
+			if j < ncol-1 {
+				sb.WriteString(strings.Repeat(" ", pad))
+			}
+		}
+		sb.WriteString("\n")
+	}
+	sb.WriteString(footerText(f))
+	return sb.String()
+}
+
+// textClean makes b safe for one line of a text table: control characters
+// (newlines, tabs, escape sequences) become visible escapes.
+func textClean(b []byte) string {
+	clean := true
+	for _, c := range b {
+		if c < 0x20 || c == 0x7f {
+			clean = false
+			break
+		}
+	}
+	if clean {
+		return string(b)
+	}
+	var sb strings.Builder
+	for _, r := range string(b) {
+		switch {
+		case r == '\n':
+			sb.WriteString(`\n`)
+		case r == '\t':
+			sb.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&sb, `\x%02x`, r)
+		default:
+			sb.WriteRune(r)
+		}
+	}
+	return sb.String()
+}
