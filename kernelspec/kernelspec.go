@@ -100,12 +100,20 @@ type Options struct {
 // KernelJSON is the contents of kernel.json, typed so callers and tests need
 // not juggle untyped maps. Field names follow the Jupyter kernelspec format.
 type KernelJSON struct {
-	Argv          []string          `json:"argv"`
-	DisplayName   string            `json:"display_name"`
-	Language      string            `json:"language"`
-	InterruptMode string            `json:"interrupt_mode"`
-	Env           map[string]string `json:"env,omitempty"`
-	Metadata      map[string]any    `json:"metadata"`
+	// Argv is the command Jupyter runs; it must contain
+	// ConnectionFilePlaceholder so the kernel learns its ports.
+	Argv []string `json:"argv"`
+	// DisplayName is shown in notebook kernel pickers.
+	DisplayName string `json:"display_name"`
+	// Language tells front ends which syntax to highlight.
+	Language string `json:"language"`
+	// InterruptMode says how Jupyter interrupts the kernel ("message").
+	InterruptMode string `json:"interrupt_mode"`
+	// Env is added to the kernel's environment; omitted when empty so the
+	// file stays minimal.
+	Env map[string]string `json:"env,omitempty"`
+	// Metadata is always present (as {}) because some front ends expect it.
+	Metadata map[string]any `json:"metadata"`
 }
 
 // logos holds the generated logo files (see internal/genlogo); they are
@@ -427,7 +435,10 @@ func userDataDir(goos string, getenv func(string) string, home string, homeErr e
 		return home, nil
 	}
 	if envSet(getenv, "JUPYTER_PLATFORM_DIRS") {
-		// platformdirs.user_data_dir("Jupyter", appauthor=False).
+		// platformdirs.user_data_dir(APPNAME, appauthor=False). On Linux and
+		// other Unixes it coincides with the classic rule below (APPNAME is
+		// "jupyter" there); on macOS APPNAME is "jupyter" only for a Python
+		// under /opt/homebrew, which we cannot see, so "Jupyter" is assumed.
 		switch goos {
 		case "windows":
 			if d := getenv("LOCALAPPDATA"); d != "" {
@@ -439,15 +450,6 @@ func userDataDir(goos string, getenv func(string) string, home string, homeErr e
 				return "", err
 			}
 			return filepath.Join(h, "Library", "Application Support", "Jupyter"), nil
-		default:
-			if x := getenv("XDG_DATA_HOME"); strings.TrimSpace(x) != "" {
-				return filepath.Join(x, "Jupyter"), nil
-			}
-			h, err := needHome()
-			if err != nil {
-				return "", err
-			}
-			return filepath.Join(h, ".local", "share", "Jupyter"), nil
 		}
 	}
 	switch goos {
