@@ -19,6 +19,7 @@ import (
 	"os"
 	"reflect"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/traefik/yaegi/interp"
@@ -65,6 +66,9 @@ type Engine struct {
 	// declSigs holds the user's function and type declarations for
 	// completion and inspection (Globals only lists variables).
 	declSigs map[string]string
+	// funcCells maps a declared function or method name to the cell that
+	// last declared it, to name the cell in panic frames.
+	funcCells map[string]string
 	// gorootDir caches where the Go sources are (nil: not looked up yet).
 	gorootDir *string
 
@@ -91,15 +95,16 @@ func New(opts Options) (*Engine, error) {
 		return nil, errors.New("goeval: Options.Stdout and Options.Stderr are required")
 	}
 	e := &Engine{
-		opts:     opts,
-		stderr:   &frameFilter{w: opts.Stderr},
-		stdin:    &stdinReader{},
-		varsSyms: map[string]reflect.Value{},
-		imported: map[importSpec]bool{},
-		aliases:  map[string]string{},
-		types:    map[string]string{},
-		consts:   map[string]bool{},
-		result:   &cellResult{},
+		opts:      opts,
+		stderr:    &frameFilter{w: opts.Stderr},
+		stdin:     &stdinReader{},
+		varsSyms:  map[string]reflect.Value{},
+		imported:  map[importSpec]bool{},
+		aliases:   map[string]string{},
+		types:     map[string]string{},
+		consts:    map[string]bool{},
+		funcCells: map[string]string{},
+		result:    &cellResult{},
 	}
 	// yaegi gets the frame filter as Stderr (log output and panic frames go
 	// through it); os.Stderr/os.Stdout inside cells are set to the real
@@ -212,8 +217,8 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 
 // run evaluates code and returns its trailing value or its error.
 func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle, *kernel.EvalError) {
-	src := cellSource{fname: fname, code: code}
-	runs, err := splitCell(fname, code)
+	src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+	runs, err := splitCell(code)
 	if err != nil {
 		return nil, src.compileError(ErrSyntax, err)
 	}
@@ -237,7 +242,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 	// type redefinition anywhere in the cell runs nothing.
 	preps := make([]*prepared, len(runs))
 	for i, r := range runs {
-		p, err := prepare(fname, code, r, i == len(runs)-1, st)
+		p, err := prepare(code, r, i == len(runs)-1, st)
 		if err != nil {
 			var rd *redefError
 			if errors.As(err, &rd) {
@@ -271,12 +276,21 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		if err != nil {
 			return nil, e.evalError(ctx, src, err)
 		}
-		e.commit(p)
+		e.commit(fname, p)
 	}
 	if e.result.set {
 		value = kernel.MIMEBundle{"text/plain": e.result.text}
 	}
 	return value, nil
+}
+
+// funcCell returns the cell that declared the function a panic frame names
+// ("main.f" or a method name).
+func (e *Engine) funcCell(frameFunc string) (string, bool) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	c, ok := e.funcCells[strings.TrimPrefix(frameFunc, "main.")]
+	return c, ok
 }
 
 // isCompileError reports whether err happened before the run started to execute.
@@ -289,7 +303,7 @@ func isCompileError(err error) bool {
 }
 
 // commit records what a successful run declared.
-func (e *Engine) commit(p *prepared) {
+func (e *Engine) commit(fname string, p *prepared) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	for _, imp := range p.imports {
@@ -301,6 +315,9 @@ func (e *Engine) commit(p *prepared) {
 	}
 	for _, c := range p.consts {
 		e.consts[c] = true
+	}
+	for _, f := range p.funcs {
+		e.funcCells[f] = fname
 	}
 	for k, v := range p.sigs {
 		e.decls()[k] = v

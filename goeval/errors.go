@@ -28,7 +28,7 @@ const (
 )
 
 // posRE matches the "file:line:col: " prefix yaegi and go/scanner put on messages.
-var posRE = regexp.MustCompile(`^(\S*?):(\d+):(\d+): `)
+var posRE = regexp.MustCompile(`^(?:(\S*?):)?(\d+):(\d+): `)
 
 // frameRE matches one panic frame line yaegi writes to its Stderr while a
 // panic unwinds an interpreted function: "In[3]:2:5: panic: main.f(...)".
@@ -131,6 +131,8 @@ func goroutineID() uint64 {
 type cellSource struct {
 	fname string
 	code  string
+	// funcCell names the cell that declared a function (for panic frames).
+	funcCell func(frameFunc string) (string, bool)
 }
 
 // line returns cell line n (1-based), or "" when out of range.
@@ -190,6 +192,10 @@ func (c cellSource) positioned(msg string) (file string, line, col int, rest str
 	line, _ = strconv.Atoi(m[2])
 	col, _ = strconv.Atoi(m[3])
 	file = m[1]
+	if file == "" || file == yaegiFile {
+		// yaegi input: the line directives made the position a cell position.
+		file = c.fname
+	}
 	line, col = c.clampPos(file, line, col)
 	return file, line, col, msg[len(m[0]):], true
 }
@@ -308,6 +314,12 @@ func (c cellSource) panicError(p interp.Panic, frames []string) *kernel.EvalErro
 			continue
 		}
 		fn := strings.TrimSuffix(strings.TrimPrefix(rest, "panic: "), "(...)")
+		if c.funcCell != nil {
+			if cell, ok := c.funcCell(fn); ok && cell != c.fname {
+				// Declared in an earlier cell: the position is in that cell.
+				file = cell
+			}
+		}
 		if fn == "main" {
 			fn = "cell top level"
 		}

@@ -78,9 +78,9 @@ type fakeOutput struct {
 	block   bool // block until ctx is done
 }
 
-func (f *fakeOutput) Stream(name, text string)     {}
-func (f *fakeOutput) Display(d kernel.Display)     {}
-func (f *fakeOutput) ClearOutput(wait bool)        {}
+func (f *fakeOutput) Stream(name, text string) {}
+func (f *fakeOutput) Display(d kernel.Display) {}
+func (f *fakeOutput) ClearOutput(wait bool)    {}
 func (f *fakeOutput) Input(ctx context.Context, prompt string, password bool) (string, error) {
 	f.mu.Lock()
 	f.prompts++

@@ -40,10 +40,10 @@ type cellPos struct{ line, col int }
 // splitCell cuts code at top-level `;` / newline tokens (bracket depth 0) and
 // groups the pieces into runs of declarations and statements. A scanner error
 // (unterminated string, illegal character) is returned as a scanner.ErrorList
-// whose positions are cell positions under the file name fname.
-func splitCell(fname, code string) ([]run, error) {
+// whose positions are cell positions.
+func splitCell(code string) ([]run, error) {
 	fset := token.NewFileSet()
-	file := fset.AddFile(fname, -1, len(code))
+	file := fset.AddFile(yaegiFile, -1, len(code))
 	var errs scanner.ErrorList
 	var s scanner.Scanner
 	s.Init(file, []byte(code), func(pos token.Position, msg string) { errs.Add(pos, msg) }, 0)
@@ -127,11 +127,17 @@ func classify(text string, first, second token.Token) itemKind {
 	return stmtItem
 }
 
+// yaegiFile is the file name yaegi gives all REPL input. It must stay the
+// file name of every node: yaegi scopes imports by the file name of a node's
+// position, so a line directive naming another file hides the cell's imports.
+const yaegiFile = "_.go"
+
 // lineDirective returns a /*line*/ comment that makes the character after it
-// be reported at p of the cell named fname. yaegi keeps the positions the
-// parser computes, so errors and panic frames then name cell lines directly.
-func lineDirective(fname string, p cellPos) string {
-	return fmt.Sprintf("/*line %s:%d:%d*/", fname, p.line, p.col)
+// be reported at p of the cell. yaegi keeps the positions the parser
+// computes, so errors and panic frames then give cell lines and columns
+// directly (yaegi strips the "_.go:" prefix from its messages).
+func lineDirective(p cellPos) string {
+	return fmt.Sprintf("/*line %s:%d:%d*/", yaegiFile, p.line, p.col)
 }
 
 // posAt converts a byte offset of the cell into a cell position.
@@ -170,6 +176,9 @@ type prepared struct {
 	consts []string
 	// sigs are the run's function and type declarations for inspection.
 	sigs map[string]string
+	// funcs are the functions and methods the run declares: panic frames
+	// name them, and their positions are in the cell that declared them.
+	funcs []string
 	// trailing is true when src reports the run's last expression through rt.Result.
 	trailing bool
 }
@@ -181,7 +190,6 @@ type importSpec struct{ name, path string }
 // trailing expression wrapped. Offsets are into text (the run's text), and
 // base is the offset of text in the cell, so cell positions can be computed.
 type editor struct {
-	fname  string
 	code   string // whole cell
 	base   int    // offset of the run in the cell
 	text   string // run text
@@ -200,7 +208,7 @@ func (e *editor) off(p token.Pos, prefixLen int) int {
 
 // dir returns a line directive for the text offset o.
 func (e *editor) dir(o int) string {
-	return lineDirective(e.fname, posAt(e.code, e.base+o))
+	return lineDirective(posAt(e.code, e.base+o))
 }
 
 // render returns text[s:end] with every outermost go statement in that range rewritten.
@@ -342,9 +350,9 @@ type prepState struct {
 // prepare parses one run, removes imports already done, rejects a changed
 // type redefinition, rewrites go statements and (when trailing) wraps the
 // last expression statement. It returns an *kernel-style error via prepError.
-func prepare(fname, code string, r run, trailing bool, st prepState) (*prepared, error) {
+func prepare(code string, r run, trailing bool, st prepState) (*prepared, error) {
 	text := code[r.start:r.end]
-	dir := lineDirective(fname, posAt(code, r.start))
+	dir := lineDirective(posAt(code, r.start))
 	fset := token.NewFileSet()
 	var prefix string
 	if r.kind == declItem {
@@ -356,13 +364,13 @@ func prepare(fname, code string, r run, trailing bool, st prepState) (*prepared,
 	if r.kind == stmtItem {
 		src += "\n}"
 	}
-	f, err := parser.ParseFile(fset, fname, src, parser.SkipObjectResolution)
+	f, err := parser.ParseFile(fset, yaegiFile, src, parser.SkipObjectResolution)
 	if err != nil {
 		return nil, err
 	}
 	var tf *token.File
 	fset.Iterate(func(f *token.File) bool { tf = f; return false })
-	ed := &editor{fname: fname, code: code, base: r.start, text: text, fset: fset, tf: tf, consts: st.consts}
+	ed := &editor{code: code, base: r.start, text: text, fset: fset, tf: tf, consts: st.consts}
 	p := &prepared{kind: r.kind, types: map[string]string{}, sigs: map[string]string{}}
 	var blanks [][2]int // text ranges to blank out (already imported specs)
 
@@ -371,6 +379,9 @@ func prepare(fname, code string, r run, trailing bool, st prepState) (*prepared,
 			var b strings.Builder
 			_ = printer.Fprint(&b, fset, &ast.FuncDecl{Name: fd.Name, Type: fd.Type})
 			p.sigs[fd.Name.Name] = b.String()
+		}
+		if fd, ok := d.(*ast.FuncDecl); ok && r.kind == declItem {
+			p.funcs = append(p.funcs, fd.Name.Name)
 		}
 		gd, ok := d.(*ast.GenDecl)
 		if !ok {
