@@ -1,0 +1,14 @@
+# gokernel: the two commands a newcomer needs are `make run` and `make test`.
+.PHONY: build install test bench
+
+build:
+	go build -o bin/gokernel .
+
+install: build
+	./bin/gokernel install --user
+
+test:
+	./scripts/test.sh
+
+bench: build
+	./scripts/bench.sh

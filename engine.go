@@ -1,0 +1,52 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"sync"
+
+	"github.com/gokernel/gokernel/display"
+	"github.com/gokernel/gokernel/goeval"
+	"github.com/gokernel/gokernel/kernel"
+	"github.com/gokernel/gokernel/magics"
+)
+
+// languageVersion is the Go version whose standard library cells see.
+const languageVersion = goeval.LanguageVersion
+
+// newEngine builds what the worker process serves: magics in front of the
+// Go interpreter, with the display package bound to the running cell.
+func newEngine() (kernel.Engine, error) {
+	g, err := goeval.New(goeval.Options{Stdout: os.Stdout, Stderr: os.Stderr})
+	if err != nil {
+		return nil, fmt.Errorf("starting the Go interpreter: %w", err)
+	}
+	t := &tracked{Engine: g}
+	if err := g.Use(display.Exports(display.New(t.output))); err != nil {
+		return nil, fmt.Errorf("loading the display package: %w", err)
+	}
+	reg := magics.NewRegistry()
+	return magics.NewEngine(t, reg), nil
+}
+
+// tracked remembers the Output of the latest cell, so that displays made by
+// goroutines after their cell ended still reach the front end.
+type tracked struct {
+	*goeval.Engine
+	mu  sync.Mutex
+	out kernel.Output
+}
+
+func (t *tracked) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
+	t.mu.Lock()
+	t.out = out
+	t.mu.Unlock()
+	return t.Engine.Execute(ctx, req, out)
+}
+
+func (t *tracked) output() kernel.Output {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.out
+}

@@ -1,0 +1,193 @@
+// Command gokernel is a Jupyter kernel for Go with built-in Google sign-in
+// and BigQuery magics.
+//
+//	gokernel kernel -f CONNECTION_FILE   run the kernel (what kernel.json starts)
+//	gokernel install [--user|--sys-prefix|--prefix DIR] [--name N] [--display-name D] [--env K=V]
+//	gokernel uninstall [same scope options]
+//	gokernel version
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"runtime"
+	"runtime/debug"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/gokernel/gokernel/kernel"
+	"github.com/gokernel/gokernel/kernelspec"
+	"github.com/gokernel/gokernel/worker"
+)
+
+// version is set at build time with -ldflags "-X main.version=..."; the
+// module version from the build info is used otherwise.
+var version = ""
+
+func kernelVersion() string {
+	if version != "" {
+		return version
+	}
+	if bi, ok := debug.ReadBuildInfo(); ok && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+		return strings.TrimPrefix(bi.Main.Version, "v")
+	}
+	return "0.1.0-dev"
+}
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+func usage(w io.Writer) {
+	fmt.Fprint(w, `gokernel: a Jupyter kernel for Go, with %auth (Google sign-in) and %bq (BigQuery).
+
+usage:
+  gokernel install [--user | --sys-prefix | --prefix DIR] [--name gokernel] [--display-name Go] [--env K=V ...]
+  gokernel uninstall [--user | --sys-prefix | --prefix DIR] [--name gokernel]
+  gokernel kernel -f CONNECTION_FILE
+  gokernel version
+`)
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		usage(stderr)
+		return 2
+	}
+	switch args[0] {
+	case "kernel":
+		return runKernel(args[1:], stderr)
+	case "worker":
+		return runWorker(stderr)
+	case "install", "uninstall":
+		return kernelspec.Main(args, stdout, stderr)
+	case "version", "--version", "-version":
+		fmt.Fprintf(stdout, "gokernel %s (%s, interpreted Go %s)\n", kernelVersion(), runtime.Version(), languageVersion)
+		return 0
+	case "help", "-h", "--help", "-help":
+		usage(stdout)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "gokernel: unknown command %q\n\n", args[0])
+		usage(stderr)
+		return 2
+	}
+}
+
+func newLogger(w io.Writer) *slog.Logger {
+	level := slog.LevelInfo
+	if v := os.Getenv("GOKERNEL_LOG_LEVEL"); v != "" {
+		_ = level.UnmarshalText([]byte(v))
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
+func runKernel(args []string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("gokernel kernel", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	connFile := fs.String("f", "", "path of the connection file the front end wrote")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *connFile == "" {
+		fmt.Fprintln(stderr, "gokernel kernel: -f CONNECTION_FILE is required")
+		return 2
+	}
+	log := newLogger(stderr)
+	ci, err := kernel.ReadConnectionFile(*connFile)
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		log.Error("cannot find my own executable", "err", err)
+		return 1
+	}
+	env := append(os.Environ(), "GOTRACEBACK=none")
+	sup := worker.NewSupervisor(worker.Options{Command: []string{exe, "worker"}, Env: env, Logger: log})
+	srv, err := kernel.NewServer(kernel.Config{
+		Conn: ci, Engine: sup, Logger: log,
+		Implementation: "gokernel", ImplementationVersion: kernelVersion(), LanguageVersion: languageVersion,
+		Banner: fmt.Sprintf("gokernel %s: Go %s interpreted by yaegi. %%help lists the magics (%%auth signs you in to Google, %%bq queries BigQuery).",
+			kernelVersion(), languageVersion),
+	})
+	if err != nil {
+		log.Error("cannot start", "err", err)
+		return 1
+	}
+	// Start the interpreter while the front end connects.
+	go func() {
+		if err := sup.Start(); err != nil {
+			log.Error("starting the interpreter", "err", err)
+		}
+	}()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM, syscall.SIGHUP)
+	go func() {
+		for sig := range sigs {
+			if sig == syscall.SIGINT {
+				log.Info("SIGINT: interrupting the running cell")
+				srv.Interrupt()
+				continue
+			}
+			log.Info("signal: shutting down", "signal", sig.String())
+			cancel()
+		}
+	}()
+	go watchParent(ctx, cancel, log)
+	if err := srv.Serve(ctx); err != nil {
+		log.Error("kernel stopped", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// watchParent stops the kernel when the process that started it is gone
+// (JPY_PARENT_PID, as ipykernel's ParentPoller), so no kernel lingers.
+func watchParent(ctx context.Context, stop context.CancelFunc, log *slog.Logger) {
+	pid, err := strconv.Atoi(os.Getenv("JPY_PARENT_PID"))
+	if err != nil || pid <= 1 {
+		return
+	}
+	t := time.NewTicker(time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := syscall.Kill(pid, 0); err != nil && errors.Is(err, syscall.ESRCH) {
+				log.Warn("parent process is gone; shutting down", "pid", pid)
+				stop()
+				return
+			}
+		}
+	}
+}
+
+func runWorker(stderr io.Writer) int {
+	// The front end signals the whole process group; only the kernel
+	// process decides what an interrupt means.
+	signal.Ignore(syscall.SIGINT)
+	engine, err := newEngine()
+	if err != nil {
+		fmt.Fprintln(stderr, "gokernel worker:", err)
+		return 1
+	}
+	if err := worker.RunChild(engine); err != nil {
+		fmt.Fprintln(stderr, "gokernel worker:", err)
+		return 1
+	}
+	return 0
+}

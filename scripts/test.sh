@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The one test command (make test): sets up what the tests need on a fresh
+# machine, then runs the Go tests and the end-to-end tests with real Jupyter
+# clients. Idempotent; safe to re-run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+VENV=${GOKERNEL_VENV:-$ROOT/.venv}
+PY=${PYTHON:-python3}
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "Python virtual environment with the Jupyter clients ($VENV)"
+if [ ! -x "$VENV/bin/python" ]; then
+  "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
+
+step "build"
+go build -o bin/gokernel .
+
+step "static checks: gofmt, go vet, staticcheck"
+unformatted=$(gofmt -l $(git ls-files '*.go' | grep -v '^bq/emutest/' || true))
+if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
+go vet ./...
+if [ "${GOKERNEL_SKIP_STATICCHECK:-}" != 1 ]; then
+  go run honnef.co/go/tools/cmd/staticcheck@2025.1.1 ./...
+fi
+
+step "Go unit tests (with the race detector)"
+GOKERNEL_JUPYTER=1 PATH="$VENV/bin:$PATH" go test -race -count=1 ./...
+
+step "end-to-end tests with jupyter_client, jupyter_kernel_test, nbclient, papermill, jupyter-console"
+export JUPYTER_DATA_DIR="$ROOT/.cache/jupyter-data"
+export JUPYTER_CONFIG_DIR="$ROOT/.cache/jupyter-config"
+export JUPYTER_RUNTIME_DIR="$ROOT/.cache/jupyter-runtime"
+export IPYTHONDIR="$ROOT/.cache/ipython"
+rm -rf "$JUPYTER_DATA_DIR"
+./bin/gokernel install --user
+"$VENV/bin/python" -m ipykernel install --user --name python3 >/dev/null
+PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/e2e "$@"
