@@ -1,0 +1,610 @@
+package lower
+
+import (
+	"bytes"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// Source lowers one complete Go file (package clause plus declarations, as
+// the engine hands each chunk to yaegi) from the Go 1.26 language to the
+// subset yaegi v0.16.1 runs. See the package documentation for the list of
+// rewrites and their limits.
+//
+// Every rewrite replaces text on a single line with text on a single line and
+// helper declarations are appended after the last line, so each statement of
+// the input keeps its line number and yaegi's error positions still point at
+// the user's cell. A rewrite that would need a type the pass cannot see
+// syntactically is not done: yaegi then reports its own error.
+//
+// A parse error of the input is returned unchanged (a scanner.ErrorList); the
+// engine should then evaluate the original source so that yaegi reports it.
+func Source(src []byte) ([]byte, error) {
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "cell.go", src, 0)
+	if err != nil {
+		return nil, err
+	}
+	l := &lowering{
+		src:     src,
+		file:    f,
+		base:    fset.File(f.Pos()).Base(),
+		ed:      editor{src: src},
+		rf:      map[*ast.RangeStmt]*rfLoop{},
+		codes:   map[ast.Node]map[string]int{},
+		helpers: map[string]string{},
+		methods: map[string][]*ast.FuncDecl{},
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+			l.methods[fd.Name.Name] = append(l.methods[fd.Name.Name], fd)
+		}
+	}
+	l.run()
+	out, err := l.ed.apply()
+	if err != nil {
+		return nil, err
+	}
+	if len(l.helpers) > 0 {
+		names := make([]string, 0, len(l.helpers))
+		for n := range l.helpers {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		var b bytes.Buffer
+		b.Write(out)
+		b.WriteString("\n")
+		for _, n := range names {
+			b.WriteString("\n")
+			b.WriteString(l.helpers[n])
+			b.WriteString("\n")
+		}
+		out = b.Bytes()
+	}
+	if _, err := parser.ParseFile(token.NewFileSet(), "cell.go", out, 0); err != nil {
+		return nil, fmt.Errorf("lower: internal error: rewritten source does not parse: %v", err)
+	}
+	return out, nil
+}
+
+// lowering holds the state of one Source call; nothing outlives it.
+type lowering struct {
+	src     []byte
+	file    *ast.File
+	base    int
+	ed      editor
+	nextID  int
+	rf      map[*ast.RangeStmt]*rfLoop
+	codes   map[ast.Node]map[string]int
+	helpers map[string]string
+	methods map[string][]*ast.FuncDecl
+}
+
+// rfLoop is a range-over-func loop chosen for rewriting. Jumps out of its
+// body are turned into "set control code, return false" and replayed by a
+// dispatch after the call to the iterator.
+type rfLoop struct {
+	id         int
+	rs         *ast.RangeStmt
+	arity      int
+	fn         ast.Node
+	results    []string // result types of the enclosing function
+	resultVars bool     // this loop declares the _gk_r vars for returns
+	needCtl    bool
+	dispatch   []string
+	seen       map[int]bool
+	label      *ast.LabeledStmt
+}
+
+func (l *lowering) off(p token.Pos) int { return int(p) - l.base }
+
+func (l *lowering) text(n ast.Node) string {
+	return string(l.src[l.off(n.Pos()):l.off(n.End())])
+}
+
+// oneLine reports whether the source between two positions has no newline,
+// i.e. whether it may be replaced without moving later lines.
+func (l *lowering) oneLine(from, to token.Pos) bool {
+	a, b := l.off(from), l.off(to)
+	if a < 0 || b > len(l.src) || a > b {
+		return false
+	}
+	return !bytes.ContainsAny(l.src[a:b], "\n")
+}
+
+func (l *lowering) id() string {
+	l.nextID++
+	return strconv.Itoa(l.nextID)
+}
+
+func (l *lowering) run() {
+	var stack []ast.Node
+	ast.Inspect(l.file, func(n ast.Node) bool {
+		if n == nil {
+			top := stack[len(stack)-1]
+			stack = stack[:len(stack)-1]
+			if rs, ok := top.(*ast.RangeStmt); ok && l.rf[rs] != nil {
+				l.finishRangeFunc(l.rf[rs], stack)
+			}
+			return false
+		}
+		stack = append(stack, n)
+		descend := true
+		switch n := n.(type) {
+		case *ast.RangeStmt:
+			l.enterRange(n, stack)
+		case *ast.ForStmt:
+			l.enterFor(n)
+		case *ast.CallExpr:
+			descend = l.call(n, stack)
+		case *ast.ReturnStmt:
+			l.jump(n, stack)
+		case *ast.BranchStmt:
+			l.jump(n, stack)
+		}
+		if !descend {
+			stack = stack[:len(stack)-1]
+		}
+		return descend
+	})
+}
+
+// isBuiltin reports whether id refers to the predeclared identifier of that
+// name: the parser resolved no declaration for it in this file.
+func isBuiltin(id *ast.Ident, name string) bool {
+	return id.Name == name && id.Obj == nil
+}
+
+func unparen(e ast.Expr) ast.Expr {
+	for {
+		p, ok := e.(*ast.ParenExpr)
+		if !ok {
+			return e
+		}
+		e = p.X
+	}
+}
+
+// ---- loops ----
+
+func (l *lowering) enterRange(rs *ast.RangeStmt, stack []ast.Node) {
+	if l.tryRangeFunc(rs, stack) {
+		return
+	}
+	if l.isIntExpr(rs.X) && l.oneLine(rs.For, rs.X.Pos()) && l.oneLine(rs.X.End(), rs.Body.Lbrace) {
+		id := l.id()
+		i, n := "_gk_i"+id, "_gk_n"+id
+		l.helper("_gk_rint", helperRint)
+		l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "for "+i+", "+n+" := _gk_rint(")
+		bind := ""
+		if rs.Key != nil && !isBlank(rs.Key) {
+			if rs.Tok == token.DEFINE {
+				k := l.text(rs.Key)
+				bind = " " + k + " := " + i + "; _ = " + k + ";"
+			} else {
+				bind = " " + l.text(rs.Key) + " = " + i + ";"
+			}
+		}
+		l.ed.replace(l.off(rs.X.End()), l.off(rs.Body.Lbrace)+1, "); "+i+" < "+n+"; "+i+"++ {"+bind)
+		return
+	}
+	// Go 1.22 gives each iteration fresh variables; yaegi v0.16.1 shares
+	// them, which only shows when the body captures them.
+	if rs.Tok == token.DEFINE && captures(rs.Body) {
+		var names []string
+		for _, e := range []ast.Expr{rs.Key, rs.Value} {
+			if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
+				names = append(names, id.Name)
+			}
+		}
+		if len(names) > 0 {
+			l.ed.insert(l.off(rs.Body.Lbrace)+1, " "+strings.Join(names, ", ")+" := "+strings.Join(names, ", ")+";")
+		}
+	}
+}
+
+func (l *lowering) enterFor(fs *ast.ForStmt) {
+	as, ok := fs.Init.(*ast.AssignStmt)
+	if !ok || as.Tok != token.DEFINE || !captures(fs.Body) {
+		return
+	}
+	var names []string
+	for _, e := range as.Lhs {
+		id, ok := e.(*ast.Ident)
+		if !ok || id.Name == "_" {
+			continue
+		}
+		if assigned(fs.Body, id) {
+			// A copy would hide the body's update from the loop condition;
+			// keep the Go 1.21 semantics rather than break the loop.
+			return
+		}
+		names = append(names, id.Name)
+	}
+	if len(names) > 0 {
+		l.ed.insert(l.off(fs.Body.Lbrace)+1, " "+strings.Join(names, ", ")+" := "+strings.Join(names, ", ")+";")
+	}
+}
+
+func isBlank(e ast.Expr) bool {
+	id, ok := e.(*ast.Ident)
+	return ok && id.Name == "_"
+}
+
+// captures reports whether a loop body could observe the identity of its
+// loop variables: closures, go/defer statements or taking an address.
+func captures(body *ast.BlockStmt) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
+			found = true
+		case *ast.UnaryExpr:
+			if n.Op == token.AND {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// assigned reports whether the body assigns to the variable declared by id.
+func assigned(body *ast.BlockStmt, id *ast.Ident) bool {
+	same := func(e ast.Expr) bool {
+		x, ok := unparen(e).(*ast.Ident)
+		return ok && x.Name == id.Name && (x.Obj == id.Obj || x.Obj == nil)
+	}
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.AssignStmt:
+			if n.Tok != token.DEFINE {
+				for _, e := range n.Lhs {
+					if same(e) {
+						found = true
+					}
+				}
+			}
+		case *ast.IncDecStmt:
+			if same(n.X) {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// ---- range over func ----
+
+// enclosingFunc returns the innermost function around the top of stack.
+func enclosingFunc(stack []ast.Node) (ast.Node, *ast.FuncType) {
+	for i := len(stack) - 1; i >= 0; i-- {
+		switch f := stack[i].(type) {
+		case *ast.FuncLit:
+			return f, f.Type
+		case *ast.FuncDecl:
+			return f, f.Type
+		}
+	}
+	return nil, nil
+}
+
+func (l *lowering) tryRangeFunc(rs *ast.RangeStmt, stack []ast.Node) bool {
+	arity := l.iterArity(rs.X)
+	if arity < 0 {
+		return false
+	}
+	nvars := 0
+	if rs.Value != nil {
+		nvars = 2
+	} else if rs.Key != nil {
+		nvars = 1
+	}
+	if nvars > arity {
+		return false
+	}
+	if !l.oneLine(rs.For, rs.X.Pos()) || !l.oneLine(rs.X.End(), rs.Body.Lbrace) {
+		return false
+	}
+	fn, ft := enclosingFunc(stack[:len(stack)-1])
+	if fn == nil {
+		return false
+	}
+	var results []string
+	if ft.Results != nil {
+		for _, fld := range ft.Results.List {
+			t := l.typeText(fld.Type)
+			if t == "" {
+				return false
+			}
+			n := len(fld.Names)
+			if n == 0 {
+				n = 1
+			}
+			for i := 0; i < n; i++ {
+				results = append(results, t)
+			}
+		}
+	}
+	// defer in the body would run when the yield closure returns instead of
+	// when the function returns; leave such loops to yaegi's error.
+	if hasDirect(rs.Body, func(n ast.Node) bool { _, ok := n.(*ast.DeferStmt); return ok }) ||
+		hasDirect(rs.Body, func(n ast.Node) bool { b, ok := n.(*ast.BranchStmt); return ok && b.Tok == token.GOTO }) {
+		return false
+	}
+	lp := &rfLoop{id: l.nextID + 1, rs: rs, arity: arity, fn: fn, results: results, seen: map[int]bool{}}
+	l.nextID++
+	if len(stack) >= 2 {
+		if ls, ok := stack[len(stack)-2].(*ast.LabeledStmt); ok && ls.Stmt == rs {
+			lp.label = ls
+		}
+	}
+	l.rf[rs] = lp
+	return true
+}
+
+// hasDirect reports whether pred holds for a node of body outside nested
+// function literals.
+func hasDirect(body ast.Node, pred func(ast.Node) bool) bool {
+	found := false
+	ast.Inspect(body, func(n ast.Node) bool {
+		if found {
+			return false
+		}
+		if _, ok := n.(*ast.FuncLit); ok {
+			return false
+		}
+		if n != nil && pred(n) {
+			found = true
+		}
+		return !found
+	})
+	return found
+}
+
+func (l *lowering) code(fn ast.Node, key string) int {
+	if key == "return:" {
+		return 1
+	}
+	m := l.codes[fn]
+	if m == nil {
+		m = map[string]int{}
+		l.codes[fn] = m
+	}
+	if c, ok := m[key]; ok {
+		return c
+	}
+	m[key] = len(m) + 2
+	return m[key]
+}
+
+func isLoop(n ast.Node) bool {
+	switch n.(type) {
+	case *ast.ForStmt, *ast.RangeStmt:
+		return true
+	}
+	return false
+}
+
+// jump rewrites a return, break or continue whose target lies outside the
+// yield closure of one or more range-over-func loops being lowered.
+func (l *lowering) jump(s ast.Stmt, stack []ast.Node) {
+	kind, label := "return", ""
+	if b, ok := s.(*ast.BranchStmt); ok {
+		if b.Tok != token.BREAK && b.Tok != token.CONTINUE {
+			return
+		}
+		kind = b.Tok.String()
+		if b.Label != nil {
+			label = b.Label.Name
+		}
+	}
+	var crossed []*rfLoop
+	var target ast.Node
+	var fn ast.Node
+	for i := len(stack) - 2; i >= 0 && target == nil; i-- {
+		switch x := stack[i].(type) {
+		case *ast.FuncLit, *ast.FuncDecl:
+			if kind != "return" {
+				return
+			}
+			target, fn = x, x
+			continue
+		case *ast.ForStmt, *ast.RangeStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt:
+			if kind == "return" {
+				break
+			}
+			if label == "" {
+				if kind == "break" || isLoop(x) {
+					target = x
+					continue
+				}
+			} else if i > 0 {
+				if ls, ok := stack[i-1].(*ast.LabeledStmt); ok && ls.Label.Name == label {
+					target = x
+					continue
+				}
+			}
+		}
+		if rs, ok := stack[i].(*ast.RangeStmt); ok && l.rf[rs] != nil {
+			crossed = append(crossed, l.rf[rs])
+		}
+	}
+	if target == nil {
+		return
+	}
+	var targetRF *rfLoop
+	if rs, ok := target.(*ast.RangeStmt); ok {
+		targetRF = l.rf[rs]
+	}
+	direct := ""
+	if targetRF != nil {
+		direct = "return false"
+		if kind == "continue" {
+			direct = "return true"
+		}
+	}
+	if len(crossed) == 0 {
+		if targetRF != nil {
+			l.ed.replace(l.off(s.Pos()), l.off(s.End()), "{ "+direct+" }")
+		}
+		return
+	}
+	if fn == nil {
+		fn = crossed[len(crossed)-1].fn
+	}
+	code := l.code(fn, kind+":"+label)
+	inner := crossed[0]
+	outer := crossed[len(crossed)-1]
+	setInner := "_gk_c" + strconv.Itoa(inner.id) + " = " + strconv.Itoa(code) + "; return false }"
+	final := direct
+	if kind == "return" {
+		rs := s.(*ast.ReturnStmt)
+		outer.resultVars = outer.resultVars || len(outer.results) > 0
+		vars := make([]string, len(outer.results))
+		for i := range vars {
+			vars[i] = "_gk_r" + strconv.Itoa(outer.id) + "_" + strconv.Itoa(i)
+		}
+		final = "return " + strings.Join(vars, ", ")
+		switch {
+		case len(rs.Results) > 0:
+			if !l.oneLine(rs.Return, rs.Return+6) {
+				return
+			}
+			if len(rs.Results) == len(vars) && len(vars) > 1 {
+				// One assignment per result: yaegi v0.16.1 fails on
+				// "a, err = x, nil" ("reflect: New(nil)").
+				for i := 1; i < len(rs.Results); i++ {
+					c := bytes.IndexByte(l.src[l.off(rs.Results[i-1].End()):l.off(rs.Results[i].Pos())], ',')
+					if c < 0 {
+						return
+					}
+					at := l.off(rs.Results[i-1].End()) + c
+					l.ed.replace(at, at+1, "; "+vars[i]+" =")
+				}
+				l.ed.replace(l.off(rs.Return), l.off(rs.Return)+6, "{ "+vars[0]+" =")
+			} else {
+				l.ed.replace(l.off(rs.Return), l.off(rs.Return)+6, "{ "+strings.Join(vars, ", ")+" =")
+			}
+			l.ed.insert(l.off(rs.End()), "; "+setInner)
+		case len(vars) > 0:
+			// Bare return with named results: snapshot them now.
+			names := l.resultNames(fn)
+			if len(names) != len(vars) {
+				return
+			}
+			var set strings.Builder
+			for i := range vars {
+				set.WriteString(vars[i] + " = " + names[i] + "; ")
+			}
+			l.ed.replace(l.off(rs.Pos()), l.off(rs.End()), "{ "+set.String()+setInner)
+		default:
+			l.ed.replace(l.off(rs.Pos()), l.off(rs.End()), "{ "+setInner)
+		}
+	} else {
+		if targetRF == nil {
+			final = kind
+			if label != "" {
+				final += " " + label
+			}
+		}
+		l.ed.replace(l.off(s.Pos()), l.off(s.End()), "{ "+setInner)
+	}
+	for j, c := range crossed {
+		c.needCtl = true
+		if c.seen[code] {
+			continue
+		}
+		c.seen[code] = true
+		action := final
+		if j+1 < len(crossed) {
+			action = "_gk_c" + strconv.Itoa(crossed[j+1].id) + " = " + strconv.Itoa(code) + "; return false"
+		}
+		c.dispatch = append(c.dispatch, "if _gk_c"+strconv.Itoa(c.id)+" == "+strconv.Itoa(code)+" { "+action+" }; ")
+	}
+}
+
+func (l *lowering) resultNames(fn ast.Node) []string {
+	var ft *ast.FuncType
+	switch f := fn.(type) {
+	case *ast.FuncDecl:
+		ft = f.Type
+	case *ast.FuncLit:
+		ft = f.Type
+	}
+	var names []string
+	if ft == nil || ft.Results == nil {
+		return nil
+	}
+	for _, fld := range ft.Results.List {
+		for _, n := range fld.Names {
+			names = append(names, n.Name)
+		}
+	}
+	return names
+}
+
+func (l *lowering) finishRangeFunc(lp *rfLoop, stack []ast.Node) {
+	rs := lp.rs
+	id := strconv.Itoa(lp.id)
+	s := "_gk_s" + id
+	if lp.label != nil {
+		l.ed.replace(l.off(lp.label.Label.Pos()), l.off(lp.label.Colon)+1, "")
+	}
+	l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "{ "+s+" := ")
+	var b strings.Builder
+	b.WriteString("; ")
+	if lp.needCtl {
+		b.WriteString("_gk_c" + id + " := 0; ")
+	}
+	if lp.resultVars {
+		for i, t := range lp.results {
+			fmt.Fprintf(&b, "var _gk_r%s_%d %s; ", id, i, t)
+		}
+	}
+	bind := func(e ast.Expr, ptr string) {
+		if e == nil || isBlank(e) {
+			return
+		}
+		t := l.text(e)
+		if rs.Tok == token.DEFINE {
+			b.WriteString(" " + t + " := *" + ptr + "; _ = " + t + ";")
+		} else {
+			b.WriteString(" " + t + " = *" + ptr + ";")
+		}
+	}
+	used := func(e ast.Expr) bool { return e != nil && !isBlank(e) }
+	switch {
+	case lp.arity == 0:
+		l.helper("_gk_it0", helperIt0)
+		b.WriteString("_gk_it0(" + s + ", func() bool {")
+	case lp.arity == 1 && used(rs.Key):
+		l.helper("_gk_iz1", helperIz1)
+		l.helper("_gk_it1", helperIt1)
+		p := "_gk_p" + id
+		b.WriteString(p + " := _gk_iz1(" + s + "); _gk_it1(" + s + ", " + p + ", func() bool {")
+		bind(rs.Key, p)
+	case lp.arity == 1:
+		l.helper("_gk_it1n", helperIt1n)
+		b.WriteString("_gk_it1n(" + s + ", func() bool {")
+	case used(rs.Key) || used(rs.Value):
+		l.helper("_gk_iz2", helperIz2)
+		l.helper("_gk_it2", helperIt2)
+		k, v := "_gk_k"+id, "_gk_v"+id
+		b.WriteString(k + ", " + v + " := _gk_iz2(" + s + "); _gk_it2(" + s + ", " + k + ", " + v + ", func() bool {")
+		bind(rs.Key, k)
+		bind(rs.Value, v)
+	default:
+		l.helper("_gk_it2n", helperIt2n)
+		b.WriteString("_gk_it2n(" + s + ", func() bool {")
+	}
+	l.ed.replace(l.off(rs.X.End()), l.off(rs.Body.Lbrace)+1, b.String())
+	l.ed.replace(l.off(rs.Body.Rbrace), l.off(rs.Body.Rbrace)+1, "return true }); "+strings.Join(lp.dispatch, "")+"}")
+}
