@@ -1,0 +1,249 @@
+package lower
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/traefik/yaegi/interp"
+	"github.com/traefik/yaegi/stdlib"
+)
+
+// newInterp wires an interpreter the way the engine must.
+func newInterp(t *testing.T, stdout, stderr *bytes.Buffer) *interp.Interpreter {
+	t.Helper()
+	i := interp.New(interp.Options{
+		Stdout:               stdout,
+		Stderr:               stderr,
+		GoPath:               ".",
+		SourcecodeFilesystem: Stdlib(),
+	})
+	if err := i.Use(Exports(stdlib.Symbols)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Install(i); err != nil {
+		t.Fatal(err)
+	}
+	return i
+}
+
+// evalLowered lowers src and evaluates it in i, converting interpreter
+// panics (yaegi panics on some inputs) into errors.
+func evalLowered(i *interp.Interpreter, src string) (err error) {
+	out, err := Source([]byte(src))
+	if err != nil {
+		return fmt.Errorf("Source: %w", err)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("yaegi panic: %v", r)
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	_, err = i.EvalWithContext(ctx, string(out))
+	return err
+}
+
+func runYaegi(t *testing.T, src string) (string, error) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	i := newInterp(t, &stdout, &stderr)
+	err := evalLowered(i, src)
+	return stdout.String(), err
+}
+
+// runGo runs src with the go tool: the compiled truth the interpreter's
+// output is compared with.
+func runGo(t *testing.T, src string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(src), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte("module prog\n\ngo 1.26\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command("go", "run", ".")
+	cmd.Dir = dir
+	cmd.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("go run: %v\n%s", err, stderr.String())
+	}
+	return stdout.String()
+}
+
+type progCase struct {
+	name string
+	src  string
+}
+
+func TestPrograms(t *testing.T) {
+	for _, c := range programs {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			want := runGo(t, c.src)
+			got, err := runYaegi(t, c.src)
+			if err != nil {
+				out, _ := Source([]byte(c.src))
+				t.Fatalf("yaegi: %v\nlowered:\n%s", err, out)
+			}
+			if got != want {
+				out, _ := Source([]byte(c.src))
+				t.Errorf("output differs\n--- go:\n%s--- yaegi:\n%s--- lowered:\n%s", want, got, out)
+			}
+			checkLines(t, c.src)
+		})
+	}
+}
+
+// checkLines verifies that every identifier of the input is still on its
+// line in the output (rewritten builtins excepted), i.e. that no rewrite
+// moved the user's code to another line.
+func checkLines(t *testing.T, src string) {
+	t.Helper()
+	out, err := Source([]byte(src))
+	if err != nil {
+		t.Fatal(err)
+	}
+	idents := func(b []byte) map[string]int {
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, "x.go", b, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := map[string]int{}
+		labels := map[*ast.Ident]bool{}
+		ast.Inspect(f, func(n ast.Node) bool {
+			switch n := n.(type) {
+			case *ast.LabeledStmt:
+				labels[n.Label] = true
+			case *ast.BranchStmt:
+				labels[n.Label] = true
+			}
+			if id, ok := n.(*ast.Ident); ok && !labels[id] {
+				m[fmt.Sprintf("%d:%s", fset.Position(id.Pos()).Line, id.Name)]++
+			}
+			return true
+		})
+		return m
+	}
+	in, got := idents([]byte(src)), idents(out)
+	for k, n := range in {
+		name := k[strings.Index(k, ":")+1:]
+		switch name {
+		case "min", "max", "clear", "range":
+			continue
+		}
+		if got[k] < n {
+			t.Errorf("identifier %s moved (in %d, out %d)", k, n, got[k])
+		}
+	}
+}
+
+func TestErrorLine(t *testing.T) {
+	src := `package main
+
+import "fmt"
+
+func main() {
+	for i := range 3 {
+		fmt.Println(min(i, 2), max(i, 1, 0))
+	}
+	m := map[int]int{1: 1}
+	clear(m)
+	for x := range func(yield func(int) bool) { yield(1) } {
+		if x > 0 {
+			break
+		}
+	}
+	undefinedThing + 1
+}
+`
+	_, err := runYaegi(t, src)
+	if err == nil || !strings.HasPrefix(err.Error(), "16:") {
+		t.Fatalf("want an error on line 16, got %v", err)
+	}
+}
+
+// TestStatementChunk runs chunks the way the engine wraps them, in one
+// interpreter: helpers re-declared by successive chunks must not conflict.
+func TestStatementChunk(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	i := newInterp(t, &stdout, &stderr)
+	chunks := []string{
+		"package main; import \"fmt\"",
+		"package main; import \"slices\"",
+		"package main; func main() {xs := []int{3, 1, 2}\nslices.Sort(xs)\nfmt.Println(min(xs[0], 5), xs)}",
+		"package main; func main() {for i := range 2 {\nfmt.Println(i, max(i, 1))\n}}",
+		"package main; func main() {xs := []int{1, 2, 3}; for v := range slices.Values(xs) {\nfmt.Println(v)\n}}",
+		"package main; func main() {undefinedThing + 1}",
+	}
+	for n, c := range chunks {
+		err := evalLowered(i, c)
+		if n == len(chunks)-1 {
+			if err == nil || !strings.HasPrefix(err.Error(), "1:") {
+				t.Fatalf("want an error on line 1, got %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("chunk %d: %v", n, err)
+		}
+	}
+	want := "1 [1 2 3]\n0 1\n1 1\n1\n2\n3\n"
+	if stdout.String() != want {
+		t.Fatalf("got %q, want %q", stdout.String(), want)
+	}
+}
+
+// TestGoPathRouteShadowed documents why Install exists: with only the
+// GoPath route, "slices" resolves to yaegi's embedded version.
+func TestGoPathRouteShadowed(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	i := interp.New(interp.Options{Stdout: &stdout, Stderr: &stderr, GoPath: ".", SourcecodeFilesystem: Stdlib()})
+	if err := i.Use(Exports(stdlib.Symbols)); err != nil {
+		t.Fatal(err)
+	}
+	_, err := i.Eval("package main\nimport \"slices\"\nfunc main() { s := []int{1, 2}; slices.Reverse(s) }")
+	if err == nil {
+		t.Log("yaegi now resolves slices through GoPath; Install may no longer be needed")
+	}
+}
+
+func TestSourceParseError(t *testing.T) {
+	if _, err := Source([]byte("package main\nfunc main() {")); err == nil {
+		t.Fatal("want a parse error")
+	}
+}
+
+func FuzzSource(f *testing.F) {
+	for _, c := range programs {
+		f.Add([]byte(c.src))
+	}
+	f.Add([]byte("package main; func main() {for range 3 {}}"))
+	f.Add([]byte("package main\nfunc main() { clear(x); min(1, 2, \"a\") }"))
+	f.Fuzz(func(t *testing.T, src []byte) {
+		out, err := Source(src)
+		if err != nil {
+			return
+		}
+		if _, err := parser.ParseFile(token.NewFileSet(), "x.go", out, 0); err != nil {
+			t.Fatalf("output does not parse: %v\n%s", err, out)
+		}
+		if n, m := bytes.Count(src, []byte("\n")), bytes.Count(out, []byte("\n")); m < n {
+			t.Fatalf("lost lines: %d -> %d", n, m)
+		}
+	})
+}
