@@ -19,7 +19,7 @@ const (
 
 // DefaultScopes are what %auth asks for when no --scopes is given: enough
 // for BigQuery, plus the identity.
-func DefaultScopes() []string { return []string{ScopeBigQuery, "openid", "email"} }
+func DefaultScopes() []string { return []string{ScopeBigQuery, "openid", scopeUserinfoEmail} }
 
 // canonicalScope maps the short OpenID names to the URLs Google reports
 // back in the token response, so requested and granted sets compare.
