@@ -21,6 +21,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
@@ -337,6 +338,10 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 	if ctx.Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		// After a cancel, callbacks into interpreted closures do nothing
 		// until the next Eval: run a no-op Eval to reset the interpreter.
+		// The interrupted code stops at its next node once the run id
+		// changed, but yaegi gives no way to wait for that: give it a
+		// moment so the no-op Eval does not overlap its last steps.
+		time.Sleep(10 * time.Millisecond)
 		_, _ = e.in.Eval("_ = 0")
 		return &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the notebook state is kept"}}
 	}

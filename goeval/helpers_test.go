@@ -152,3 +152,12 @@ func (te *testEngine) mustOK(t *testing.T, code string) string {
 	s, _ := res.Value["text/plain"].(string)
 	return s
 }
+
+func devNull(tb testing.TB) *os.File {
+	f, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { f.Close() })
+	return f
+}

@@ -25,6 +25,7 @@ const (
 // into the cell text.
 type item struct {
 	kind       itemKind
+	isImport   bool
 	start, end int
 }
 
@@ -57,6 +58,7 @@ func splitCell(code string) ([]run, error) {
 			return
 		}
 		cur.kind = classify(code[cur.start:cur.end], first, second)
+		cur.isImport = first == token.IMPORT
 		items = append(items, cur)
 		cur = item{start: -1}
 	}
@@ -99,12 +101,17 @@ func splitCell(code string) ([]run, error) {
 		return nil, errs
 	}
 	var runs []run
+	otherDecls := false // the last run has declarations other than imports
 	for _, it := range items {
-		if n := len(runs); n > 0 && runs[n-1].kind == it.kind {
+		// Go wants imports before other declarations of a file: an import
+		// after them starts a new run.
+		if n := len(runs); n > 0 && runs[n-1].kind == it.kind && !(it.isImport && otherDecls) {
 			runs[n-1].end = it.end
+			otherDecls = otherDecls || !it.isImport
 			continue
 		}
-		runs = append(runs, run(it))
+		runs = append(runs, run{kind: it.kind, start: it.start, end: it.end})
+		otherDecls = it.kind == declItem && !it.isImport
 	}
 	return runs, nil
 }
