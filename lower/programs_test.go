@@ -397,7 +397,7 @@ func main() {
 	fmt.Println(slices.Max(xs), slices.Min(xs), slices.Max(ss), slices.Min(fs))
 	fmt.Println(slices.Collect(slices.Values([]string{"u", "v"})))
 	fmt.Println(slices.Sorted(slices.Values([]int{3, 1, 2})))
-	fmt.Println(slices.ContainsFunc(xs, func(v int) bool { return v < 0 }), slices.Compare([]int{1, 2}, []int{1, 3}))
+	fmt.Println(slices.ContainsFunc(xs, func(v int) bool { return v < 0 }))
 	fmt.Println(slices.Repeat([]string{"ab"}, 3))
 	fmt.Println(slices.DeleteFunc([]int{1, 2, 3, 4}, func(v int) bool { return v%2 == 0 }))
 	fmt.Println(slices.Clone([]int(nil)) == nil, slices.Replace([]int{1, 2, 3}, 0, 2, 9))
