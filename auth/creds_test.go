@@ -429,7 +429,6 @@ func writeServiceAccountKey(t *testing.T, dir string, extra map[string]string) s
 	return p
 }
 
-
 // Precedence: %auth user > %auth use adc|service-account > ADC.
 // Not parallel: it sets GOOGLE_APPLICATION_CREDENTIALS for Google's real
 // ADC lookup, which then never reaches the metadata server.
