@@ -1,0 +1,127 @@
+"""Benchmark gokernel side by side with other kernels, interleaved in one run.
+
+usage: bench.py [--cells N] [--lines N] [--rounds R] KERNEL [KERNEL ...]
+Prints a table: start to first kernel_info_reply, trivial-cell round trip
+(median and p99), time until the last of N printed lines arrives, and
+complete_request latency; ratios against the first kernel.
+"""
+import argparse
+import statistics
+import time
+
+import zmq
+
+from jupyter_client.manager import KernelManager
+
+CODE = {
+    "python3": {"trivial": "1", "lines": "for i in range({n}): print(i)", "complete": "import os\nos.pa"},
+    "gokernel": {"trivial": "1", "lines": 'import "fmt"\nfor i := 0; i < {n}; i++ {{ fmt.Println(i) }}', "complete": "fmt.Pr"},
+}
+
+
+def wait_reply(kc, msg_id, timeout=120):
+    while True:
+        m = kc.get_shell_msg(timeout=timeout)
+        if m["parent_header"].get("msg_id") == msg_id:
+            return m
+
+
+def wait_idle(kc, msg_id, timeout=300, want_lines=None):
+    last = None
+    while True:
+        m = kc.get_iopub_msg(timeout=timeout)
+        if m["parent_header"].get("msg_id") != msg_id:
+            continue
+        if m["msg_type"] == "stream":
+            last = time.perf_counter()
+        if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+            return last
+
+
+def start(name):
+    """Start a kernel; time from launch to its first kernel_info_reply.
+
+    A raw DEALER with a 1 ms reconnect interval sends one kernel_info_request
+    right after launch (ZeroMQ queues it until the kernel binds), so the
+    figure is the kernel's own start time, not libzmq's 100 ms retry.
+    """
+    km = KernelManager(kernel_name=name)
+    t0 = time.perf_counter()
+    km.start_kernel()  # returns once the process is spawned (ports may be chosen here)
+    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock.setsockopt(zmq.RECONNECT_IVL, 1)
+    sock.linger = 0
+    sock.connect(f"tcp://{km.ip}:{km.shell_port}")
+    km.session.send(sock, "kernel_info_request", {})
+    if not sock.poll(60000):
+        raise RuntimeError(f"{name}: no kernel_info_reply within 60 s")
+    startup = time.perf_counter() - t0
+    sock.close()
+    kc = km.client()
+    kc.start_channels()
+    kc.wait_for_ready(timeout=60)
+    return km, kc, startup
+
+
+def run_cell(kc, code):
+    t0 = time.perf_counter()
+    msg_id = kc.execute(code)
+    wait_reply(kc, msg_id)
+    wait_idle(kc, msg_id)
+    return time.perf_counter() - t0
+
+
+def bench(name, cells, lines):
+    code = CODE.get(name, CODE["python3"])
+    km, kc, startup = start(name)
+    try:
+        for _ in range(20):
+            run_cell(kc, code["trivial"])
+        rts = sorted(run_cell(kc, code["trivial"]) for _ in range(cells))
+        t0 = time.perf_counter()
+        msg_id = kc.execute(code["lines"].format(n=lines))
+        last = wait_idle(kc, msg_id)
+        lines_t = (last or time.perf_counter()) - t0
+        comp = []
+        for _ in range(50):
+            t1 = time.perf_counter()
+            wait_reply(kc, kc.complete(code["complete"]))
+            comp.append(time.perf_counter() - t1)
+        return {
+            "start_ms": startup * 1e3,
+            "cell_median_ms": statistics.median(rts) * 1e3,
+            "cell_p99_ms": rts[int(len(rts) * 0.99) - 1] * 1e3,
+            "lines_s": lines_t,
+            "complete_ms": statistics.median(comp) * 1e3,
+        }
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("kernels", nargs="+")
+    ap.add_argument("--cells", type=int, default=300)
+    ap.add_argument("--lines", type=int, default=100000)
+    ap.add_argument("--rounds", type=int, default=3)
+    a = ap.parse_args()
+    results = {k: [] for k in a.kernels}
+    for r in range(a.rounds):  # interleaved: each round runs every kernel once
+        for k in a.kernels:
+            results[k].append(bench(k, a.cells, a.lines))
+    keys = ["start_ms", "cell_median_ms", "cell_p99_ms", "lines_s", "complete_ms"]
+    labels = {"start_ms": "start → kernel_info_reply (ms)", "cell_median_ms": f"trivial cell median (ms, {a.cells} cells)",
+              "cell_p99_ms": "trivial cell p99 (ms)", "lines_s": f"{a.lines} printed lines (s)", "complete_ms": "complete_request median (ms)"}
+    best = {k: {m: min(r[m] for r in results[k]) for m in keys} for k in a.kernels}
+    base = a.kernels[0]
+    print(f"best of {a.rounds} interleaved rounds")
+    print(f"{'metric':42}" + "".join(f"{k:>14}" for k in a.kernels) + "".join(f"{k + '/' + base:>22}" for k in a.kernels[1:]))
+    for m in keys:
+        row = f"{labels[m]:42}" + "".join(f"{best[k][m]:14.3f}" for k in a.kernels)
+        row += "".join(f"{best[k][m] / best[base][m]:22.2f}" for k in a.kernels[1:])
+        print(row)
+
+
+if __name__ == "__main__":
+    main()

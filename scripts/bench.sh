@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Benchmarks gokernel against ipykernel (and any other kernelspec names given)
+# in one interleaved run. Needs the venv the test command makes.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+VENV=${GOKERNEL_VENV:-$PWD/.venv}
+[ -x "$VENV/bin/python" ] || { python3 -m venv "$VENV"; "$VENV/bin/pip" install -q -r tests/requirements.txt; }
+go build -o bin/gokernel .
+export JUPYTER_DATA_DIR="$PWD/.cache/bench-jupyter-data"
+./bin/gokernel install --user >/dev/null
+"$VENV/bin/python" -m ipykernel install --user --name python3 >/dev/null
+"$VENV/bin/python" scripts/bench.py gokernel python3 "$@"
