@@ -533,3 +533,30 @@ func TestConcurrentUse(t *testing.T) {
 }
 
 var _ Credentials = (*Manager)(nil)
+
+// A token source handed out before a new sign-in of the same account (e.g.
+// after "your sign-in expired") follows the new credential.
+func TestTokenSourceFollowsReLogin(t *testing.T) {
+	e := newEnv(t)
+	e.login(newRecOutput(), "%auth")
+	ts, _ := e.m.TokenSource(context.Background())
+	u := activeSession(t, e.m)
+	rt := expire(u)
+	resp, err := http.PostForm(e.srv.srv.URL+"/revoke", url.Values{"token": {rt}, "client_id": {e.srv.clientID}, "client_secret": {e.srv.clientSecret}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if _, err := ts.Token(); !errors.Is(err, ErrSignInExpired) {
+		t.Fatalf("err = %v", err)
+	}
+	before := e.srv.tokenReqs
+	if _, err := ts.Token(); !errors.Is(err, ErrSignInExpired) || e.srv.tokenReqs != before {
+		t.Errorf("a known-dead token was sent to the server again (%v)", err)
+	}
+	e.login(newRecOutput(), "%auth login --force")
+	tok, err := ts.Token()
+	if err != nil || e.srv.callAPI(t, tok.AccessToken) != 200 {
+		t.Fatalf("old token source after re-login: %v", err)
+	}
+}

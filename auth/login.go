@@ -224,11 +224,14 @@ func (m *Manager) setProject(u *userSession, project string) {
 
 // activate makes u the %auth user, which outranks every other identity.
 func (m *Manager) activate(u *userSession) {
+	u.mu.Lock()
+	u.next = nil // the active session is the end of its chain, never a cycle
+	u.mu.Unlock()
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if old := m.sessions[u.account]; old != nil && old != u {
 		old.mu.Lock()
-		old.loggedOut = true // superseded: a stale token source must not keep working
+		old.next = u // same account, newer credential: earlier token sources follow it
 		old.mu.Unlock()
 	}
 	m.sessions[u.account] = u

@@ -352,6 +352,9 @@ type userSession struct {
 	tok       *oauth2.Token
 	expired   bool // the server said invalid_grant/invalid_rapt
 	loggedOut bool
+	// next is the newer session of the same account that replaced this
+	// one (a new %auth login); token sources handed out earlier follow it.
+	next *userSession
 }
 
 func (u *userSession) who() string {
@@ -362,9 +365,17 @@ func (u *userSession) who() string {
 // access token: the refresh token never leaves this package.
 func (u *userSession) Token() (*oauth2.Token, error) {
 	u.mu.Lock()
+	if next := u.next; next != nil {
+		u.mu.Unlock()
+		return next.Token()
+	}
 	defer u.mu.Unlock()
 	if u.loggedOut {
 		return nil, fmt.Errorf("%s signed out with %%auth logout: run %%auth login", u.account)
+	}
+	if u.expired {
+		// Known dead: do not ask the server again on every call.
+		return nil, fmt.Errorf("%w (%s)", ErrSignInExpired, u.account)
 	}
 	if !u.tok.Valid() {
 		if err := u.refreshLocked(); err != nil {
