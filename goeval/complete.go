@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"runtime"
 	"sort"
 	"strings"
 	"unicode"
@@ -403,19 +402,23 @@ func reflectSignature(pkg, name string, sym reflect.Value) string {
 	return full
 }
 
-// goroot finds the Go sources for documentation: runtime.GOROOT, else `go env GOROOT`.
+// goroot finds the Go sources for documentation: $GOROOT, else `go env
+// GOROOT` (runtime.GOROOT is deprecated: the build machine's root means
+// nothing where the binary runs). The answer is cached; "" means none.
 func (e *Engine) goroot() string {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.gorootDir != nil {
 		return *e.gorootDir
 	}
-	dir := runtime.GOROOT() //nolint:staticcheck // the fallback below covers -trimpath builds
-	if _, err := os.Stat(filepath.Join(dir, "src")); dir == "" || err != nil {
-		dir = ""
+	dir := os.Getenv("GOROOT")
+	if dir == "" {
 		if out, err := exec.Command("go", "env", "GOROOT").Output(); err == nil {
 			dir = strings.TrimSpace(string(out))
 		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "src")); dir != "" && err != nil {
+		dir = ""
 	}
 	e.gorootDir = &dir
 	return dir

@@ -298,9 +298,16 @@ func (e *Engine) funcCell(frameFunc string) (string, bool) {
 func isCompileError(err error) bool {
 	var p interp.Panic
 	if errors.As(err, &p) {
-		return false
+		return isInternalPanic(p)
 	}
 	return !errors.Is(err, context.Canceled) && !errors.Is(err, context.DeadlineExceeded)
+}
+
+// isInternalPanic reports whether a panic came from yaegi's compiler (a
+// "CFG post-order panic") rather than from running the cell.
+func isInternalPanic(p interp.Panic) bool {
+	err, ok := p.Value.(error)
+	return ok && strings.Contains(err.Error(), "CFG post-order panic")
 }
 
 // commit records what a successful run declared.
@@ -347,6 +354,9 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 	}
 	var p interp.Panic
 	if errors.As(err, &p) {
+		if isInternalPanic(p) {
+			return src.compileError(ErrCompile, fmt.Errorf("%w (the interpreter failed on this code)", p.Value.(error)))
+		}
 		return src.panicError(p, e.stderr.takeCell())
 	}
 	var el scanner.ErrorList
