@@ -477,11 +477,16 @@ func (s *Server) execute(ctx context.Context, m *Message) {
 	}
 }
 
-// abortQueued answers every execute_request already waiting with status
+// abortQueued answers every execute_request already sent with status
 // "aborted", as ipykernel does after an error, so Run All stops at the
-// failing cell. Other requests waiting are handled normally.
+// failing cell. Requests still in flight when the error happened count as
+// queued: the queue is drained until it stays empty for abortGrace. Other
+// request types are handled normally afterwards.
 func (s *Server) abortQueued() {
+	const abortGrace = 20 * time.Millisecond
 	var keep []*Message
+	timer := time.NewTimer(abortGrace)
+	defer timer.Stop()
 	for {
 		select {
 		case m := <-s.shellQueue:
@@ -493,7 +498,8 @@ func (s *Server) abortQueued() {
 			s.busy(parent)
 			s.reply(s.shellSock, &s.shellMu, m, "execute_reply", executeReply{Status: "aborted", ExecutionCount: s.count(), Payload: []any{}, UserExpressions: map[string]json.RawMessage{}})
 			s.idle(parent)
-		default:
+			timer.Reset(abortGrace)
+		case <-timer.C:
 			for _, m := range keep {
 				s.handleShell(context.Background(), m)
 			}
