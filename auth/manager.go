@@ -41,7 +41,8 @@ type ManagerOptions struct {
 	// ConfigDir is gokernel's configuration directory; default
 	// $XDG_CONFIG_HOME/gokernel, else ~/.config/gokernel.
 	ConfigDir string
-	// Getenv reads the environment; default os.Getenv.
+	// Getenv reads the environment; default os.Getenv. (Google's own ADC
+	// lookup always reads the real environment.)
 	Getenv func(string) string
 	// HTTPClient carries every call to token and revoke endpoints;
 	// default http.DefaultClient.

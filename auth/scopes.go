@@ -10,8 +10,13 @@ import (
 
 // Scopes the %auth magic knows by name.
 const (
-	ScopeBigQuery      = "https://www.googleapis.com/auth/bigquery"
+	// ScopeBigQuery is what %auth asks for by default: enough to run queries.
+	ScopeBigQuery = "https://www.googleapis.com/auth/bigquery"
+	// ScopeCloudPlatform is what ADC and service accounts get by default,
+	// as Google's own notebook magics do.
 	ScopeCloudPlatform = "https://www.googleapis.com/auth/cloud-platform"
+	// ScopeDriveReadOnly (--drive) is needed to query Sheets- and
+	// Drive-backed tables; without it BigQuery answers with a confusing 403.
 	ScopeDriveReadOnly = "https://www.googleapis.com/auth/drive.readonly"
 	scopeUserinfoEmail = "https://www.googleapis.com/auth/userinfo.email"
 	scopeUserinfoProf  = "https://www.googleapis.com/auth/userinfo.profile"
