@@ -1,0 +1,66 @@
+// Package lower makes yaegi v0.16.1 (Go 1.21/1.22 with gaps, and the only
+// release the module proxy serves) run the Go that notebook users write
+// today, without forking yaegi. It has two halves.
+//
+// # Source: lowering new syntax
+//
+// Source rewrites one chunk (a complete file: package clause plus
+// declarations; statement chunks arrive wrapped in func main) into code
+// yaegi runs:
+//
+//   - min and max, with any number of arguments, when the identifier is the
+//     builtin (not declared in the file, at file scope or locally). Constant
+//     calls are folded so they stay constants; others call fixed-arity
+//     generic helpers (_gk_min2, _gk_max3, ...), with leading untyped
+//     constants moved last because yaegi infers from the first argument.
+//   - clear on a map or slice whose type is visible in the chunk.
+//   - for i := range n over integers whose type is visible (literal,
+//     conversion, typed declaration or parameter, len(...)): n is evaluated
+//     once and its type kept through a generic helper.
+//   - Go 1.22 per-iteration loop variables: when a loop body has a closure,
+//     go/defer or takes an address, the variables are copied at the top of
+//     the body (3-clause loops only when the body does not assign them).
+//   - range over func iterators (iter.Seq, iter.Seq2, func(yield ...) bool
+//     types visible in the chunk, slices.All/Values/Backward/Chunk,
+//     maps.All/Keys/Values, methods declared in the chunk), with break,
+//     continue, labeled break/continue and return in the body: the body
+//     becomes a func() bool closure, jumps set a control code that is
+//     dispatched after the iterator returns; result values go through
+//     variables typed from the enclosing function's signature. Loops whose
+//     body uses defer or goto are left alone.
+//   - explicit type arguments for calls of generic functions declared in the
+//     chunk, when every type parameter can be bound from the syntactic types
+//     of the arguments (func literals, composite literals, typed variables;
+//     untyped literals give their default type as a last resort). This fixes
+//     Map(xs, func(x int) string {...}) and NewList(1, 2, 3).
+//
+// Every rewrite is a splice of single-line text over a token range and the
+// helpers are appended after the last line, so line numbers in yaegi's
+// errors still point at the user's lines. Where a rewrite needs a type the
+// syntax does not show (typically a variable from an earlier cell), the code
+// is left as is and yaegi reports its own error.
+//
+// # Stdlib: slices, maps, cmp, iter
+//
+// Stdlib serves Go source for these packages with the Go 1.23+ API, written
+// in what yaegi runs. yaegi compiles its own embedded Go 1.22 slices, maps
+// and cmp whenever the standard library symbols are Used, and those win over
+// any GOPATH, so Install compiles ours over them. Wiring, in this order:
+//
+//	i := interp.New(interp.Options{
+//		Stdout: stdout, Stderr: stderr,
+//		GoPath:               ".",            // Stdlib() is in GOPATH layout
+//		SourcecodeFilesystem: lower.Stdlib(), // or an overlay that contains it
+//	})
+//	if err := i.Use(lower.Exports(stdlib.Symbols)); err != nil { ... }
+//	if err := lower.Install(i); err != nil { ... }
+//	...
+//	out, err := lower.Source(chunk)
+//	if err != nil { out = chunk } // let yaegi report the problem itself
+//	_, err = i.Eval(string(out))
+//
+// Known gaps (measured): slices.Concat (variadic generic inference fails in
+// yaegi), cmp.Or takes exactly two arguments, iter.Pull is absent; %T of a
+// min/max result on a named type prints the underlying type; slices.Compare
+// failed in one larger program ("cannot use type []int as type int").
+package lower
