@@ -62,6 +62,7 @@ type Engine struct {
 	imported map[importSpec]bool
 	aliases  map[string]string // package name in cells → import path
 	types    map[string]string // global type name → normalized declaration
+	methods  map[string]string // "T.M" → normalized method declaration
 	consts   map[string]bool
 	cellNo   int
 	// declSigs holds the user's function and type declarations for
@@ -103,6 +104,7 @@ func New(opts Options) (*Engine, error) {
 		imported:  map[importSpec]bool{},
 		aliases:   map[string]string{},
 		types:     map[string]string{},
+		methods:   map[string]string{},
 		consts:    map[string]bool{},
 		funcCells: map[string]string{},
 		result:    &cellResult{},
@@ -224,7 +226,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		return nil, src.compileError(ErrSyntax, err)
 	}
 	e.mu.Lock()
-	st := prepState{imported: map[importSpec]bool{}, aliases: map[string]string{}, types: map[string]string{}, consts: map[string]bool{}}
+	st := prepState{imported: map[importSpec]bool{}, aliases: map[string]string{}, types: map[string]string{}, methods: map[string]string{}, consts: map[string]bool{}}
 	for k, v := range e.imported {
 		st.imported[k] = v
 	}
@@ -236,6 +238,9 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 	}
 	for k, v := range e.consts {
 		st.consts[k] = v
+	}
+	for k, v := range e.methods {
+		st.methods[k] = v
 	}
 	e.mu.Unlock()
 
@@ -257,6 +262,9 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		}
 		for k, v := range p.types {
 			st.types[k] = v
+		}
+		for k, v := range p.methods {
+			st.methods[k] = v
 		}
 		for _, c := range p.consts {
 			st.consts[c] = true
@@ -320,6 +328,9 @@ func (e *Engine) commit(fname string, p *prepared) {
 	}
 	for k, v := range p.types {
 		e.types[k] = v
+	}
+	for k, v := range p.methods {
+		e.methods[k] = v
 	}
 	for _, c := range p.consts {
 		e.consts[c] = true

@@ -181,6 +181,8 @@ type prepared struct {
 	imports []importSpec
 	// consts are the constant names the run declares.
 	consts []string
+	// methods are the run's method declarations ("T.M" → normalized source).
+	methods map[string]string
 	// sigs are the run's function and type declarations for inspection.
 	sigs map[string]string
 	// funcs are the functions and methods the run declares: panic frames
@@ -335,22 +337,12 @@ func printLike(x ast.Expr, imports map[string]string) bool {
 	return false
 }
 
-// typeSource returns the normalized source of a type spec, used to detect a
-// changed redefinition.
-func typeSource(fset *token.FileSet, ts *ast.TypeSpec) string {
-	var b strings.Builder
-	cfg := printer.Config{Mode: printer.RawFormat}
-	if err := cfg.Fprint(&b, fset, ts); err != nil {
-		return ""
-	}
-	return b.String()
-}
-
 // prepState is the engine state the preparation of a cell reads.
 type prepState struct {
 	imported map[importSpec]bool
 	aliases  map[string]string // local package name → import path
 	types    map[string]string
+	methods  map[string]string // "T.M" → normalized method declaration
 	consts   map[string]bool
 }
 
@@ -378,7 +370,7 @@ func prepare(code string, r run, trailing bool, st prepState) (*prepared, error)
 	var tf *token.File
 	fset.Iterate(func(f *token.File) bool { tf = f; return false })
 	ed := &editor{code: code, base: r.start, text: text, fset: fset, tf: tf, consts: st.consts}
-	p := &prepared{kind: r.kind, types: map[string]string{}, sigs: map[string]string{}}
+	p := &prepared{kind: r.kind, types: map[string]string{}, sigs: map[string]string{}, methods: map[string]string{}}
 	var blanks [][2]int // text ranges to blank out (already imported specs)
 
 	for _, d := range f.Decls {
@@ -389,6 +381,14 @@ func prepare(code string, r run, trailing bool, st prepState) (*prepared, error)
 		}
 		if fd, ok := d.(*ast.FuncDecl); ok && r.kind == declItem {
 			p.funcs = append(p.funcs, fd.Name.Name)
+			if recv := recvTypeName(fd); recv != "" {
+				key := recv + "." + fd.Name.Name
+				norm := nodeSource(fset, fd)
+				if old, ok := st.methods[key]; ok && old != norm {
+					return nil, &redefError{pos: fset.Position(fd.Name.Pos()), name: key, what: "method"}
+				}
+				p.methods[key] = norm
+			}
 		}
 		gd, ok := d.(*ast.GenDecl)
 		if !ok {
@@ -418,10 +418,10 @@ func prepare(code string, r run, trailing bool, st prepState) (*prepared, error)
 		case token.TYPE:
 			for _, s := range gd.Specs {
 				ts := s.(*ast.TypeSpec)
-				norm := typeSource(fset, ts)
+				norm := nodeSource(fset, ts)
 				if old, ok := st.types[ts.Name.Name]; ok && old != norm {
 					pos := fset.Position(ts.Pos())
-					return nil, &redefError{pos: pos, name: ts.Name.Name}
+					return nil, &redefError{pos: pos, name: ts.Name.Name, what: "type"}
 				}
 				p.types[ts.Name.Name] = norm
 				p.sigs[ts.Name.Name] = "type " + norm
@@ -478,8 +478,62 @@ func prepare(code string, r run, trailing bool, st prepState) (*prepared, error)
 type redefError struct {
 	pos  token.Position
 	name string
+	what string // "type" or "method"
 }
 
 func (e *redefError) Error() string {
-	return fmt.Sprintf("%s: type %s is already defined with a different definition; the interpreter cannot redefine types: rename it or restart the kernel", e.pos, e.name)
+	return fmt.Sprintf("%s: %s %s is already defined with a different definition; the interpreter cannot redefine %ss: rename it or restart the kernel", e.pos, e.what, e.name, e.what)
+}
+
+// recvTypeName returns the receiver's type name of a method ("" for a function).
+func recvTypeName(fd *ast.FuncDecl) string {
+	if fd.Recv == nil || len(fd.Recv.List) == 0 {
+		return ""
+	}
+	t := fd.Recv.List[0].Type
+	for {
+		switch x := t.(type) {
+		case *ast.StarExpr:
+			t = x.X
+		case *ast.IndexExpr:
+			t = x.X
+		case *ast.IndexListExpr:
+			t = x.X
+		case *ast.ParenExpr:
+			t = x.X
+		case *ast.Ident:
+			return x.Name
+		default:
+			return ""
+		}
+	}
+}
+
+// nodeSource returns the normalized source of a node, used to tell a
+// changed redefinition from a re-run: its tokens joined by single spaces,
+// so comments, layout and semicolons do not count.
+func nodeSource(fset *token.FileSet, n ast.Node) string {
+	var b strings.Builder
+	if err := printer.Fprint(&b, fset, n); err != nil {
+		return ""
+	}
+	src := b.String()
+	f := token.NewFileSet().AddFile("", -1, len(src))
+	var sc scanner.Scanner
+	sc.Init(f, []byte(src), nil, 0)
+	var toks []string
+	for {
+		_, tok, lit := sc.Scan()
+		if tok == token.EOF {
+			break
+		}
+		if tok == token.SEMICOLON {
+			continue
+		}
+		if lit == "" {
+			lit = tok.String()
+		}
+		toks = append(toks, lit)
+	}
+	return strings.Join(toks, " ")
 }
