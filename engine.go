@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"os"
 	"sync"
 
+	"github.com/gokernel/gokernel/auth"
 	"github.com/gokernel/gokernel/display"
 	"github.com/gokernel/gokernel/goeval"
 	"github.com/gokernel/gokernel/kernel"
@@ -17,7 +19,7 @@ const languageVersion = goeval.LanguageVersion
 
 // newEngine builds what the worker process serves: magics in front of the
 // Go interpreter, with the display package bound to the running cell.
-func newEngine() (kernel.Engine, error) {
+func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	g, err := goeval.New(goeval.Options{Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
 		return nil, fmt.Errorf("starting the Go interpreter: %w", err)
@@ -27,6 +29,8 @@ func newEngine() (kernel.Engine, error) {
 		return nil, fmt.Errorf("loading the display package: %w", err)
 	}
 	reg := magics.NewRegistry()
+	creds := auth.NewManager(auth.ManagerOptions{Logger: log})
+	reg.Register(auth.NewMagic(creds))
 	return magics.NewEngine(t, reg), nil
 }
 

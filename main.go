@@ -180,7 +180,9 @@ func runWorker(stderr io.Writer) int {
 	// The front end signals the whole process group; only the kernel
 	// process decides what an interrupt means.
 	signal.Ignore(syscall.SIGINT)
-	engine, err := newEngine()
+	log := newLogger(worker.LogFile()).With("process", "worker")
+	slog.SetDefault(log)
+	engine, err := newEngine(log)
 	if err != nil {
 		fmt.Fprintln(stderr, "gokernel worker:", err)
 		return 1

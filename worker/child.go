@@ -17,7 +17,12 @@ import (
 const (
 	childInFD  = 3 // parent → child requests
 	childOutFD = 4 // child → parent events and replies
+	childLogFD = 5 // the kernel's log (its stderr)
 )
+
+// LogFile is where the worker process writes its logs: the kernel's stderr,
+// not the cell output pipes.
+func LogFile() *os.File { return os.NewFile(childLogFD, "worker-log") }
 
 // ChildConfig is what ServeChild needs.
 type ChildConfig struct {

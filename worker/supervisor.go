@@ -113,7 +113,9 @@ func (s *Supervisor) spawn() (*process, error) {
 	}
 	cmd := exec.Command(s.opts.Command[0], s.opts.Command[1:]...)
 	cmd.Env = s.opts.Env
-	cmd.ExtraFiles = []*os.File{inR, outW}
+	// fd 5 is the kernel's own stderr (the Jupyter server's log), so the
+	// child's logs never mix with the cell output on its stdout/stderr.
+	cmd.ExtraFiles = []*os.File{inR, outW, os.Stderr}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, fmt.Errorf("worker stdout: %w", err)
