@@ -1,12 +1,3 @@
-// Package goeval is gokernel's Go evaluation engine: it runs notebook cells
-// with the yaegi interpreter (github.com/traefik/yaegi v0.16.1), keeping the
-// state of every cell, and implements kernel.Engine and magics.Vars.
-//
-// yaegi's REPL mode accepts either only declarations or only statements per
-// Eval, so a cell is cut into runs of consecutive declarations and statements
-// that are evaluated in order. Every run is prefixed with a /*line*/ directive
-// so that yaegi's own error messages and panic frames name cell lines
-// ("In[3]:2:5") instead of positions in its wrapper source.
 package goeval
 
 import (
@@ -54,9 +45,6 @@ type Engine struct {
 	in     *interp.Interpreter
 	stderr *frameFilter
 	stdin  *stdinReader
-	// varsSyms holds the values Define exported to the vars package; the
-	// interpreter reads them through their addresses.
-	varsSyms map[string]reflect.Value
 
 	mu       sync.Mutex // guards the fields below (read by Complete/Inspect)
 	imported map[importSpec]bool
@@ -100,7 +88,6 @@ func New(opts Options) (*Engine, error) {
 		opts:      opts,
 		stderr:    &frameFilter{w: opts.Stderr},
 		stdin:     &stdinReader{},
-		varsSyms:  map[string]reflect.Value{},
 		imported:  map[importSpec]bool{},
 		aliases:   map[string]string{},
 		types:     map[string]string{},
@@ -425,7 +412,6 @@ func (e *Engine) Define(name string, value any) error {
 	if err := e.in.Use(interp.Exports{varsPath + "/vars": {sym: ptr.Elem()}}); err != nil {
 		return fmt.Errorf("goeval: define %s: %w", name, err)
 	}
-	e.varsSyms[name] = ptr.Elem()
 	if _, err := e.in.Eval(fmt.Sprintf("%s := %s.%s", name, varsAlias, sym)); err != nil {
 		return fmt.Errorf("goeval: define %s: %w", name, err)
 	}

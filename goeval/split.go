@@ -278,16 +278,19 @@ func (e *editor) rewriteGo(g *ast.GoStmt, prefixLen int) string {
 	return b.String()
 }
 
-// goBuiltins are the builtins a go statement may call; they have no function value to hoist.
-var goBuiltins = map[string]bool{
-	"close": true, "copy": true, "delete": true, "panic": true, "print": true,
-	"println": true, "recover": true, "clear": true, "append": true, "len": true, "cap": true,
-	"make": true, "new": true, "complex": true, "real": true, "imag": true, "max": true, "min": true,
-}
-
+// isBuiltin reports whether a go statement calls a builtin: builtins have no
+// function value to hoist.
 func (e *editor) isBuiltin(x ast.Expr) bool {
 	id, ok := x.(*ast.Ident)
-	return ok && goBuiltins[id.Name]
+	if !ok {
+		return false
+	}
+	switch id.Name {
+	case "close", "copy", "delete", "panic", "print", "println", "recover", "clear",
+		"append", "len", "cap", "make", "new", "complex", "real", "imag", "max", "min":
+		return true
+	}
+	return false
 }
 
 // isConstant reports whether x is (syntactically) a constant expression:
