@@ -299,10 +299,16 @@ func isCompileError(err error) bool {
 }
 
 // isInternalPanic reports whether a panic came from yaegi's compiler (a
-// "CFG post-order panic") rather than from running the cell.
+// "CFG post-order panic", or its log.Panic("nil type") on constructs it does
+// not support) rather than from running the cell.
 func isInternalPanic(p interp.Panic) bool {
-	err, ok := p.Value.(error)
-	return ok && strings.Contains(err.Error(), "CFG post-order panic")
+	switch v := p.Value.(type) {
+	case error:
+		return strings.Contains(v.Error(), "CFG post-order panic")
+	case string:
+		return v == "nil type"
+	}
+	return false
 }
 
 // commit records what a successful run declared.
@@ -353,7 +359,8 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 	var p interp.Panic
 	if errors.As(err, &p) {
 		if isInternalPanic(p) {
-			return src.compileError(ErrCompile, fmt.Errorf("%w (the interpreter failed on this code)", p.Value.(error)))
+			e.stderr.takeCell()
+			return src.compileError(ErrCompile, fmt.Errorf("%v (the interpreter cannot compile this code; yaegi v0.16.1 lacks some Go >= 1.21 features such as range over an int or a function, min, max and clear)", p.Value))
 		}
 		return src.panicError(p, e.stderr.takeCell())
 	}

@@ -112,6 +112,18 @@ func TestCells(t *testing.T) {
 			{code: "x + 1\n// a comment", want: "4"},
 			{code: "m := map[string]int{\"a\": 1}\nm", want: "map[a:1]"},
 			{code: "var e error\ne", want: "<nil>"},
+			{code: "import \"math\"\nmath.Pi", want: "3.141592653589793"},
+			{code: "func() int { return 5 }()", want: "5"},
+			{code: "type PS struct{ n int }\nfunc (p *PS) String() string { return \"ps\" }\n&PS{1}", want: "ps"},
+			{code: "func Max[T int | float64](a, b T) T { if a > b { return a }; return b }\nMax(3, 7)", want: "7"},
+			{code: "nil", want: "<nil>"},
+			{code: "fmt.Sprintf(\"%d\", 3)", want: `"3"`},
+		}},
+		{"unsupported by yaegi", []step{
+			{code: "for i := range 3 { _ = i }", errName: ErrCompile, errHas: "range over an int"},
+			{code: "min(1, 2)", errName: ErrCompile, errHas: "undefined: min", errLine: "In[2]:1:1"},
+			{code: "import \"nonexistent/pkg\"", errName: ErrCompile, errHas: "unable to find source", errLine: "In[3]:1:8"},
+			{code: "1", want: "1"},
 		}},
 		{"errors with cell positions", []step{
 			{code: "a := 1\n\nundefinedThing + a", errName: ErrCompile, errHas: "undefined: undefinedThing", errLine: "In[1]:3:1"},
