@@ -143,66 +143,98 @@ func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kern
 	if qs, ok := importStringStart(code, cur); ok {
 		res.CursorStart = byteToRune(code, qs)
 		p := code[qs:cur]
+		var types []map[string]any
 		for _, path := range stdlibPaths() {
 			if strings.HasPrefix(path, p) {
 				res.Matches = append(res.Matches, path)
+				types = append(types, map[string]any{"start": res.CursorStart, "end": res.CursorEnd, "text": path, "type": "module"})
 			}
 		}
+		res.Metadata["_jupyter_types_experimental"] = types
 		return res, nil
 	}
 
+	// Matches carry a kind for JupyterLab's _jupyter_types_experimental.
+	type match struct{ text, kind string }
+	var ms []match
 	seen := map[string]bool{}
-	add := func(s string) {
+	add := func(s, kind string) {
 		if strings.HasPrefix(s, prefix) && !seen[s] && !strings.HasPrefix(s, "gokernel") {
 			seen[s] = true
-			res.Matches = append(res.Matches, s)
+			ms = append(ms, match{s, kind})
 		}
+	}
+	finish := func(sorted bool) (kernel.CompleteResult, error) {
+		if sorted {
+			sort.Slice(ms, func(i, j int) bool { return ms[i].text < ms[j].text })
+		}
+		types := make([]map[string]any, len(ms))
+		for i, m := range ms {
+			res.Matches = append(res.Matches, m.text)
+			types[i] = map[string]any{"start": res.CursorStart, "end": res.CursorEnd, "text": m.text, "type": m.kind}
+		}
+		res.Metadata["_jupyter_types_experimental"] = types
+		return res, nil
 	}
 	if start > 0 && code[start-1] == '.' {
 		xs := identStart(code, start-1)
 		x := code[xs : start-1]
 		if x == "" {
-			return res, nil
+			return finish(true)
 		}
 		if v, ok := e.in.Globals()[x]; ok {
 			for _, m := range memberNames(v) {
-				add(m)
+				add(m, "property")
 			}
 		} else if path, ok := e.packagePath(x); ok {
-			for name := range packageSymbols(path) {
+			for name, sym := range packageSymbols(path) {
 				if ast.IsExported(name) {
-					add(name)
+					add(name, symbolKind(sym))
 				}
 			}
 		}
-		sort.Strings(res.Matches)
-		return res, nil
+		return finish(true)
 	}
 
-	var names []string
 	for name := range e.in.Globals() {
-		names = append(names, name)
+		add(name, "variable")
 	}
 	e.mu.Lock()
 	for name := range e.aliases {
-		names = append(names, name)
+		add(name, "module")
 	}
-	for name := range e.decls() {
-		names = append(names, name)
+	for name, sig := range e.decls() {
+		kind := "function"
+		if strings.HasPrefix(sig, "type ") {
+			kind = "class"
+		}
+		add(name, kind)
 	}
 	e.mu.Unlock()
-	names = append(names, cellIdents(code, start)...)
-	sort.Strings(names)
-	for _, n := range names {
-		add(n)
+	for _, n := range cellIdents(code, start) {
+		add(n, "text")
 	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].text < ms[j].text })
 	for _, k := range goKeywords {
-		add(k)
+		add(k, "keyword")
 	}
 	for _, b := range goBuiltinNames {
-		add(b)
+		add(b, "function")
 	}
-	return res, nil
+	return finish(false)
+}
+
+// symbolKind classifies a package symbol for completion metadata.
+func symbolKind(sym reflect.Value) string {
+	switch {
+	case sym.Kind() == reflect.Func:
+		return "function"
+	case sym.Kind() == reflect.Pointer && sym.IsNil():
+		return "class" // types are exported as (*T)(nil)
+	case sym.Kind() == reflect.Pointer:
+		return "variable"
+	}
+	return "constant"
 }
 
 // decls returns the user's function and type declarations (name → signature).

@@ -61,6 +61,9 @@ func TestComplete(t *testing.T) {
 			if res.CursorEnd != cur {
 				t.Errorf("CursorEnd = %d, want %d", res.CursorEnd, cur)
 			}
+			if types, _ := res.Metadata["_jupyter_types_experimental"].([]map[string]any); len(types) != len(res.Matches) {
+				t.Errorf("%d type entries for %d matches", len(types), len(res.Matches))
+			}
 			for _, m := range res.Matches {
 				if strings.HasPrefix(m, "gokernel") {
 					t.Errorf("internal name %q offered", m)
