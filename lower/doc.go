@@ -16,7 +16,7 @@
 //   - clear on a map or slice whose type is visible in the chunk.
 //   - for i := range n over integers whose type is visible (literal,
 //     conversion, typed declaration or parameter, len(...)): n is evaluated
-//     once and its type kept through a generic helper.
+//     once into a variable, which keeps its type.
 //   - Go 1.22 per-iteration loop variables: when a loop body has a closure,
 //     go/defer or takes an address, the variables are copied at the top of
 //     the body (3-clause loops only when the body does not assign them).

@@ -18,10 +18,6 @@ func (l *lowering) helper(name, text string) { l.helpers[name] = text }
 
 const ordered = `~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr | ~float32 | ~float64 | ~string`
 
-const integer = `~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr`
-
-const helperRint = "func _gk_rint[T " + integer + "](n T) (T, T) { return 0, n }"
-
 func minMax2(name string) string {
 	op := "<"
 	if name == "max" {

@@ -247,3 +247,65 @@ func FuzzSource(f *testing.F) {
 		}
 	})
 }
+
+// TestLowererSession evaluates chunks of one notebook session the way
+// the engine should (Chunk, REPL-style chunks without package clause): the
+// Lowerer must see declarations of earlier chunks.
+func TestLowererSession(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	i := newInterp(t, &stdout, &stderr)
+	var lw Lowerer
+	chunks := []string{
+		"import (\n\"fmt\"\n\"iter\"\n)",
+		"var n = 3\ntype Set map[string]bool\nfunc Count(k int) iter.Seq[int] {\nreturn func(yield func(int) bool) {\nfor i := 0; i < k; i++ {\nif !yield(i) {\nreturn\n}\n}\n}\n}",
+		"for i := range n {\nfmt.Print(i)\n}\nfor x := range Count(5) {\nif x == 2 {\nbreak\n}\nfmt.Print(x)\n}\ns := Set{\"a\": true}\nclear(s)\nfmt.Println(len(s), min(n, 1))",
+		"func max(a, b string) string { return a + b }",
+		"fmt.Println(max(\"x\", \"y\"), len(s))",
+		"m := 4",
+		"for j := range m {\nfmt.Print(j)\n}\nfmt.Println()",
+		"fmt.Println(\"x\")\nundefinedThing + 1",
+	}
+	for n, c := range chunks {
+		helpers, code, err := lw.Chunk([]byte(c))
+		if err != nil {
+			t.Fatalf("chunk %d: %v", n, err)
+		}
+		if len(helpers) > 0 {
+			if _, err := i.Eval(string(helpers)); err != nil {
+				t.Fatalf("chunk %d helpers: %v\n%s", n, err, helpers)
+			}
+		}
+		_, err = i.Eval(string(code))
+		if n == len(chunks)-1 {
+			if err == nil || !strings.HasPrefix(err.Error(), "2:") {
+				t.Fatalf("want an error on line 2, got %v", err)
+			}
+			continue
+		}
+		if err != nil {
+			t.Fatalf("chunk %d: %v\n%s", n, err, code)
+		}
+	}
+	if want := "012010 1\nxy 0\n0123\n"; stdout.String() != want {
+		t.Fatalf("got %q, want %q", stdout.String(), want)
+	}
+}
+
+// TestInstallWithoutGoPath shows that Install alone serves the packages.
+func TestInstallWithoutGoPath(t *testing.T) {
+	var stdout bytes.Buffer
+	i := interp.New(interp.Options{Stdout: &stdout})
+	if err := i.Use(Exports(stdlib.Symbols)); err != nil {
+		t.Fatal(err)
+	}
+	if err := Install(i); err != nil {
+		t.Fatal(err)
+	}
+	src := "package main\nimport (\"fmt\"\n\"slices\"\n\"maps\")\nfunc main() { m := map[int]int{2: 1, 1: 2}\nfmt.Println(slices.Sorted(maps.Keys(m))) }"
+	if _, err := i.Eval(src); err != nil {
+		t.Fatal(err)
+	}
+	if stdout.String() != "[1 2]\n" {
+		t.Fatalf("got %q", stdout.String())
+	}
+}

@@ -25,10 +25,36 @@ import (
 // A parse error of the input is returned unchanged (a scanner.ErrorList); the
 // engine should then evaluate the original source so that yaegi reports it.
 func Source(src []byte) ([]byte, error) {
+	return new(Lowerer).Source(src)
+}
+
+// Lowerer lowers the successive chunks of one interpreter session. Cells
+// use functions, types and variables declared by earlier cells; remembering
+// those declarations lets the pass see, for instance, that n in
+// "for i := range n" is an int declared two cells ago, or that a min
+// declared by the user shadows the builtin. The zero value is ready to use;
+// a Lowerer must not be used concurrently.
+type Lowerer struct {
+	prior []*ast.File
+}
+
+// Source lowers one chunk like the package-level Source, resolving names
+// the chunk does not declare against the chunks lowered before.
+func (lw *Lowerer) Source(src []byte) ([]byte, error) {
+	code, helpers, err := lw.lower(src)
+	if err != nil || len(helpers) == 0 {
+		return code, err
+	}
+	return append(append(code, "\n\n"...), helpers...), nil
+}
+
+// lower returns the rewritten file and, separately, the helper
+// declarations it needs.
+func (lw *Lowerer) lower(src []byte) ([]byte, []byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "cell.go", src, 0)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	l := &lowering{
 		src:     src,
@@ -40,36 +66,108 @@ func Source(src []byte) ([]byte, error) {
 		helpers: map[string]string{},
 		methods: map[string][]*ast.FuncDecl{},
 	}
-	for _, d := range f.Decls {
-		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
-			l.methods[fd.Name.Name] = append(l.methods[fd.Name.Name], fd)
+	for _, pf := range append(lw.prior, f) {
+		for _, d := range pf.Decls {
+			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+				l.methods[fd.Name.Name] = append(l.methods[fd.Name.Name], fd)
+			}
 		}
 	}
+	resolvePrior(f, lw.prior)
 	l.run()
 	out, err := l.ed.apply()
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var helpers bytes.Buffer
 	if len(l.helpers) > 0 {
 		names := make([]string, 0, len(l.helpers))
 		for n := range l.helpers {
 			names = append(names, n)
 		}
 		sort.Strings(names)
-		var b bytes.Buffer
-		b.Write(out)
-		b.WriteString("\n")
 		for _, n := range names {
-			b.WriteString("\n")
-			b.WriteString(l.helpers[n])
-			b.WriteString("\n")
+			helpers.WriteString(l.helpers[n])
+			helpers.WriteString("\n\n")
 		}
-		out = b.Bytes()
 	}
-	if _, err := parser.ParseFile(token.NewFileSet(), "cell.go", out, 0); err != nil {
-		return nil, fmt.Errorf("lower: internal error: rewritten source does not parse: %v", err)
+	whole := append(append(append([]byte(nil), out...), "\n\n"...), helpers.Bytes()...)
+	if _, err := parser.ParseFile(token.NewFileSet(), "cell.go", whole, 0); err != nil {
+		return nil, nil, fmt.Errorf("lower: internal error: rewritten source does not parse: %v", err)
 	}
-	return out, nil
+	lw.prior = append(lw.prior, f)
+	return out, helpers.Bytes(), nil
+}
+
+// resolvePrior points the identifiers that f leaves unresolved at the
+// declarations of earlier chunks, newest first, so that the rest of the pass
+// treats them like declarations of this file.
+func resolvePrior(f *ast.File, prior []*ast.File) {
+	if len(prior) == 0 {
+		return
+	}
+	decls := map[string]*ast.Object{}
+	add := func(name string, kind ast.ObjKind, decl any) {
+		if name != "_" {
+			decls[name] = &ast.Object{Kind: kind, Name: name, Decl: decl}
+		}
+	}
+	addGen := func(g *ast.GenDecl) {
+		for _, sp := range g.Specs {
+			switch sp := sp.(type) {
+			case *ast.TypeSpec:
+				add(sp.Name.Name, ast.Typ, sp)
+			case *ast.ValueSpec:
+				kind := ast.Var
+				if g.Tok == token.CONST {
+					kind = ast.Con
+				}
+				for _, n := range sp.Names {
+					add(n.Name, kind, sp)
+				}
+			}
+		}
+	}
+	for _, pf := range prior {
+		for _, d := range pf.Decls {
+			switch d := d.(type) {
+			case *ast.GenDecl:
+				addGen(d)
+			case *ast.FuncDecl:
+				if d.Recv != nil {
+					continue
+				}
+				if d.Name.Name != "main" {
+					add(d.Name.Name, ast.Fun, d)
+					continue
+				}
+				// Statement chunks: their top-level declarations.
+				for _, st := range d.Body.List {
+					switch st := st.(type) {
+					case *ast.AssignStmt:
+						if st.Tok == token.DEFINE {
+							for _, e := range st.Lhs {
+								if id, ok := e.(*ast.Ident); ok {
+									add(id.Name, ast.Var, st)
+								}
+							}
+						}
+					case *ast.DeclStmt:
+						if g, ok := st.Decl.(*ast.GenDecl); ok {
+							addGen(g)
+						}
+					}
+				}
+			}
+		}
+	}
+	for _, id := range f.Unresolved {
+		if id.Obj == nil {
+			if o, ok := decls[id.Name]; ok {
+				id.Obj = o
+			}
+		}
+	}
 }
 
 // lowering holds the state of one Source call; nothing outlives it.
@@ -177,10 +275,20 @@ func (l *lowering) enterRange(rs *ast.RangeStmt, stack []ast.Node) {
 		return
 	}
 	if l.isIntExpr(rs.X) && l.oneLine(rs.For, rs.X.Pos()) && l.oneLine(rs.X.End(), rs.Body.Lbrace) {
+		// { _gk_nN := X; for _gk_iN := _gk_nN - _gk_nN; ... } keeps X's type
+		// and evaluates it once without a generic helper: yaegi panics
+		// ("nil reflect type") on a generic multi-value := in a for
+		// statement at the top level of a REPL chunk.
 		id := l.id()
 		i, n := "_gk_i"+id, "_gk_n"+id
-		l.helper("_gk_rint", helperRint)
-		l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "for "+i+", "+n+" := _gk_rint(")
+		label := ""
+		if len(stack) >= 2 {
+			if ls, ok := stack[len(stack)-2].(*ast.LabeledStmt); ok && ls.Stmt == rs && l.oneLine(ls.Label.Pos(), ls.Colon) {
+				label = ls.Label.Name + ": "
+				l.ed.replace(l.off(ls.Label.Pos()), l.off(ls.Colon)+1, "")
+			}
+		}
+		l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "{ "+n+" := ")
 		bind := ""
 		if rs.Key != nil && !isBlank(rs.Key) {
 			if rs.Tok == token.DEFINE {
@@ -190,7 +298,8 @@ func (l *lowering) enterRange(rs *ast.RangeStmt, stack []ast.Node) {
 				bind = " " + l.text(rs.Key) + " = " + i + ";"
 			}
 		}
-		l.ed.replace(l.off(rs.X.End()), l.off(rs.Body.Lbrace)+1, "); "+i+" < "+n+"; "+i+"++ {"+bind)
+		l.ed.replace(l.off(rs.X.End()), l.off(rs.Body.Lbrace)+1, "; "+label+"for "+i+" := "+n+" - "+n+"; "+i+" < "+n+"; "+i+"++ {"+bind)
+		l.ed.replace(l.off(rs.Body.Rbrace), l.off(rs.Body.Rbrace)+1, "} }")
 		return
 	}
 	// Go 1.22 gives each iteration fresh variables; yaegi v0.16.1 shares
