@@ -267,7 +267,13 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		if err != nil && p.trailing && isCompileError(err) {
 			// The wrapped form did not compile: most likely a call without
 			// a result. Nothing ran yet, so evaluate the plain form.
-			_, err = e.in.EvalWithContext(ctx, p.plain)
+			var v reflect.Value
+			v, err = e.in.EvalWithContext(ctx, p.plain)
+			if err == nil && shownPlain(v) {
+				// Wrapping failed for another reason (a yaegi limitation):
+				// show what Eval returned, without String methods.
+				e.result.set, e.result.text = true, formatValue(v.Interface())
+			}
 		}
 		if err != nil {
 			return nil, e.evalError(ctx, src, err)
@@ -287,6 +293,12 @@ func (e *Engine) funcCell(frameFunc string) (string, bool) {
 	defer e.mu.Unlock()
 	c, ok := e.funcCells[strings.TrimPrefix(frameFunc, "main.")]
 	return c, ok
+}
+
+// shownPlain reports whether a plain Eval's value is a real result: yaegi
+// returns a *interface{} for calls without results and declarations.
+func shownPlain(v reflect.Value) bool {
+	return v.IsValid() && v.CanInterface() && v.Type() != reflect.TypeOf((*any)(nil))
 }
 
 // isCompileError reports whether err happened before the run started to execute.
