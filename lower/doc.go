@@ -2,11 +2,16 @@
 // release the module proxy serves) run the Go that notebook users write
 // today, without forking yaegi. It has two halves.
 //
-// # Source: lowering new syntax
+// # Lowering new syntax: Lowerer.Chunk, Source
 //
-// Source rewrites one chunk (a complete file: package clause plus
-// declarations; statement chunks arrive wrapped in func main) into code
-// yaegi runs:
+// A Lowerer (one per interpreter) lowers the successive chunks of a
+// session and remembers their top-level declarations, so a chunk can use a
+// variable, type, iterator function or a user-defined min declared by an
+// earlier one. Lowerer.Chunk takes a chunk as yaegi's REPL takes it (no
+// package clause) and returns it lowered with the same lines plus helper
+// declarations to evaluate first. Source lowers one complete file
+// (package clause plus declarations; statement chunks wrapped in func
+// main) on its own. Rewrites:
 //
 //   - min and max, with any number of arguments, when the identifier is the
 //     builtin (not declared in the file, at file scope or locally). Constant
@@ -54,10 +59,16 @@
 //	})
 //	if err := i.Use(lower.Exports(stdlib.Symbols)); err != nil { ... }
 //	if err := lower.Install(i); err != nil { ... }
+//	var lw lower.Lowerer // one per interpreter, reset with it
 //	...
-//	out, err := lower.Source(chunk)
-//	if err != nil { out = chunk } // let yaegi report the problem itself
-//	_, err = i.Eval(string(out))
+//	helpers, code, err := lw.Chunk(chunk)
+//	if err != nil { helpers, code = nil, chunk } // yaegi reports the problem itself
+//	if len(helpers) > 0 { _, err = i.Eval(string(helpers)) }
+//	_, err = i.Eval(string(code))
+//
+// GoPath and SourcecodeFilesystem are optional for these packages (Install
+// alone serves them, iter included); they keep "import" working through the
+// GOPATH for yaegi versions that stop pre-compiling their own copies.
 //
 // Known gaps (measured): slices.Concat (variadic generic inference fails in
 // yaegi), cmp.Or takes exactly two arguments, iter.Pull is absent; %T of a

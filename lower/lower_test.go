@@ -245,6 +245,10 @@ func FuzzSource(f *testing.F) {
 		if n, m := bytes.Count(src, []byte("\n")), bytes.Count(out, []byte("\n")); m < n {
 			t.Fatalf("lost lines: %d -> %d", n, m)
 		}
+		var lw Lowerer
+		if _, code, err := lw.Chunk(src); err == nil && bytes.Count(code, []byte("\n")) != bytes.Count(src, []byte("\n")) {
+			t.Fatalf("Chunk changed the number of lines:\n%s", code)
+		}
 	})
 }
 
@@ -261,6 +265,7 @@ func TestLowererSession(t *testing.T) {
 		"for i := range n {\nfmt.Print(i)\n}\nfor x := range Count(5) {\nif x == 2 {\nbreak\n}\nfmt.Print(x)\n}\ns := Set{\"a\": true}\nclear(s)\nfmt.Println(len(s), min(n, 1))",
 		"func max(a, b string) string { return a + b }",
 		"fmt.Println(max(\"x\", \"y\"), len(s))",
+		"fmt.Println(min(n, 2), min(n, 1))",
 		"m := 4",
 		"for j := range m {\nfmt.Print(j)\n}\nfmt.Println()",
 		"fmt.Println(\"x\")\nundefinedThing + 1",
@@ -286,7 +291,7 @@ func TestLowererSession(t *testing.T) {
 			t.Fatalf("chunk %d: %v\n%s", n, err, code)
 		}
 	}
-	if want := "012010 1\nxy 0\n0123\n"; stdout.String() != want {
+	if want := "012010 1\nxy 0\n2 1\n0123\n"; stdout.String() != want {
 		t.Fatalf("got %q, want %q", stdout.String(), want)
 	}
 }

@@ -99,6 +99,19 @@ func main() {
 	for j = range 3 {
 	}
 	fmt.Println(j)
+rows:
+	for r := range 3 {
+		for c := range 3 {
+			if c > r {
+				continue rows
+			}
+			if r == 2 {
+				break rows
+			}
+			fmt.Print(r, c, " ")
+		}
+	}
+	fmt.Println()
 }
 `},
 	{"loopvar", `package main
