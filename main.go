@@ -182,6 +182,11 @@ func runWorker(stderr io.Writer) int {
 	signal.Ignore(syscall.SIGINT)
 	log := newLogger(worker.LogFile()).With("process", "worker")
 	slog.SetDefault(log)
+	if limit, err := worker.ApplyMemoryLimit(os.Getenv("GOKERNEL_MEMORY_LIMIT")); err != nil {
+		log.Warn("no memory limit", "err", err)
+	} else if limit > 0 {
+		log.Debug("memory limit", "bytes", limit)
+	}
 	engine, err := newEngine(log)
 	if err != nil {
 		fmt.Fprintln(stderr, "gokernel worker:", err)

@@ -29,6 +29,10 @@ type streamer struct {
 	segs   []streamContent
 	size   int
 	timer  *time.Timer
+	// sent counts the bytes published for the current parent; past
+	// maxBytes the rest is counted in cut and reported once, so a cell
+	// printing without end cannot flood the front end.
+	sent, cut, maxBytes int
 }
 
 // setParent flushes what belongs to the previous request and switches.
@@ -36,7 +40,19 @@ func (st *streamer) setParent(parent json.RawMessage) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.flushLocked()
+	st.reportCutLocked()
 	st.parent = parent
+	st.sent, st.cut = 0, 0
+}
+
+// reportCutLocked tells the front end how much output was left out.
+func (st *streamer) reportCutLocked() {
+	if st.cut == 0 {
+		return
+	}
+	st.s.publish(st.parent, "stream", streamContent{Name: "stderr", Text: fmt.Sprintf(
+		"\n[gokernel: output truncated: %d more bytes were not shown (limit %d bytes per cell)]\n", st.cut, st.maxBytes)}, false)
+	st.cut = 0
 }
 
 func (st *streamer) write(name, text string) {
@@ -45,6 +61,20 @@ func (st *streamer) write(name, text string) {
 	}
 	st.mu.Lock()
 	defer st.mu.Unlock()
+	if st.maxBytes > 0 && st.sent+st.size+len(text) > st.maxBytes {
+		room := st.maxBytes - st.sent - st.size
+		if room < 0 {
+			room = 0
+		}
+		for room > 0 && !utf8.RuneStart(text[room]) {
+			room--
+		}
+		st.cut += len(text) - room
+		text = text[:room]
+		if text == "" {
+			return
+		}
+	}
 	if n := len(st.segs); n > 0 && st.segs[n-1].Name == name {
 		st.segs[n-1].Text += text
 	} else {
@@ -64,6 +94,14 @@ func (st *streamer) flush() {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.flushLocked()
+}
+
+// finish flushes at the end of a request and reports truncated output.
+func (st *streamer) finish() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	st.flushLocked()
+	st.reportCutLocked()
 }
 
 func (st *streamer) flushLocked() {
@@ -89,6 +127,7 @@ func (st *streamer) flushLocked() {
 			st.s.publish(st.parent, "stream", streamContent{Name: seg.Name, Text: chunk}, true)
 		}
 	}
+	st.sent += st.size
 	st.segs = st.segs[:0]
 	st.size = 0
 }

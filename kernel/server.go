@@ -29,6 +29,9 @@ type Config struct {
 	SendTimeout time.Duration
 	// IOPubMaxBytes bounds the IOPub queue; droppable output beyond it is dropped.
 	IOPubMaxBytes int
+	// MaxOutputBytes bounds the stream output published per request; the
+	// rest is replaced by a truncation notice. 0 means 32 MiB.
+	MaxOutputBytes int
 	// ReplayHistory is how many recent signatures are remembered to refuse replays.
 	ReplayHistory int
 	Limits        Limits
@@ -84,6 +87,9 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.IOPubMaxBytes <= 0 {
 		cfg.IOPubMaxBytes = 64 << 20
 	}
+	if cfg.MaxOutputBytes <= 0 {
+		cfg.MaxOutputBytes = 32 << 20
+	}
 	if cfg.ReplayHistory <= 0 {
 		cfg.ReplayHistory = 1 << 16
 	}
@@ -98,7 +104,7 @@ func NewServer(cfg Config) (*Server, error) {
 		session:    newID(),
 		shellQueue: make(chan *Message, 4096),
 	}
-	s.streams = &streamer{s: s, parent: json.RawMessage("{}")}
+	s.streams = &streamer{s: s, parent: json.RawMessage("{}"), maxBytes: cfg.MaxOutputBytes}
 	s.stdin = &stdinChannel{s: s}
 	return s, nil
 }
@@ -138,6 +144,12 @@ func (s *Server) Serve(ctx context.Context) error {
 		if err := sk.sock.Listen(ep); err != nil {
 			return fmt.Errorf("binding %s socket to %s: %w", sk.name, ep, err)
 		}
+	}
+	// zmq4's PUB queue is unbounded by default and shared by all
+	// subscribers: bound it so a subscriber that stops reading costs a
+	// bounded amount of memory (messages past the mark are dropped).
+	if err := s.iopubSock.SetOption(zmq4.OptionHWM, 1024); err != nil {
+		s.log.Warn("setting the iopub high-water mark", "err", err)
 	}
 	s.iopub = newPublisher(s.iopubSock, s.log, s.cfg.IOPubMaxBytes)
 	go s.iopub.run(sctx)
@@ -449,7 +461,7 @@ func (s *Server) execute(ctx context.Context, m *Message) {
 	if err != nil {
 		res.Error = &EvalError{Name: "KernelError", Value: err.Error(), Traceback: []string{"gokernel: " + err.Error()}}
 	}
-	s.streams.flush()
+	s.streams.finish()
 	reply := executeReply{Status: "ok", ExecutionCount: count, UserExpressions: res.UserExpressions, Payload: []any{}}
 	for _, p := range res.Payload {
 		reply.Payload = append(reply.Payload, p)

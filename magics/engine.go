@@ -92,8 +92,10 @@ func (e *Engine) Close() error { return e.Go.Close() }
 // docMagic shows documentation in the front end's pager.
 type docMagic struct{ g GoEngine }
 
-func (docMagic) Name() string    { return "doc" }
-func (docMagic) Summary() string { return "show the documentation of a Go symbol or variable in the pager" }
+func (docMagic) Name() string { return "doc" }
+func (docMagic) Summary() string {
+	return "show the documentation of a Go symbol or variable in the pager"
+}
 func (docMagic) Usage() string {
 	return "usage: %doc NAME\n\nShows what inspection (Shift+Tab) knows about NAME in the pager:\n" +
 		"the signature and doc comment of a package symbol (%doc strings.Split),\nor the type and value of a variable (%doc x)."

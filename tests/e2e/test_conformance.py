@@ -12,7 +12,7 @@ class GoKernelTests(jkt.KernelTests):
     code_hello_world = 'fmt.Println("hello, world")'
     code_stderr = 'fmt.Fprintln(os.Stderr, "to stderr")'
     completion_samples = [
-        {"text": "strings.Has", "matches": {"strings.HasPrefix", "strings.HasSuffix"}},
+        {"text": "strings.Has", "matches": {"HasPrefix", "HasSuffix"}},
     ]
     complete_code_samples = ["x := 1", "func f() int {\n\treturn 1\n}", "fmt.Println(1)"]
     incomplete_code_samples = ["func f() int {", "x := []int{1,", "if true {\n\tfmt.Println(1)"]
