@@ -112,7 +112,14 @@ func appendValue(b []byte, v bigquery.Value, f *bigquery.FieldSchema, nested boo
 	case time.Time:
 		return x.UTC().AppendFormat(b, "2006-01-02T15:04:05.999999Z07:00")
 	case civil.Date:
-		return append(b, x.String()...)
+		if x.Year < 0 || x.Year > 9999 {
+			return append(b, x.String()...)
+		}
+		b = appendPadded(b, x.Year, 4)
+		b = append(b, '-')
+		b = appendPadded(b, int(x.Month), 2)
+		b = append(b, '-')
+		return appendPadded(b, x.Day, 2)
 	case civil.DateTime:
 		return append(b, bigquery.CivilDateTimeString(x)...)
 	case civil.Time:
@@ -122,7 +129,7 @@ func appendValue(b []byte, v bigquery.Value, f *bigquery.FieldSchema, nested boo
 		if f != nil && f.Type == bigquery.BigNumericFieldType {
 			scale = bigquery.BigNumericScaleDigits
 		}
-		return append(b, trimDecimal(x.FloatString(scale))...)
+		return appendDecimal(b, x, scale)
 	case *bigquery.IntervalValue:
 		return append(b, x.String()...)
 	case *bigquery.RangeValue:
@@ -153,6 +160,18 @@ func appendValue(b []byte, v bigquery.Value, f *bigquery.FieldSchema, nested boo
 	return fmt.Append(b, v)
 }
 
+// appendPadded writes a non-negative n zero-padded to width digits.
+func appendPadded(b []byte, n, width int) []byte {
+	var d [20]byte
+	i := len(d)
+	for n > 0 || i > len(d)-width {
+		i--
+		d[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return append(b, d[i:]...)
+}
+
 func appendRangeEnd(b []byte, v bigquery.Value, f *bigquery.FieldSchema) []byte {
 	if v == nil {
 		return append(b, "UNBOUNDED"...)
@@ -169,6 +188,90 @@ func appendRangeEnd(b []byte, v bigquery.Value, f *bigquery.FieldSchema) []byte 
 // for nil.
 func FormatValue(v bigquery.Value, f *bigquery.FieldSchema) string {
 	return string(appendValue(nil, v, f, false))
+}
+
+// Powers of ten for the two decimal scales BigQuery has (read-only).
+var (
+	pow10Numeric    = new(big.Int).Exp(big.NewInt(10), big.NewInt(bigquery.NumericScaleDigits), nil)
+	pow10BigNumeric = new(big.Int).Exp(big.NewInt(10), big.NewInt(bigquery.BigNumericScaleDigits), nil)
+)
+
+// appendDecimal writes r exactly with at most scale fractional digits and
+// no trailing zeros. It avoids big.Rat.FloatString's division in the
+// usual case where the denominator divides 10^scale (every value BigQuery
+// sends), which keeps large tables fast.
+func appendDecimal(b []byte, r *big.Rat, scale int) []byte {
+	if r.IsInt() {
+		return r.Num().Append(b, 10)
+	}
+	p := pow10Numeric
+	if scale == bigquery.BigNumericScaleDigits {
+		p = pow10BigNumeric
+	}
+	var k, rem big.Int
+	k.QuoRem(p, r.Denom(), &rem)
+	if rem.Sign() != 0 || scale != bigquery.NumericScaleDigits && scale != bigquery.BigNumericScaleDigits {
+		return append(b, trimDecimal(r.FloatString(scale))...)
+	}
+	k.Mul(&k, r.Num())
+	neg := k.Sign() < 0
+	k.Abs(&k)
+	start := len(b)
+	b = k.Append(b, 10)
+	digits := b[start:]
+	if len(digits) <= scale {
+		// Left-pad with zeros so there is at least one integer digit.
+		pad := scale + 1 - len(digits)
+		b = append(b, make([]byte, pad)...)
+		copy(b[start+pad:], b[start:len(b)-pad])
+		for i := range pad {
+			b[start+i] = '0'
+		}
+	}
+	// Insert the point scale digits from the end, then trim zeros.
+	pt := len(b) - scale
+	b = append(b, 0)
+	copy(b[pt+1:], b[pt:len(b)-1])
+	b[pt] = '.'
+	for b[len(b)-1] == '0' {
+		b = b[:len(b)-1]
+	}
+	if b[len(b)-1] == '.' {
+		b = b[:len(b)-1]
+	}
+	if neg {
+		b = append(b, 0)
+		copy(b[start+1:], b[start:len(b)-1])
+		b[start] = '-'
+	}
+	return b
+}
+
+// appendEscapedBytes is appendEscaped for a byte slice, without copying
+// it into a string first.
+func appendEscapedBytes(sb *strings.Builder, s []byte) {
+	last := 0
+	for i := 0; i < len(s); i++ {
+		var rep string
+		switch s[i] {
+		case '&':
+			rep = "&amp;"
+		case '<':
+			rep = "&lt;"
+		case '>':
+			rep = "&gt;"
+		case '"':
+			rep = "&#34;"
+		case '\'':
+			rep = "&#39;"
+		default:
+			continue
+		}
+		sb.Write(s[last:i])
+		sb.WriteString(rep)
+		last = i + 1
+	}
+	sb.Write(s[last:])
 }
 
 // appendEscaped writes s to sb with HTML's five special characters escaped.
@@ -208,7 +311,7 @@ func escapeHTML(s string) string {
 // script into the notebook.
 func RenderHTML(schema bigquery.Schema, rows [][]bigquery.Value, f Footer) string {
 	var sb strings.Builder
-	sb.Grow(256 + len(rows)*len(schema)*24)
+	sb.Grow(1024 + len(rows)*len(schema)*40)
 	sb.WriteString(`<div class="gkbq">`)
 	sb.WriteString(tableCSS)
 	sb.WriteString("<table><thead><tr>")
@@ -242,7 +345,7 @@ func RenderHTML(schema bigquery.Schema, rows [][]bigquery.Value, f Footer) strin
 				sb.WriteString("<td>")
 			}
 			buf = appendValue(buf[:0], v, fs, false)
-			appendEscaped(&sb, string(buf))
+			appendEscapedBytes(&sb, buf)
 			sb.WriteString("</td>")
 		}
 		sb.WriteString("</tr>\n")

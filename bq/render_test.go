@@ -263,3 +263,19 @@ func BenchmarkRenderText10k(b *testing.B) {
 		_ = RenderText(testSchema, rows, Footer{Shown: len(rows), Total: uint64(len(rows))})
 	}
 }
+
+func TestAppendDecimal(t *testing.T) {
+	for _, s := range []string{"0", "1", "-1", "0.5", "-0.5", "12.25", "-0.000000001", "123456789.123456789", "1e20", "0.1", "-12345678901234567890.123456789", "1/3", "2/7"} {
+		r, ok := new(big.Rat).SetString(s)
+		if !ok {
+			t.Fatal(s)
+		}
+		for _, scale := range []int{bigquery.NumericScaleDigits, bigquery.BigNumericScaleDigits} {
+			got := string(appendDecimal([]byte("x"), r, scale))
+			want := "x" + trimDecimal(r.FloatString(scale))
+			if got != want {
+				t.Errorf("appendDecimal(%s, %d) = %q, want %q", s, scale, got, want)
+			}
+		}
+	}
+}
