@@ -12,6 +12,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -95,16 +96,30 @@ func identEnd(s string, b int) int {
 	return b
 }
 
-// stdlibPaths returns the import paths of the packages cells can import, sorted.
-func stdlibPaths() []string {
-	paths := make([]string, 0, len(stdlib.Symbols))
+// importPaths returns the import paths of the packages cells can import, sorted.
+func (e *Engine) importPaths() []string {
+	keys := e.extraKeys()
 	for k := range stdlib.Symbols {
+		keys = append(keys, k)
+	}
+	paths := make([]string, 0, len(keys))
+	for _, k := range keys {
 		if i := lastSlash(k); i > 0 {
 			paths = append(paths, k[:i])
 		}
 	}
 	sort.Strings(paths)
-	return paths
+	return slices.Compact(paths)
+}
+
+// pkgName is the name an import of path binds without an alias.
+func (e *Engine) pkgName(path string) string {
+	for _, k := range e.extraKeys() {
+		if i := lastSlash(k); i > 0 && k[:i] == path {
+			return k[i+1:]
+		}
+	}
+	return defaultPkgName(path)
 }
 
 // packagePath resolves a package name used in a cell to its import path:
@@ -115,6 +130,11 @@ func (e *Engine) packagePath(name string) (string, bool) {
 	e.mu.Unlock()
 	if ok {
 		return p, true
+	}
+	for _, k := range e.extraKeys() {
+		if i := lastSlash(k); i > 0 && k[i+1:] == name {
+			return k[:i], true
+		}
 	}
 	for k := range stdlib.Symbols {
 		if i := lastSlash(k); i > 0 && k[i+1:] == name {
@@ -128,8 +148,9 @@ func (e *Engine) packagePath(name string) (string, bool) {
 }
 
 // packageSymbols returns the exported symbols of an import path.
-func packageSymbols(path string) map[string]reflect.Value {
-	return stdlib.Symbols[path+"/"+defaultPkgName(path)]
+func (e *Engine) packageSymbols(path string) map[string]reflect.Value {
+	t, _ := e.symbolTable(path + "/" + e.pkgName(path))
+	return t
 }
 
 // Complete answers complete_request. cursorPos and the returned offsets are
@@ -144,7 +165,7 @@ func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kern
 		res.CursorStart = byteToRune(code, qs)
 		p := code[qs:cur]
 		var types []map[string]any
-		for _, path := range stdlibPaths() {
+		for _, path := range e.importPaths() {
 			if strings.HasPrefix(path, p) {
 				res.Matches = append(res.Matches, path)
 				types = append(types, map[string]any{"start": res.CursorStart, "end": res.CursorEnd, "text": path, "type": "module"})
@@ -187,7 +208,7 @@ func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kern
 				add(m, "property")
 			}
 		} else if path, ok := e.packagePath(x); ok {
-			for name, sym := range packageSymbols(path) {
+			for name, sym := range e.packageSymbols(path) {
 				if ast.IsExported(name) {
 					add(name, symbolKind(sym))
 				}
@@ -397,11 +418,11 @@ func (e *Engine) describe(qual, name string, detail int) (string, bool) {
 	if !ok {
 		return "", false
 	}
-	sym, ok := packageSymbols(path)[name]
+	sym, ok := e.packageSymbols(path)[name]
 	if !ok {
 		return "", false
 	}
-	pkg := defaultPkgName(path)
+	pkg := e.pkgName(path)
 	text := reflectSignature(pkg, name, sym)
 	if decl, doc, ok := e.sourceDoc(path, name); ok {
 		text = decl

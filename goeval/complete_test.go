@@ -108,7 +108,7 @@ func TestInspect(t *testing.T) {
 		})
 	}
 	// Without Go sources the signature comes from reflect.
-	if got := reflectSignature("strings", "Split", packageSymbols("strings")["Split"]); got != "func strings.Split(string, string) []string" {
+	if got := reflectSignature("strings", "Split", te.packageSymbols("strings")["Split"]); got != "func strings.Split(string, string) []string" {
 		t.Errorf("reflect signature %q", got)
 	}
 }

@@ -59,6 +59,8 @@ type Engine struct {
 	// funcCells maps a declared function or method name to the cell that
 	// last declared it, to name the cell in panic frames.
 	funcCells map[string]string
+	// extra holds the symbol tables added with Use ("path/name" → symbols).
+	extra map[string]map[string]reflect.Value
 	// gorootDir caches where the Go sources are (nil: not looked up yet).
 	gorootDir *string
 
@@ -92,6 +94,7 @@ func New(opts Options) (*Engine, error) {
 		aliases:   map[string]string{},
 		types:     map[string]string{},
 		methods:   map[string]string{},
+		extra:     map[string]map[string]reflect.Value{},
 		consts:    map[string]bool{},
 		funcCells: map[string]string{},
 		result:    &cellResult{},
@@ -245,7 +248,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		}
 		for _, imp := range p.imports {
 			st.imported[imp] = true
-			st.aliases[importName(imp)] = imp.path
+			st.aliases[e.importName(imp)] = imp.path
 		}
 		for k, v := range p.types {
 			st.types[k] = v
@@ -329,7 +332,7 @@ func (e *Engine) commit(fname string, p *prepared) {
 	defer e.mu.Unlock()
 	for _, imp := range p.imports {
 		e.imported[imp] = true
-		e.aliases[importName(imp)] = imp.path
+		e.aliases[e.importNameLocked(imp)] = imp.path
 	}
 	for k, v := range p.types {
 		e.types[k] = v
@@ -349,9 +352,22 @@ func (e *Engine) commit(fname string, p *prepared) {
 }
 
 // importName is the name an import binds in the cell.
-func importName(s importSpec) string {
+func (e *Engine) importName(s importSpec) string {
 	if s.name != "" {
 		return s.name
+	}
+	return e.pkgName(s.path)
+}
+
+// importNameLocked is importName for callers holding e.mu.
+func (e *Engine) importNameLocked(s importSpec) string {
+	if s.name != "" {
+		return s.name
+	}
+	for k := range e.extra {
+		if i := lastSlash(k); i > 0 && k[:i] == s.path {
+			return k[i+1:]
+		}
 	}
 	return defaultPkgName(s.path)
 }

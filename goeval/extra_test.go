@@ -1,6 +1,9 @@
 package goeval
 
 import (
+	"context"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -60,5 +63,31 @@ func TestPanicFramesAcrossCells(t *testing.T) {
 		if !strings.Contains(tb, want) {
 			t.Errorf("traceback lacks %q:\n%s", want, tb)
 		}
+	}
+}
+
+func TestUseExtraPackage(t *testing.T) {
+	te := newTestEngine(t)
+	err := te.Use(map[string]map[string]reflect.Value{"example.com/greet/greet": {
+		"Hello": reflect.ValueOf(func(name string) string { return "hello " + name }),
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := te.mustOK(t, "import \"example.com/greet\"\ngreet.Hello(\"go\")"); got != `"hello go"` {
+		t.Fatalf("got %q", got)
+	}
+	ctx := context.Background()
+	res, err := te.Complete(ctx, "greet.He", 8)
+	if err != nil || !slices.Contains(res.Matches, "Hello") {
+		t.Fatalf("complete: %v %v", res.Matches, err)
+	}
+	res, err = te.Complete(ctx, "import \"example.com/gr", 22)
+	if err != nil || !slices.Contains(res.Matches, "example.com/greet") {
+		t.Fatalf("complete import: %v %v", res.Matches, err)
+	}
+	ins, err := te.Inspect(ctx, "greet.Hello", 8, 0)
+	if err != nil || !ins.Found || ins.Data["text/plain"] != "func greet.Hello(string) string" {
+		t.Fatalf("inspect: %+v %v", ins, err)
 	}
 }
