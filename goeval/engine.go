@@ -197,6 +197,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	}
 	e.mu.Unlock()
 	fname := fmt.Sprintf("In[%d]", n)
+	e.importMissing(req.Code)
 	var res kernel.ExecuteResult
 	res.Value, res.Error = e.run(ctx, fname, req.Code)
 	if len(req.UserExpressions) > 0 {

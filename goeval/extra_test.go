@@ -91,3 +91,36 @@ func TestUseExtraPackage(t *testing.T) {
 		t.Fatalf("inspect: %+v %v", ins, err)
 	}
 }
+
+func TestReimportInParenthesizedList(t *testing.T) {
+	e := newTestEngine(t)
+	e.mustOK(t, `import "fmt"`)
+	if got := e.mustOK(t, "import (\"fmt\"; \"strings\")\nstrings.Repeat(\"ab\", 2)"); got != `"abab"` {
+		t.Fatalf("got %q", got)
+	}
+}
+
+func TestWriteCallsShowNothing(t *testing.T) {
+	e := newTestEngine(t)
+	if got := e.mustOK(t, "import \"os\"\nos.Stdout.WriteString(\"x\\n\")"); got != "" {
+		t.Fatalf("a Write call showed %q", got)
+	}
+}
+
+func TestAutoImportStdlib(t *testing.T) {
+	tests := []struct {
+		name, code, want string
+	}{
+		{"fmt and strings", "fmt.Sprint(1)\nstrings.ToUpper(\"a\")", `"A"`},
+		{"declared name is not a package", "time := 3\ntime + 1", "4"},
+		{"nested selector", "x := struct{ s string }{\"q\"}\nstrconv.Quote(x.s)", `"\"q\""`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newTestEngine(t)
+			if got := e.mustOK(t, tt.code); got != tt.want {
+				t.Fatalf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -326,6 +326,11 @@ func printLike(x ast.Expr, imports map[string]string) bool {
 	case *ast.Ident:
 		return f.Name == "print" || f.Name == "println"
 	case *ast.SelectorExpr:
+		// w.Write(...), os.Stdout.WriteString(...): their result is a byte
+		// count nobody wants as Out[n], like fmt.Println's.
+		if strings.HasPrefix(f.Sel.Name, "Write") {
+			return true
+		}
 		pkg, ok := f.X.(*ast.Ident)
 		if !ok {
 			return false
@@ -454,6 +459,15 @@ func prepare(code string, r run, trailing bool, st prepState) (*prepared, error)
 				if bs[i] != '\n' {
 					bs[i] = ' '
 				}
+			}
+			// An explicit ';' after a dropped spec ("fmt"; "strings") would
+			// leave an empty spec behind: drop it too.
+			j := bl[1]
+			for j < len(bs) && (bs[j] == ' ' || bs[j] == '\t') {
+				j++
+			}
+			if j < len(bs) && bs[j] == ';' {
+				bs[j] = ' '
 			}
 		}
 		ed.text = string(bs)

@@ -1,0 +1,120 @@
+package goeval
+
+import (
+	"fmt"
+	"go/scanner"
+	"go/token"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/traefik/yaegi/stdlib"
+)
+
+// stdlibByName maps a package name to its import path for the standard
+// library packages whose name is unambiguous (rand, template, scanner...
+// exist twice and are left to the user).
+func stdlibByName() map[string]string {
+	byName := map[string]string{}
+	dup := map[string]bool{}
+	for k := range stdlib.Symbols {
+		p := path.Dir(k)
+		name := path.Base(k)
+		if strings.Contains(p, "internal") || strings.HasPrefix(p, "vendor/") {
+			continue
+		}
+		if old, ok := byName[name]; ok && old != p {
+			dup[name] = true
+		}
+		byName[name] = p
+	}
+	for n := range dup {
+		delete(byName, n)
+	}
+	return byName
+}
+
+// autoImports returns the standard library packages a cell uses as pkg.Name
+// without importing them, as goimports would add: `fmt.Println("hi")` in a
+// fresh notebook just works. A name the cell or the session declares
+// (a variable called time, say) is never taken for a package.
+func (e *Engine) autoImports(code string) []string {
+	var s scanner.Scanner
+	fset := token.NewFileSet()
+	f := fset.AddFile("", fset.Base(), len(code))
+	s.Init(f, []byte(code), nil, 0)
+	type tok struct {
+		t   token.Token
+		lit string
+	}
+	var toks []tok
+	for {
+		_, t, lit := s.Scan()
+		if t == token.EOF {
+			break
+		}
+		toks = append(toks, tok{t, lit})
+	}
+	declared := map[string]bool{}
+	used := map[string]bool{}
+	for i, tk := range toks {
+		if tk.t != token.IDENT {
+			continue
+		}
+		prevDot := i > 0 && toks[i-1].t == token.PERIOD
+		next := token.ILLEGAL
+		if i+1 < len(toks) {
+			next = toks[i+1].t
+		}
+		prev := token.ILLEGAL
+		if i > 0 {
+			prev = toks[i-1].t
+		}
+		switch {
+		case next == token.DEFINE || next == token.COMMA && !prevDot || prev == token.VAR || prev == token.CONST ||
+			prev == token.FUNC || prev == token.TYPE || prev == token.IMPORT || prev == token.RANGE:
+			declared[tk.lit] = true
+		case !prevDot && next == token.PERIOD:
+			used[tk.lit] = true
+		}
+	}
+	if len(used) == 0 {
+		return nil
+	}
+	byName := stdlibByName()
+	globals := e.in.Globals()
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	var paths []string
+	for name := range used {
+		p, ok := byName[name]
+		if !ok || declared[name] {
+			continue
+		}
+		if _, ok := e.aliases[name]; ok {
+			continue
+		}
+		if _, ok := globals[name]; ok {
+			continue
+		}
+		if _, ok := e.declSigs[name]; ok {
+			continue
+		}
+		paths = append(paths, p)
+	}
+	sort.Strings(paths)
+	return paths
+}
+
+// importMissing imports what autoImports found, before the cell runs.
+func (e *Engine) importMissing(code string) {
+	for _, p := range e.autoImports(code) {
+		if _, err := e.in.Eval(fmt.Sprintf("import %q", p)); err == nil {
+			e.mu.Lock()
+			spec := importSpec{path: p}
+			e.imported[spec] = true
+			e.aliases[e.importNameLocked(spec)] = p
+			e.mu.Unlock()
+		}
+	}
+}
