@@ -28,15 +28,15 @@ const (
 // complete "package main" file makes yaegi run main, and a main declared
 // by an earlier chunk would run again.
 func (lw *Lowerer) Chunk(src []byte) (helpers, code []byte, err error) {
-	prefix, suffix := stmtPrefix, stmtSuffix
+	prefix, suffix, top := stmtPrefix, stmtSuffix, true
 	switch firstToken(src) {
 	case token.PACKAGE:
-		prefix, suffix = "", ""
+		prefix, suffix, top = "", "", false
 	case token.FUNC, token.TYPE, token.VAR, token.CONST, token.IMPORT:
-		prefix, suffix = declPrefix, ""
+		prefix, suffix, top = declPrefix, "", false
 	}
 	wrapped := append(append([]byte(prefix), src...), suffix...)
-	out, helpers, err := lw.lower(wrapped)
+	out, helpers, err := lw.lowerMode(wrapped, top)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -267,6 +267,9 @@ func TestLowererSession(t *testing.T) {
 		"fmt.Println(max(\"x\", \"y\"), len(s))",
 		"fmt.Println(min(n, 2), min(n, 1))",
 		"m := 4",
+		"func Map[T, U any](xs []T, f func(T) U) []U {\nvar out []U\nfor _, x := range xs {\nout = append(out, f(x))\n}\nreturn out\n}",
+		"var fs []func() string",
+		"for i := 0; i < 2; i++ {\nfs = append(fs, func() string { return fmt.Sprint(i) })\n}\nfmt.Println(Map(fs, func(f func() string) string { return f() + \"!\" }))",
 		"for j := range m {\nfmt.Print(j)\n}\nfmt.Println()",
 		"fmt.Println(\"x\")\nundefinedThing + 1",
 	}
@@ -291,7 +294,7 @@ func TestLowererSession(t *testing.T) {
 			t.Fatalf("chunk %d: %v\n%s", n, err, code)
 		}
 	}
-	if want := "012010 1\nxy 0\n2 1\n0123\n"; stdout.String() != want {
+	if want := "012010 1\nxy 0\n2 1\n[0! 1!]\n0123\n"; stdout.String() != want {
 		t.Fatalf("got %q, want %q", stdout.String(), want)
 	}
 }

@@ -51,6 +51,10 @@ func (lw *Lowerer) Source(src []byte) ([]byte, error) {
 // lower returns the rewritten file and, separately, the helper
 // declarations it needs.
 func (lw *Lowerer) lower(src []byte) ([]byte, []byte, error) {
+	return lw.lowerMode(src, false)
+}
+
+func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 	fset := token.NewFileSet()
 	f, err := parser.ParseFile(fset, "cell.go", src, 0)
 	if err != nil {
@@ -65,6 +69,7 @@ func (lw *Lowerer) lower(src []byte) ([]byte, []byte, error) {
 		codes:   map[ast.Node]map[string]int{},
 		helpers: map[string]string{},
 		methods: map[string][]*ast.FuncDecl{},
+		replTop: replTop,
 	}
 	for _, pf := range append(lw.prior, f) {
 		for _, d := range pf.Decls {
@@ -181,6 +186,9 @@ type lowering struct {
 	codes   map[ast.Node]map[string]int
 	helpers map[string]string
 	methods map[string][]*ast.FuncDecl
+	// replTop marks a statement chunk that yaegi will run at the top level
+	// of its REPL, where closures in loops do not get fresh variables.
+	replTop bool
 }
 
 // rfLoop is a range-over-func loop chosen for rewriting. Jumps out of its
@@ -237,7 +245,7 @@ func (l *lowering) run() {
 		case *ast.RangeStmt:
 			l.enterRange(n, stack)
 		case *ast.ForStmt:
-			l.enterFor(n)
+			l.enterFor(n, stack)
 		case *ast.CallExpr:
 			descend = l.call(n, stack)
 		case *ast.ReturnStmt:
@@ -288,6 +296,7 @@ func (l *lowering) enterRange(rs *ast.RangeStmt, stack []ast.Node) {
 				l.ed.replace(l.off(ls.Label.Pos()), l.off(ls.Colon)+1, "")
 			}
 		}
+		l.wrapTopLoop(rs, rs.Body, stack)
 		l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "{ "+n+" := ")
 		bind := ""
 		if rs.Key != nil && !isBlank(rs.Key) {
@@ -312,16 +321,47 @@ func (l *lowering) enterRange(rs *ast.RangeStmt, stack []ast.Node) {
 			}
 		}
 		if len(names) > 0 {
-			l.ed.insert(l.off(rs.Body.Lbrace)+1, " "+strings.Join(names, ", ")+" := "+strings.Join(names, ", ")+";")
+			l.wrapTopLoop(rs, rs.Body, stack)
+			l.ed.insert(l.off(rs.Body.Lbrace)+1, copyVars(l.id(), names))
 		}
 	}
 }
 
-func (l *lowering) enterFor(fs *ast.ForStmt) {
+// wrapTopLoop puts a loop at the top level of a REPL statement chunk into
+// func() { ... }(): there yaegi v0.16.1 shares loop variables between
+// closures even with per-iteration copies (measured: 333), and "i := i"
+// in the body makes the loop spin forever. Inside a function the copies
+// work.
+func (l *lowering) wrapTopLoop(loop ast.Stmt, body *ast.BlockStmt, stack []ast.Node) {
+	if !l.replTop || !captures(body) || len(stack) < 4 {
+		return
+	}
+	start := ast.Node(loop)
+	i := len(stack) - 2
+	if ls, ok := stack[i].(*ast.LabeledStmt); ok && ls.Stmt == loop {
+		start, i = ls, i-1
+	}
+	if i < 1 {
+		return
+	}
+	blk, ok := stack[i].(*ast.BlockStmt)
+	if !ok {
+		return
+	}
+	if fd, ok := stack[i-1].(*ast.FuncDecl); !ok || fd.Name.Name != "main" || fd.Body != blk || fd.Recv != nil {
+		return
+	}
+	// Not starting with "func": yaegi would take the chunk for declarations.
+	l.ed.insert(l.off(start.Pos()), "{ func() { ")
+	l.ed.insert(l.off(body.Rbrace)+1, " }() }")
+}
+
+func (l *lowering) enterFor(fs *ast.ForStmt, stack []ast.Node) {
 	as, ok := fs.Init.(*ast.AssignStmt)
 	if !ok || as.Tok != token.DEFINE || !captures(fs.Body) {
 		return
 	}
+	l.wrapTopLoop(fs, fs.Body, stack)
 	var names []string
 	for _, e := range as.Lhs {
 		id, ok := e.(*ast.Ident)
@@ -336,8 +376,18 @@ func (l *lowering) enterFor(fs *ast.ForStmt) {
 		names = append(names, id.Name)
 	}
 	if len(names) > 0 {
-		l.ed.insert(l.off(fs.Body.Lbrace)+1, " "+strings.Join(names, ", ")+" := "+strings.Join(names, ", ")+";")
+		l.ed.insert(l.off(fs.Body.Lbrace)+1, copyVars(l.id(), names))
 	}
+}
+
+// copyVars declares per-iteration copies of the loop variables through
+// temporaries: yaegi mis-handles "v := v" in some positions.
+func copyVars(id string, names []string) string {
+	tmp := make([]string, len(names))
+	for i := range names {
+		tmp[i] = "_gk_l" + id + "_" + strconv.Itoa(i)
+	}
+	return " " + strings.Join(tmp, ", ") + " := " + strings.Join(names, ", ") + "; " + strings.Join(names, ", ") + " := " + strings.Join(tmp, ", ") + ";"
 }
 
 func isBlank(e ast.Expr) bool {
