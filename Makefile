@@ -1,5 +1,5 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install test bench
+.PHONY: build install test bench run
 
 build:
 	go build -o bin/gokernel .
@@ -12,3 +12,6 @@ test:
 
 bench: build
 	./scripts/bench.sh
+
+run:
+	./scripts/run.sh
