@@ -571,6 +571,7 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 		if ctx.Err() != nil {
 			return r.cancelled(job)
 		}
+		r.prog.fail("FAILED")
 		return kernel.ExecuteResult{}, r.queryError(err)
 	}
 	if !keepAll && r.o.CSV == "" && r.o.MaxRows > 0 {
@@ -596,11 +597,13 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 			if ctx.Err() != nil {
 				return r.cancelled(job)
 			}
+			r.prog.fail("FAILED")
 			return kernel.ExecuteResult{}, r.queryError(err)
 		}
 		if n == 0 && r.o.CSV != "" {
 			sink, err = newCSVSink(r.o.CSV, it.Schema)
 			if err != nil {
+				r.prog.fail("FAILED")
 				return kernel.ExecuteResult{}, bqError("CSVError", err.Error(), nil)
 			}
 		}
@@ -612,6 +615,7 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 		}
 		if sink != nil {
 			if err := sink.write(row); err != nil {
+				r.prog.fail("FAILED")
 				return kernel.ExecuteResult{}, bqError("CSVError", err.Error(), nil)
 			}
 		}
@@ -627,10 +631,12 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 		if sink == nil {
 			// An empty result still gets a file with the header.
 			if sink, err = newCSVSink(r.o.CSV, it.Schema); err != nil {
+				r.prog.fail("FAILED")
 				return kernel.ExecuteResult{}, bqError("CSVError", err.Error(), nil)
 			}
 		}
 		if err := sink.commit(); err != nil {
+			r.prog.fail("FAILED")
 			return kernel.ExecuteResult{}, bqError("CSVError", err.Error(), nil)
 		}
 		sink = nil

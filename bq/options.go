@@ -134,8 +134,12 @@ Options:
 `)
 	var o QueryOptions
 	o.Labels = map[string]string{}
-	fs := newFlagSet(&o, &sb)
+	fs := newFlagSet(&o, io.Discard)
+	var defs strings.Builder
+	fs.SetOutput(&defs)
 	fs.PrintDefaults()
+	// The flag package prints -name; the magic documents --name.
+	sb.WriteString(strings.ReplaceAll("\n"+defs.String(), "\n  -", "\n  --")[1:])
 	sb.WriteString(`
 Examples:
   %bq SELECT 1 AS x

@@ -185,7 +185,17 @@ func normalizeScalar(u string) (string, error) {
 func splitArray(s string) ([]string, error) {
 	var raw []json.RawMessage
 	if err := json.Unmarshal([]byte(s), &raw); err != nil {
-		return nil, fmt.Errorf("ARRAY value must be a JSON array like [1,2] or [\"a\",\"b\"]: %w", err)
+		// The shell-like option splitter eats the quotes of ["a","b"], so
+		// a bare [a,b] is accepted too: elements split at commas, trimmed.
+		t := strings.TrimSpace(s)
+		if len(t) < 2 || t[0] != '[' || t[len(t)-1] != ']' || strings.ContainsAny(t[1:len(t)-1], "[]\"") {
+			return nil, fmt.Errorf("ARRAY value must be a JSON array like [1,2] or [\"a\",\"b\"] (or bare [a,b]): %w", err)
+		}
+		parts := strings.Split(t[1:len(t)-1], ",")
+		for i := range parts {
+			parts[i] = strings.TrimSpace(parts[i])
+		}
+		return parts, nil
 	}
 	out := make([]string, 0, len(raw))
 	for i, r := range raw {
