@@ -483,27 +483,38 @@ func (s *Server) execute(ctx context.Context, m *Message) {
 		}
 		s.publish(parent, "execute_result", executeResultContent{ExecutionCount: count, Data: res.Value, Metadata: md}, false)
 	}
+	errTime := time.Now()
 	s.reply(s.shellSock, &s.shellMu, m, "execute_reply", reply)
 	if res.Error != nil && stopOnError {
-		s.abortQueued()
+		s.abortQueued(errTime)
 	}
 }
 
-// abortQueued answers every execute_request already sent with status
-// "aborted", as ipykernel does after an error, so Run All stops at the
-// failing cell. Requests still in flight when the error happened count as
-// queued: the queue is drained until it stays empty for abortGrace. Other
-// request types are handled normally afterwards.
-func (s *Server) abortQueued() {
-	const abortGrace = 20 * time.Millisecond
+// abortQueued answers the execute_requests sent before the error was
+// reported with status "aborted", as ipykernel does, so Run All stops at the
+// failing cell. A request counts as sent before the error when it is already
+// queued, or arrives within abortGrace with a header date earlier than the
+// error reply (the client could not have seen the error yet). The first
+// request sent after the error ends the aborting; everything not aborted
+// is then handled in order.
+func (s *Server) abortQueued(errTime time.Time) {
+	const abortGrace = 50 * time.Millisecond
 	var keep []*Message
 	timer := time.NewTimer(abortGrace)
 	defer timer.Stop()
-	for {
+	queued := len(s.shellQueue)
+	fresh := false
+	for !fresh {
 		select {
 		case m := <-s.shellQueue:
+			queued--
 			if m.Header.MsgType != "execute_request" {
 				keep = append(keep, m)
+				continue
+			}
+			if queued < 0 && sentAfter(m.Header.Date, errTime) {
+				keep = append(keep, m)
+				fresh = true
 				continue
 			}
 			parent := parentOf(m)
@@ -512,12 +523,23 @@ func (s *Server) abortQueued() {
 			s.idle(parent)
 			timer.Reset(abortGrace)
 		case <-timer.C:
-			for _, m := range keep {
-				s.handleShell(context.Background(), m)
-			}
-			return
+			fresh = true
 		}
 	}
+	for _, m := range keep {
+		s.handleShell(context.Background(), m)
+	}
+}
+
+// sentAfter reports whether a header date is later than t. An unreadable
+// date counts as later: aborting a request the user sent on purpose is
+// worse than running one.
+func sentAfter(date string, t time.Time) bool {
+	d, err := time.Parse(time.RFC3339Nano, date)
+	if err != nil {
+		return true
+	}
+	return d.After(t)
 }
 
 func (s *Server) count() int {

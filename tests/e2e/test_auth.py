@@ -368,9 +368,12 @@ def test_login_paste_query_or_bare_code(kernel, oauth, form):
 
 
 def test_login_tampered_state_refused(kernel, oauth):
+    issued = []
+
     def tamper(landed):
         u = urllib.parse.urlsplit(landed)
         q = urllib.parse.parse_qs(u.query)
+        issued.append(q["code"][0])
         q["state"] = ["x" + q["state"][0][1:]]
         return urllib.parse.urlunsplit(u._replace(query=urllib.parse.urlencode(q, doseq=True)))
 
@@ -378,8 +381,22 @@ def test_login_tampered_state_refused(kernel, oauth):
     assert reply["content"]["status"] == "error"
     assert "state" in reply["content"]["evalue"], reply["content"]
     assert not cred_path(kernel.config_home).exists()
-    # The code was never exchanged: the only token request is none at all.
     assert "Signed in" not in stdout_of(out)
+    # The code was never exchanged: the server saw no verifier and issued no
+    # token, only the code itself.
+    assert oauth.stop() == [oauth.client_secret, issued[0]]
+
+
+def test_login_local_browser(kernel, oauth):
+    """The browser runs on the kernel's machine: it follows the redirect to
+    the kernel's loopback listener, and the login completes without a paste."""
+    msg_id, landed, _, early = start_login(kernel, oauth)
+    with urllib.request.urlopen(landed, timeout=10) as r:
+        page = r.read().decode()
+    assert r.status == 200 and "Signed in" in page, page
+    reply, out = finish(kernel, msg_id, early)
+    assert_signed_in(kernel, reply, out)
+    assert f"Active identity: {EMAIL}" in status(kernel)
 
 
 def test_login_without_stdin_fails_at_once(kernel, oauth):
