@@ -5,6 +5,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"path"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -82,7 +83,7 @@ func (e *Engine) autoImports(code string) []string {
 		return nil
 	}
 	byName := stdlibByName()
-	globals := e.in.Globals()
+	globals := e.safeGlobals()
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var paths []string
@@ -117,4 +118,15 @@ func (e *Engine) importMissing(code string) {
 			e.mu.Unlock()
 		}
 	}
+}
+
+// safeGlobals is Interpreter.Globals, which panics in yaegi v0.16.1 after
+// some failed evaluations (an index out of range in its scope walk).
+func (e *Engine) safeGlobals() (g map[string]reflect.Value) {
+	defer func() {
+		if recover() != nil {
+			g = nil
+		}
+	}()
+	return e.in.Globals()
 }

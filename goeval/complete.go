@@ -203,7 +203,7 @@ func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kern
 		if x == "" {
 			return finish(true)
 		}
-		if v, ok := e.in.Globals()[x]; ok {
+		if v, ok := e.safeGlobals()[x]; ok {
 			for _, m := range memberNames(v) {
 				add(m, "property")
 			}
@@ -217,7 +217,7 @@ func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kern
 		return finish(true)
 	}
 
-	for name := range e.in.Globals() {
+	for name := range e.safeGlobals() {
 		add(name, "variable")
 	}
 	e.mu.Lock()
@@ -375,7 +375,7 @@ func (e *Engine) Inspect(ctx context.Context, code string, cursorPos, detailLeve
 // describe returns the inspect text for name (qualified by qual, a package
 // name or a variable, when not "").
 func (e *Engine) describe(qual, name string, detail int) (string, bool) {
-	globals := e.in.Globals()
+	globals := e.safeGlobals()
 	if qual == "" {
 		if v, ok := globals[name]; ok && v.IsValid() && v.CanInterface() {
 			return fmt.Sprintf("%s: %T\n%s", name, v.Interface(), formatValue(v.Interface())), true

@@ -423,7 +423,7 @@ func (e *Engine) userExpression(ctx context.Context, expr string) json.RawMessag
 
 // Lookup returns the current value of the global variable or constant name.
 func (e *Engine) Lookup(name string) (any, bool) {
-	v, ok := e.in.Globals()[name]
+	v, ok := e.safeGlobals()[name]
 	if !ok || !v.IsValid() || !v.CanInterface() {
 		return nil, false
 	}

@@ -134,6 +134,16 @@ func (c *child) serve(ctx context.Context, e envelope) {
 	defer c.execMu.Unlock()
 	reply := envelope{Op: opResult, ID: e.ID}
 	var err error
+	// An engine bug must cost one request, not the notebook's state.
+	defer func() {
+		if r := recover(); r != nil {
+			reply.Error = fmt.Sprintf("internal error in the Go engine (%s): %v", e.Op, r)
+			reply.Result, reply.Complete, reply.Inspect, reply.IsComplete = nil, nil, nil, nil
+			if serr := c.send(reply, true); serr != nil {
+				fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", serr)
+			}
+		}
+	}()
 	switch e.Op {
 	case opExecute:
 		if e.Execute == nil {
