@@ -400,6 +400,12 @@ func (s *Server) handleShell(ctx context.Context, m *Message) {
 	case "history_request":
 		s.historyReq(m)
 	case "comm_info_request":
+		var req commInfoRequest
+		if err := json.Unmarshal(m.Content, &req); err != nil {
+			s.replyError(m, "comm_info_reply", err)
+			return
+		}
+		// gokernel registers no comm targets, so no comm is ever open, whatever target_name asks for.
 		s.reply(s.shellSock, &s.shellMu, m, "comm_info_reply", commInfoReply{Status: "ok", Comms: map[string]map[string]any{}})
 	case "comm_open":
 		var c commOpen
