@@ -390,6 +390,10 @@ func bindParams(o QueryOptions, vars magics.Vars) ([]bigquery.QueryParameter, er
 	return out, nil
 }
 
+// csvPageRows is the page size for --csv downloads: large enough for few
+// round trips, small enough that memory stays bounded.
+const csvPageRows = 20000
+
 // run is the state of one query execution.
 type run struct {
 	m      *magic
@@ -574,8 +578,13 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 		r.prog.fail("FAILED")
 		return kernel.ExecuteResult{}, r.queryError(err)
 	}
-	if !keepAll && r.o.CSV == "" && r.o.MaxRows > 0 {
+	switch {
+	case !keepAll && r.o.CSV == "" && r.o.MaxRows > 0:
+		// Only the shown rows are fetched.
 		it.PageInfo().MaxSize = min(r.o.MaxRows, 10000)
+	case !keepAll:
+		// --csv alone: memory is bounded by one page, not by the result.
+		it.PageInfo().MaxSize = csvPageRows
 	}
 	var sink *csvSink
 	defer func() {
