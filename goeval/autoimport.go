@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/traefik/yaegi/stdlib"
+
+	"github.com/gokernel/gokernel/lower"
 )
 
 // stdlibByName maps a package name to its import path for the standard
@@ -31,6 +33,9 @@ func stdlibByName() map[string]string {
 	}
 	for n := range dup {
 		delete(byName, n)
+	}
+	for _, p := range lower.Packages() {
+		byName[p] = p // iter has no symbol table: it is served as source
 	}
 	return byName
 }

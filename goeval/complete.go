@@ -20,6 +20,8 @@ import (
 
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gokernel/gokernel/lower"
+
 	"github.com/gokernel/gokernel/kernel"
 )
 
@@ -102,6 +104,9 @@ func (e *Engine) importPaths() []string {
 	for k := range stdlib.Symbols {
 		keys = append(keys, k)
 	}
+	for _, p := range lower.Packages() {
+		keys = append(keys, p+"/"+defaultPkgName(p))
+	}
 	paths := make([]string, 0, len(keys))
 	for _, k := range keys {
 		if i := lastSlash(k); i > 0 {
@@ -135,6 +140,9 @@ func (e *Engine) packagePath(name string) (string, bool) {
 		if i := lastSlash(k); i > 0 && k[i+1:] == name {
 			return k[:i], true
 		}
+	}
+	if isSourcePackage(name) {
+		return name, true // slices, maps, cmp, iter: path == name
 	}
 	for k := range stdlib.Symbols {
 		if i := lastSlash(k); i > 0 && k[i+1:] == name {
@@ -212,6 +220,9 @@ func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kern
 				if ast.IsExported(name) {
 					add(name, symbolKind(sym))
 				}
+			}
+			for name, m := range e.sourceMembers(path) {
+				add(name, m.kind)
 			}
 		}
 		return finish(true)
@@ -417,6 +428,19 @@ func (e *Engine) describe(qual, name string, detail int) (string, bool) {
 	path, ok := e.packagePath(qual)
 	if !ok {
 		return "", false
+	}
+	if m, ok := e.sourceMembers(path)[name]; ok {
+		// Served as interpreted source: show its declaration (the API
+		// cells get) with the standard library's doc when available.
+		text := m.decl
+		doc := m.doc
+		if _, d, ok := e.sourceDoc(path, name); ok && d != "" {
+			doc = d
+		}
+		if doc != "" {
+			text += "\n\n" + doc
+		}
+		return text, true
 	}
 	sym, ok := e.packageSymbols(path)[name]
 	if !ok {

@@ -18,6 +18,7 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gokernel/gokernel/kernel"
+	"github.com/gokernel/gokernel/lower"
 	"github.com/gokernel/gokernel/magics"
 )
 
@@ -66,6 +67,14 @@ type Engine struct {
 
 	// result receives the trailing expression's value during Execute.
 	result *cellResult
+
+	// lw lowers modern Go (min/max/clear, range over int and func, loop
+	// variables, generic inference) in every run before yaegi sees it. It
+	// is only used by run, which Execute serializes.
+	lw lower.Lowerer
+	// srcPkgs caches the members of the packages served as source by
+	// lower (slices, maps, cmp, iter), for completion and inspection.
+	srcPkgs map[string]map[string]srcMember
 }
 
 // cellResult collects the trailing value of the running cell.
@@ -102,9 +111,17 @@ func New(opts Options) (*Engine, error) {
 	// yaegi gets the frame filter as Stderr (log output and panic frames go
 	// through it); os.Stderr/os.Stdout inside cells are set to the real
 	// files below, since yaegi only does that itself for *os.File writers.
-	e.in = interp.New(interp.Options{Stdout: opts.Stdout, Stderr: e.stderr, Stdin: e.stdin})
-	if err := e.in.Use(stdlib.Symbols); err != nil {
+	// slices, maps, cmp and iter are served as Go source by lower (the
+	// Go 1.23+ API, in what yaegi runs) instead of yaegi's own versions.
+	e.in = interp.New(interp.Options{
+		Stdout: opts.Stdout, Stderr: e.stderr, Stdin: e.stdin,
+		GoPath: ".", SourcecodeFilesystem: lower.Stdlib(),
+	})
+	if err := e.in.Use(lower.Exports(stdlib.Symbols)); err != nil {
 		return nil, fmt.Errorf("goeval: loading the standard library: %w", err)
+	}
+	if err := lower.Install(e.in); err != nil {
+		return nil, fmt.Errorf("goeval: installing slices, maps, cmp and iter: %w", err)
 	}
 	var stdin io.Reader = e.stdin
 	stdout, stderr := opts.Stdout, opts.Stderr
@@ -217,7 +234,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		return nil, src.compileError(ErrSyntax, err)
 	}
 	e.mu.Lock()
-	st := prepState{imported: map[importSpec]bool{}, aliases: map[string]string{}, types: map[string]string{}, methods: map[string]string{}, consts: map[string]bool{}}
+	st := prepState{imported: map[importSpec]bool{}, aliases: map[string]string{}, types: map[string]string{}, methods: map[string]string{}, consts: map[string]bool{}, lower: e.lowerRun}
 	for k, v := range e.imported {
 		st.imported[k] = v
 	}
@@ -267,6 +284,13 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 	var value kernel.MIMEBundle
 	for _, p := range preps {
 		e.stderr.reset() // frames of panics recovered by earlier code are not ours
+		if p.helpers != "" {
+			// Declarations the lowered run calls (_gk_min2, ...): a
+			// separate Eval, so they shift no line of the run.
+			if _, err := e.in.EvalWithContext(ctx, p.helpers); err != nil {
+				return nil, src.compileError(ErrCompile, fmt.Errorf("lowering helpers: %w", err))
+			}
+		}
 		_, err := e.in.EvalWithContext(ctx, p.src)
 		if err != nil && p.trailing && isCompileError(err) {
 			// The wrapped form did not compile: most likely a call without
@@ -389,7 +413,7 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 	if errors.As(err, &p) {
 		if isInternalPanic(p) {
 			e.stderr.takeCell()
-			return src.compileError(ErrCompile, fmt.Errorf("%v (the interpreter cannot compile this code; yaegi v0.16.1 lacks some Go >= 1.21 features such as range over an int or a function, min, max and clear)", p.Value))
+			return src.compileError(ErrCompile, fmt.Errorf("%v (the interpreter cannot compile this code: yaegi v0.16.1 lacks some Go >= 1.21 features, and the engine could not rewrite this use; for instance clear, range over an int or over a function need the operand's type visible in the cells)", p.Value))
 		}
 		return src.panicError(p, e.stderr.takeCell())
 	}

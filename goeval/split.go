@@ -174,6 +174,9 @@ type prepared struct {
 	// plain is src without the trailing-value wrapper, used when the
 	// wrapped form does not compile (void call).
 	plain string
+	// helpers are declarations src needs (from lowering), evaluated
+	// before src in an Eval of their own; "" when none.
+	helpers string
 	// types are the type declarations of the run (name → normalized source),
 	// recorded once the run succeeded.
 	types map[string]string
@@ -352,6 +355,10 @@ type prepState struct {
 	types    map[string]string
 	methods  map[string]string // "T.M" → normalized method declaration
 	consts   map[string]bool
+	// lower, when set, lowers a run's text to what yaegi runs (see
+	// Engine.lowerRun): it returns helper declarations to evaluate first
+	// and the lowered text, which keeps the lines of the original.
+	lower func(kind itemKind, text string) (helpers, lowered string)
 }
 
 // prepare parses one run, removes imports already done, rejects a changed
@@ -359,6 +366,13 @@ type prepState struct {
 // last expression statement. It returns an *kernel-style error via prepError.
 func prepare(code string, r run, trailing bool, st prepState) (*prepared, error) {
 	text := code[r.start:r.end]
+	var helpers string
+	if st.lower != nil {
+		helpers, text = st.lower(r.kind, text)
+		// Positions below are computed in the lowered text: its lines are
+		// the cell's lines (columns move only after a rewrite on the line).
+		code = code[:r.start] + text
+	}
 	dir := lineDirective(posAt(code, r.start))
 	fset := token.NewFileSet()
 	var prefix string
@@ -378,7 +392,7 @@ func prepare(code string, r run, trailing bool, st prepState) (*prepared, error)
 	var tf *token.File
 	fset.Iterate(func(f *token.File) bool { tf = f; return false })
 	ed := &editor{code: code, base: r.start, text: text, fset: fset, tf: tf, consts: st.consts}
-	p := &prepared{kind: r.kind, types: map[string]string{}, sigs: map[string]string{}, methods: map[string]string{}}
+	p := &prepared{kind: r.kind, helpers: helpers, types: map[string]string{}, sigs: map[string]string{}, methods: map[string]string{}}
 	var blanks [][2]int // text ranges to blank out (already imported specs)
 
 	for _, d := range f.Decls {

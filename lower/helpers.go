@@ -69,11 +69,12 @@ const helperIt1n = `func _gk_it1n[V any](seq func(func(V) bool), body func() boo
 	seq(func(V) bool { return body() })
 }`
 
-const helperIz2 = `func _gk_iz2[K, V any](seq func(func(K, V) bool)) (*K, *V) {
-	var k K
-	var v V
-	return &k, &v
-}`
+// The key and value pointers come from two single-result helpers: yaegi
+// v0.16.1 loses the variables of a generic multi-value := in a block at the
+// top level of a REPL chunk ("undefined: _gk_k1").
+const helperIz2k = `func _gk_iz2k[K, V any](seq func(func(K, V) bool)) *K { var k K; return &k }`
+
+const helperIz2v = `func _gk_iz2v[K, V any](seq func(func(K, V) bool)) *V { var v V; return &v }`
 
 const helperIt2 = `func _gk_it2[K, V any](seq func(func(K, V) bool), pk *K, pv *V, body func() bool) {
 	seq(func(k K, v V) bool { *pk, *pv = k, v; return body() })

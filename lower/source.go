@@ -754,10 +754,11 @@ func (l *lowering) finishRangeFunc(lp *rfLoop, stack []ast.Node) {
 		l.helper("_gk_it1n", helperIt1n)
 		b.WriteString("_gk_it1n(" + s + ", func() bool {")
 	case used(rs.Key) || used(rs.Value):
-		l.helper("_gk_iz2", helperIz2)
+		l.helper("_gk_iz2k", helperIz2k)
+		l.helper("_gk_iz2v", helperIz2v)
 		l.helper("_gk_it2", helperIt2)
 		k, v := "_gk_k"+id, "_gk_v"+id
-		b.WriteString(k + ", " + v + " := _gk_iz2(" + s + "); _gk_it2(" + s + ", " + k + ", " + v + ", func() bool {")
+		b.WriteString(k + " := _gk_iz2k(" + s + "); " + v + " := _gk_iz2v(" + s + "); _gk_it2(" + s + ", " + k + ", " + v + ", func() bool {")
 		bind(rs.Key, k)
 		bind(rs.Value, v)
 	default:
