@@ -8,6 +8,7 @@ import (
 	"sync"
 
 	"github.com/gokernel/gokernel/auth"
+	"github.com/gokernel/gokernel/bq"
 	"github.com/gokernel/gokernel/display"
 	"github.com/gokernel/gokernel/goeval"
 	"github.com/gokernel/gokernel/kernel"
@@ -31,6 +32,7 @@ func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	reg := magics.NewRegistry()
 	creds := auth.NewManager(auth.ManagerOptions{Logger: log})
 	reg.Register(auth.NewMagic(creds))
+	reg.Register(bq.NewMagic(bq.Options{Credentials: creds, SignInExpired: auth.ErrSignInExpired, Logger: log}))
 	return magics.NewEngine(t, reg), nil
 }
 
