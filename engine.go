@@ -13,13 +13,15 @@ import (
 	"github.com/gokernel/gokernel/goeval"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/magics"
+	"github.com/gokernel/gokernel/pkgs"
 )
 
 // languageVersion is the Go version whose standard library cells see.
 const languageVersion = goeval.LanguageVersion
 
 // newEngine builds what the worker process serves: magics in front of the
-// Go interpreter, with the display package bound to the running cell.
+// Go interpreter, with the display package bound to the running cell and
+// the curated packages of pkgs importable.
 func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	g, err := goeval.New(goeval.Options{Stdout: os.Stdout, Stderr: os.Stderr})
 	if err != nil {
@@ -28,6 +30,10 @@ func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	t := &tracked{Engine: g}
 	if err := g.Use(display.Exports(display.New(t.output))); err != nil {
 		return nil, fmt.Errorf("loading the display package: %w", err)
+	}
+	// The curated packages compiled into the kernel (plots, gonum, civil).
+	if err := g.Use(pkgs.Symbols); err != nil {
+		return nil, fmt.Errorf("loading the compiled-in packages: %w", err)
 	}
 	reg := magics.NewRegistry()
 	creds := auth.NewManager(auth.ManagerOptions{Logger: log})

@@ -1,9 +1,28 @@
 // Package display is what notebook cells import as "gokernel/display" to
-// show rich output: HTML, Markdown, images, JSON, LaTeX, tables, and
-// displays updated in place.
+// show rich output: HTML, Markdown, SVG, PNG, JPEG, JSON, LaTeX, plain text,
+// images, tables and plots, and displays updated in place.
+//
+// In a cell:
+//
+//	import "gokernel/display"
+//
+//	display.HTML("<b>bold</b>")          // every function returns a display.ID
+//	id := display.Markdown("*working…*")
+//	display.UpdateMarkdown(id, "**done**") // replace that output in place
+//	display.Table(rows)                   // []T of structs, []map[K]V or [][]any
+//	display.Plot(p)                       // a *plot.Plot (gonum.org/v1/plot) as PNG
+//	display.Show(v)                       // v in its richest form (see Rich)
+//	display.Clear(true)                   // clear the cell's output when new output comes
+//
+// The value of a cell's last expression is shown the same way as Show
+// shows it, next to its text/plain form (see Rich for the rules).
+//
+// Functions that cannot render their argument (a Table of ints, JSON of a
+// channel) panic with an error saying why, so the cell fails visibly.
 //
 // Cells see package-level functions, but each interpreter gets its own set
-// bound to its own Output (see Exports), so nothing here is global state.
+// bound to its own output (see Exports): nothing here is global state. Go
+// code (the kernel itself, tests) uses a Displayer and the *Bundle builders.
 package display
 
 import (
@@ -16,8 +35,6 @@ import (
 	"html"
 	"image"
 	"image/png"
-	"reflect"
-	"sort"
 	"strings"
 
 	"github.com/gokernel/gokernel/kernel"
@@ -29,52 +46,88 @@ const ImportPath = "gokernel/display"
 // ID names a display so it can be updated in place.
 type ID string
 
-// Bundle is a MIME bundle: MIME type to data.
+// Bundle is a MIME bundle: MIME type to data. Binary data (PNG, JPEG) is
+// base64 text, as in Jupyter messages.
 type Bundle map[string]any
 
-// Sink is where a cell's displays go; the engine points it at the Output of
-// the cell that is running.
+// Sink returns where displays go; the engine points it at the Output of the
+// cell that is running (or ran last, for displays from goroutines).
 type Sink func() kernel.Output
 
-// Displayer shows bundles through a Sink. Its methods are what cells call.
+// Displayer shows values through a Sink. Its methods are what cells call.
 type Displayer struct {
 	sink Sink
 }
 
-// New returns a Displayer writing to whatever sink returns at call time.
+// New returns a Displayer writing to whatever sink returns at call time;
+// displays go nowhere while it returns nil (or sink is nil).
 func New(sink Sink) *Displayer { return &Displayer{sink: sink} }
 
-func newID() ID {
+// NewID returns a fresh display ID.
+func NewID() ID {
 	var b [8]byte
 	_, _ = rand.Read(b[:])
 	return ID("gk-" + hex.EncodeToString(b[:]))
 }
 
-// Show publishes b as a new display and returns its ID.
-func (d *Displayer) Show(b Bundle) ID {
-	id := newID()
-	if out := d.sink(); out != nil {
-		out.Display(kernel.Display{Data: kernel.MIMEBundle(b), Metadata: map[string]any{}, ID: string(id)})
-	}
+// Show publishes v as a new display and returns its ID. v is shown in its
+// richest form (see Rich); values without one are shown as text.
+func (d *Displayer) Show(v any) ID {
+	id := NewID()
+	d.publish(id, Of(v), false)
 	return id
 }
 
-// Update replaces the content of the display id.
-func (d *Displayer) Update(id ID, b Bundle) {
-	if out := d.sink(); out != nil {
-		out.Display(kernel.Display{Data: kernel.MIMEBundle(b), Metadata: map[string]any{}, ID: string(id), Update: true})
-	}
+// ShowBundle publishes b as a new display and returns its ID.
+func (d *Displayer) ShowBundle(b Bundle) ID {
+	id := NewID()
+	d.publish(id, b, false)
+	return id
 }
 
-// Clear clears the cell's output; with wait, only when new output arrives.
+// Update replaces the content of the display id with v, rendered as Show
+// renders it. A Bundle is used as is; a string is plain text (use
+// UpdateHTML or UpdateMarkdown for markup).
+func (d *Displayer) Update(id ID, v any) { d.publish(id, Of(v), true) }
+
+// UpdateBundle replaces the content of the display id with b.
+func (d *Displayer) UpdateBundle(id ID, b Bundle) { d.publish(id, b, true) }
+
+// Clear clears the cell's output; with wait, only when new output arrives
+// (which avoids flicker in loops that redraw).
 func (d *Displayer) Clear(wait bool) {
-	if out := d.sink(); out != nil {
+	if out := d.output(); out != nil {
 		out.ClearOutput(wait)
 	}
 }
 
-// HTMLBundle and friends build bundles; each has a text/plain twin so text
-// front ends and exports still show something.
+func (d *Displayer) output() kernel.Output {
+	if d.sink == nil {
+		return nil
+	}
+	return d.sink()
+}
+
+func (d *Displayer) publish(id ID, b Bundle, update bool) {
+	out := d.output()
+	if out == nil {
+		return
+	}
+	out.Display(kernel.Display{Data: kernel.MIMEBundle(b), Metadata: map[string]any{}, ID: string(id), Update: update})
+}
+
+// Of returns v's display bundle: its rich form (see Rich) when it has one,
+// otherwise text/plain with fmt.Sprint(v). A Bundle is returned as is.
+func Of(v any) Bundle {
+	if b, ok := Rich(v); ok {
+		return b
+	}
+	return TextBundle(fmt.Sprint(v))
+}
+
+// HTMLBundle renders HTML; its text/plain twin is the text without tags.
+// Each builder has a text/plain twin so text front ends and exports still
+// show something.
 func HTMLBundle(s string) Bundle { return Bundle{"text/html": s, "text/plain": stripTags(s)} }
 
 // MarkdownBundle renders Markdown.
@@ -93,8 +146,8 @@ func JPEGBundle(b []byte) Bundle {
 	return Bundle{"image/jpeg": base64.StdEncoding.EncodeToString(b), "text/plain": fmt.Sprintf("<JPEG image, %d bytes>", len(b))}
 }
 
-// LatexBundle renders LaTeX math ($...$ delimiters are the caller's).
-func LatexBundle(s string) Bundle { return Bundle{"text/latex": s, "text/plain": s} }
+// LaTeXBundle renders LaTeX; math needs its $...$ or $$...$$ delimiters.
+func LaTeXBundle(s string) Bundle { return Bundle{"text/latex": s, "text/plain": s} }
 
 // TextBundle is plain text only.
 func TextBundle(s string) Bundle { return Bundle{"text/plain": s} }
@@ -109,12 +162,18 @@ func JSONBundle(v any) (Bundle, error) {
 	if err := json.Unmarshal(b, &tree); err != nil {
 		return nil, fmt.Errorf("display.JSON: %w", err)
 	}
-	pretty, _ := json.MarshalIndent(tree, "", "  ")
+	pretty, err := json.MarshalIndent(tree, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("display.JSON: %w", err)
+	}
 	return Bundle{"application/json": tree, "text/plain": string(pretty)}, nil
 }
 
 // ImageBundle encodes an image.Image as PNG.
 func ImageBundle(img image.Image) (Bundle, error) {
+	if img == nil {
+		return nil, fmt.Errorf("display.Image: nil image")
+	}
 	var buf bytes.Buffer
 	if err := png.Encode(&buf, img); err != nil {
 		return nil, fmt.Errorf("display.Image: encoding PNG: %w", err)
@@ -125,6 +184,8 @@ func ImageBundle(img image.Image) (Bundle, error) {
 	return b, nil
 }
 
+// stripTags returns the text of an HTML fragment: tags removed, entities
+// decoded. It is only a fallback for text front ends.
 func stripTags(s string) string {
 	var b strings.Builder
 	in := false
@@ -139,170 +200,4 @@ func stripTags(s string) string {
 		}
 	}
 	return html.UnescapeString(b.String())
-}
-
-// TableBundle renders a slice of structs, a slice of maps, or [][]any as an
-// HTML table with a text twin. Every cell is HTML-escaped.
-func TableBundle(v any) (Bundle, error) {
-	header, rows, err := tabulate(v)
-	if err != nil {
-		return nil, err
-	}
-	var h strings.Builder
-	h.WriteString("<table><thead><tr>")
-	for _, c := range header {
-		fmt.Fprintf(&h, "<th>%s</th>", html.EscapeString(c))
-	}
-	h.WriteString("</tr></thead><tbody>")
-	for _, r := range rows {
-		h.WriteString("<tr>")
-		for _, c := range r {
-			fmt.Fprintf(&h, "<td>%s</td>", html.EscapeString(c))
-		}
-		h.WriteString("</tr>")
-	}
-	h.WriteString("</tbody></table>")
-	return Bundle{"text/html": h.String(), "text/plain": textTable(header, rows)}, nil
-}
-
-func tabulate(v any) ([]string, [][]string, error) {
-	rv := reflect.ValueOf(v)
-	if rv.Kind() != reflect.Slice && rv.Kind() != reflect.Array {
-		return nil, nil, fmt.Errorf("display.Table: want a slice of structs, maps or []any, got %T", v)
-	}
-	var header []string
-	var rows [][]string
-	cell := func(x reflect.Value) string {
-		if !x.IsValid() {
-			return "<nil>"
-		}
-		return fmt.Sprint(x.Interface())
-	}
-	for i := 0; i < rv.Len(); i++ {
-		e := rv.Index(i)
-		for e.Kind() == reflect.Pointer || e.Kind() == reflect.Interface {
-			if e.IsNil() {
-				break
-			}
-			e = e.Elem()
-		}
-		switch e.Kind() {
-		case reflect.Struct:
-			if header == nil {
-				for j := 0; j < e.NumField(); j++ {
-					if e.Type().Field(j).IsExported() {
-						header = append(header, e.Type().Field(j).Name)
-					}
-				}
-			}
-			var r []string
-			for j := 0; j < e.NumField(); j++ {
-				if e.Type().Field(j).IsExported() {
-					r = append(r, cell(e.Field(j)))
-				}
-			}
-			rows = append(rows, r)
-		case reflect.Map:
-			if header == nil {
-				for _, k := range e.MapKeys() {
-					header = append(header, fmt.Sprint(k.Interface()))
-				}
-				sort.Strings(header)
-			}
-			var r []string
-			for _, h := range header {
-				r = append(r, cell(e.MapIndex(reflect.ValueOf(h).Convert(e.Type().Key()))))
-			}
-			rows = append(rows, r)
-		case reflect.Slice, reflect.Array:
-			var r []string
-			for j := 0; j < e.Len(); j++ {
-				r = append(r, cell(e.Index(j)))
-			}
-			if header == nil {
-				for j := range r {
-					header = append(header, fmt.Sprint(j))
-				}
-			}
-			rows = append(rows, r)
-		default:
-			return nil, nil, fmt.Errorf("display.Table: element %d is %s, want a struct, map or slice", i, e.Kind())
-		}
-	}
-	return header, rows, nil
-}
-
-func textTable(header []string, rows [][]string) string {
-	w := make([]int, len(header))
-	for i, h := range header {
-		w[i] = len([]rune(h))
-	}
-	for _, r := range rows {
-		for i, c := range r {
-			if i < len(w) && len([]rune(c)) > w[i] {
-				w[i] = len([]rune(c))
-			}
-		}
-	}
-	var b strings.Builder
-	line := func(cells []string) {
-		for i, c := range cells {
-			if i >= len(w) {
-				break
-			}
-			if i > 0 {
-				b.WriteString("  ")
-			}
-			b.WriteString(c + strings.Repeat(" ", w[i]-len([]rune(c))))
-		}
-		b.WriteString("\n")
-	}
-	line(header)
-	sep := make([]string, len(w))
-	for i := range w {
-		sep[i] = strings.Repeat("-", w[i])
-	}
-	line(sep)
-	for _, r := range rows {
-		line(r)
-	}
-	return strings.TrimRight(b.String(), "\n")
-}
-
-// Exports returns the symbols of package gokernel/display for the
-// interpreter, bound to d. The map's shape is yaegi's interp.Exports.
-func Exports(d *Displayer) map[string]map[string]reflect.Value {
-	show := func(b Bundle, err error) ID {
-		if err != nil {
-			return d.Show(Bundle{"text/plain": err.Error()})
-		}
-		return d.Show(b)
-	}
-	syms := map[string]reflect.Value{
-		"ID":             reflect.ValueOf((*ID)(nil)),
-		"Bundle":         reflect.ValueOf((*Bundle)(nil)),
-		"Show":           reflect.ValueOf(d.Show),
-		"Update":         reflect.ValueOf(d.Update),
-		"Clear":          reflect.ValueOf(d.Clear),
-		"HTML":           reflect.ValueOf(func(s string) ID { return d.Show(HTMLBundle(s)) }),
-		"Markdown":       reflect.ValueOf(func(s string) ID { return d.Show(MarkdownBundle(s)) }),
-		"SVG":            reflect.ValueOf(func(s string) ID { return d.Show(SVGBundle(s)) }),
-		"PNG":            reflect.ValueOf(func(b []byte) ID { return d.Show(PNGBundle(b)) }),
-		"JPEG":           reflect.ValueOf(func(b []byte) ID { return d.Show(JPEGBundle(b)) }),
-		"Latex":          reflect.ValueOf(func(s string) ID { return d.Show(LatexBundle(s)) }),
-		"Text":           reflect.ValueOf(func(s string) ID { return d.Show(TextBundle(s)) }),
-		"JSON":           reflect.ValueOf(func(v any) ID { return show(JSONBundle(v)) }),
-		"Image":          reflect.ValueOf(func(img image.Image) ID { return show(ImageBundle(img)) }),
-		"Table":          reflect.ValueOf(func(v any) ID { return show(TableBundle(v)) }),
-		"HTMLBundle":     reflect.ValueOf(HTMLBundle),
-		"MarkdownBundle": reflect.ValueOf(MarkdownBundle),
-		"SVGBundle":      reflect.ValueOf(SVGBundle),
-		"PNGBundle":      reflect.ValueOf(PNGBundle),
-		"TextBundle":     reflect.ValueOf(TextBundle),
-		"LatexBundle":    reflect.ValueOf(LatexBundle),
-		"TableBundle":    reflect.ValueOf(TableBundle),
-		"ImageBundle":    reflect.ValueOf(ImageBundle),
-		"JSONBundle":     reflect.ValueOf(JSONBundle),
-	}
-	return map[string]map[string]reflect.Value{ImportPath + "/display": syms}
 }

@@ -81,6 +81,9 @@ type Engine struct {
 type cellResult struct {
 	set  bool
 	text string
+	// rich is the value's rich bundle (see rich.go), valid while its
+	// text/plain is text.
+	rich kernel.MIMEBundle
 }
 
 // Compile-time checks that Engine implements the interfaces the kernel and magics use.
@@ -135,14 +138,18 @@ func New(opts Options) (*Engine, error) {
 	result := reflect.ValueOf(e.setResult)
 	goPanic := reflect.ValueOf(e.goPanic)
 	// MapTypes makes yaegi wrap interpreted values passed to these helpers
-	// so that their String and Error methods are callable from Go.
+	// so that their String and Error methods (and for Result the rich
+	// display methods, see rich.go) are callable from Go.
 	ifaces := []reflect.Type{
 		reflect.TypeOf((*fmt.Stringer)(nil)).Elem(),
 		reflect.TypeOf((*error)(nil)).Elem(),
 	}
+	if err := e.useRichWrappers(); err != nil {
+		return nil, err
+	}
 	if err := e.in.Use(interp.Exports{
 		rtPath + "/rt": {"Result": result, "GoPanic": goPanic},
-		".":            {"MapTypes": reflect.ValueOf(map[reflect.Value][]reflect.Type{result: ifaces, goPanic: ifaces})},
+		".":            {"MapTypes": reflect.ValueOf(map[reflect.Value][]reflect.Type{result: resultInterfaces(), goPanic: ifaces})},
 	}); err != nil {
 		return nil, fmt.Errorf("goeval: loading runtime helpers: %w", err)
 	}
@@ -162,12 +169,14 @@ func New(opts Options) (*Engine, error) {
 
 // setResult is rt.Result: it receives the trailing expression's values. A
 // multi-value call shows its first value, as yaegi's own Eval result does.
+// Values with rich forms (see rich.go) also get their rich bundle; the ID a
+// display function returns is no result (its display is already shown).
 func (e *Engine) setResult(vs ...any) {
-	if len(vs) == 0 {
+	if len(vs) == 0 || isDisplayID(vs[0]) {
 		return
 	}
 	e.result.set = true
-	e.result.text = formatValue(vs[0])
+	e.result.text, e.result.rich = formatResult(vs[0])
 }
 
 // formatValue renders a result for text/plain: strings are Go-quoted so
@@ -309,7 +318,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		e.commit(fname, p)
 	}
 	if e.result.set {
-		value = kernel.MIMEBundle{"text/plain": e.result.text}
+		value = e.result.bundle()
 	}
 	return value, nil
 }
