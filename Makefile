@@ -1,5 +1,5 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install test bench run
+.PHONY: build install test bench fuzz run
 
 build:
 	go build -o bin/gokernel .
@@ -15,3 +15,6 @@ bench: build
 
 run:
 	./scripts/run.sh
+
+fuzz:
+	FUZZTIME=$${FUZZTIME:-30s} ./scripts/fuzz.sh

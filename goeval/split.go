@@ -94,7 +94,9 @@ func splitCell(code string) ([]run, error) {
 		if l == 0 {
 			l = len(tok.String())
 		}
-		cur.end = off + l
+		// An automatic semicolon at the end of input ("\n" at len(code))
+		// must not reach past the code.
+		cur.end = min(off+l, len(code))
 	}
 	flush()
 	if len(errs) > 0 {
