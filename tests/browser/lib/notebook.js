@@ -207,13 +207,14 @@ export class NotebookPage {
   }
 
   /**
-   * Append a code cell at the end with code, run it (Shift+Enter) and, unless
+   * Append a code cell at the end with code, run it (Ctrl+Enter) and, unless
    * wait is false, wait until it finished. Returns the cell's locator.
    */
   async runCell(code, { wait = true, timeout = T.cell } = {}) {
     const n = await this.cells().count();
     const last = this.cell(n - 1);
-    await last.locator('.jp-InputPrompt, .jp-Cell-inputCollapser').first().click();
+    // The prompt area selects the cell (the collapser beside it would fold it).
+    await last.locator('.jp-InputPrompt').first().click();
     await this.page.keyboard.press('Escape');
     await this.page.keyboard.press('b');
     const cell = this.cell(n);
@@ -222,7 +223,8 @@ export class NotebookPage {
     await cell.locator('.jp-InputArea-editor .cm-content[contenteditable="true"]').waitFor({ timeout: T.ui });
     // insertText: no auto-closed brackets or auto-indentation from the editor.
     await this.page.keyboard.insertText(code);
-    await this.page.keyboard.press('Shift+Enter');
+    // Run without advancing, so no empty cell is left behind.
+    await this.page.keyboard.press('Control+Enter');
     if (wait) await this.waitForCellDone(cell, timeout);
     return cell;
   }

@@ -72,6 +72,8 @@ export default {
         await nb.restartKernel();
         const fresh = await nb.runCell('40 + 2');
         await nb.waitForOutput(fresh, { result: '42' });
+        // Execution counts start again at 1 in the new kernel.
+        assert.equal(await nb.resultPrompt(fresh), '[1]:');
         // A new interpreter: the tour's variables are gone.
         const gone = await nb.runCell('len(primes)');
         await nb.waitForOutput(gone, { error: /primes/ });
