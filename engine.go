@@ -35,6 +35,10 @@ func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	if err := g.Use(pkgs.Symbols); err != nil {
 		return nil, fmt.Errorf("loading the compiled-in packages: %w", err)
 	}
+	// Packages added with gokernel build --with.
+	if err := g.Use(extraSymbols()); err != nil {
+		return nil, fmt.Errorf("loading the packages added with gokernel build: %w", err)
+	}
 	reg := magics.NewRegistry()
 	creds := auth.NewManager(auth.ManagerOptions{Logger: log})
 	reg.Register(auth.NewMagic(creds))
@@ -54,7 +58,15 @@ func (t *tracked) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 	t.mu.Lock()
 	t.out = out
 	t.mu.Unlock()
-	return t.Engine.Execute(ctx, req, out)
+	res, err := t.Engine.Execute(ctx, req, out)
+	if res.Error != nil {
+		// An import of a package the kernel lacks says how to add it.
+		res.Error.Value = goeval.ImportHint(res.Error.Value)
+		for i, l := range res.Error.Traceback {
+			res.Error.Traceback[i] = goeval.ImportHint(l)
+		}
+	}
+	return res, err
 }
 
 func (t *tracked) output() kernel.Output {

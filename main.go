@@ -4,6 +4,7 @@
 //	gokernel kernel -f CONNECTION_FILE   run the kernel (what kernel.json starts)
 //	gokernel install [--user|--sys-prefix|--prefix DIR] [--name N] [--display-name D] [--env K=V]
 //	gokernel uninstall [same scope options]
+//	gokernel build --with PKG[@VERSION] ... [-o PATH]   a kernel with more packages (see package builder)
 //	gokernel version
 package main
 
@@ -23,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/gokernel/gokernel/builder"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/kernelspec"
 	"github.com/gokernel/gokernel/worker"
@@ -47,12 +49,14 @@ func main() {
 }
 
 func usage(w io.Writer) {
-	fmt.Fprint(w, `gokernel: a Jupyter kernel for Go, with %auth (Google sign-in) and %bq (BigQuery).
+	_, _ = io.WriteString(w, `gokernel: a Jupyter kernel for Go, with %auth (Google sign-in) and %bq (BigQuery).
 
 usage:
   gokernel install [--user | --sys-prefix | --prefix DIR] [--name gokernel] [--display-name Go] [--env K=V ...]
   gokernel uninstall [--user | --sys-prefix | --prefix DIR] [--name gokernel]
   gokernel kernel -f CONNECTION_FILE
+  gokernel build --with PKG[@VERSION] [--with ...] [-o PATH] [--src DIR]
+                 build a kernel whose cells can import those packages (needs the gokernel source and Go)
   gokernel version
 `)
 }
@@ -69,6 +73,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return runWorker(stderr)
 	case "install", "uninstall":
 		return kernelspec.Main(args, stdout, stderr)
+	case "build":
+		return builder.Main(args[1:], stdout, stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "gokernel %s (%s, interpreted Go %s)\n", kernelVersion(), runtime.Version(), languageVersion)
 		return 0
