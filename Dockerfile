@@ -37,8 +37,7 @@ RUN /tmp/gokernel-image/install-image.sh \
       --check \
  && rm -rf /tmp/gokernel-image
 
-# Go's caches live in the notebook user's home (GOPATH=~/go, GOCACHE=~/.cache).
-ENV GOTOOLCHAIN=local
-
+# Go's module and build caches live in the notebook user's home
+# (GOPATH=~/go, GOCACHE=~/.cache/go-build), which that user owns.
 USER ${NB_UID}
 WORKDIR "${HOME}"

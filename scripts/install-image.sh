@@ -85,12 +85,11 @@ if [ -z "$NO_GO" ]; then
 fi
 
 # 3. the kernelspec, pointing at the installed binary
-"$DEST" install "${SCOPE[@]}" --name "$NAME" --display-name "$DISPLAY_NAME"
-if [ -n "$PREFIX" ]; then
-  SPECDIR=$PREFIX/share/jupyter/kernels/$NAME
-else
-  SPECDIR=$(python3 -c 'import sys; print(sys.prefix)')/share/jupyter/kernels/$NAME
-fi
+# (gokernel install prints "Installed kernelspec NAME in DIR".)
+OUT=$("$DEST" install "${SCOPE[@]}" --name "$NAME" --display-name "$DISPLAY_NAME")
+echo "$OUT"
+SPECDIR=${OUT##* in }
+[ -f "$SPECDIR/kernel.json" ] || die "gokernel install did not write $SPECDIR/kernel.json"
 chmod -R a+rX "$SPECDIR"
 if [ "$(id -u)" = 0 ] && command -v fix-permissions >/dev/null 2>&1; then
   fix-permissions "$SPECDIR"
