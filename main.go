@@ -14,6 +14,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	stdlog "log"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -186,8 +187,12 @@ func runWorker(stderr io.Writer) int {
 	// The front end signals the whole process group; only the kernel
 	// process decides what an interrupt means.
 	signal.Ignore(syscall.SIGINT)
-	log := newLogger(worker.LogFile()).With("process", "worker")
+	logFile := worker.LogFile()
+	log := newLogger(logFile).With("process", "worker")
 	slog.SetDefault(log)
+	// yaegi reports some internal errors through the standard log package
+	// ("nil type"); they belong in the kernel's log, not in a cell's stderr.
+	stdlog.SetOutput(logFile)
 	if limit, err := worker.ApplyMemoryLimit(os.Getenv("GOKERNEL_MEMORY_LIMIT")); err != nil {
 		log.Warn("no memory limit", "err", err)
 	} else if limit > 0 {
