@@ -268,18 +268,43 @@ export class NotebookPage {
     await this.toolbarButton('notebook:interrupt-kernel').click({ timeout: T.ui });
   }
 
-  /** The toolbar's restart button, accepting the confirmation dialog. */
+  /**
+   * The toolbar's restart button, accepting the confirmation dialog; returns
+   * once the front end has seen the kernel leave idle (restarting) and come
+   * back to idle, so the next cell runs in the new kernel.
+   */
   async restartKernel() {
-    const before = await this.serverKernel();
+    // Record every status the toolbar indicator shows from now on.
+    await this.panel()
+      .locator('.jp-Notebook-ExecutionIndicator')
+      .first()
+      .evaluate((el) => {
+        window.__gokernelStatuses = [];
+        const obs = new MutationObserver(() => window.__gokernelStatuses.push(el.getAttribute('data-status')));
+        obs.observe(el, { attributes: true, attributeFilter: ['data-status'] });
+        window.__gokernelStatusObserver?.disconnect();
+        window.__gokernelStatusObserver = obs;
+      });
     await this.toolbarButton('notebook:restart-kernel').click({ timeout: T.ui });
     const dialog = this.page.locator('.jp-Dialog');
     await dialog.waitFor({ state: 'visible', timeout: T.ui });
     await dialog.locator('.jp-Dialog-button.jp-mod-accept').click();
     await dialog.waitFor({ state: 'hidden', timeout: T.ui });
-    // The front end goes through restarting/starting; then idle again.
-    await this.page.waitForTimeout(0);
+    await this.page.waitForFunction(
+      () => {
+        const seen = window.__gokernelStatuses || [];
+        const el = document.querySelector('.jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator');
+        return seen.some((s) => s !== 'idle') && el?.getAttribute('data-status') === 'idle';
+      },
+      null,
+      { timeout: T.kernel, polling: 100 },
+    );
+    const statuses = await this.page.evaluate(() => {
+      window.__gokernelStatusObserver?.disconnect();
+      return window.__gokernelStatuses;
+    });
     await this.waitForIdle(T.kernel);
-    return before;
+    return statuses;
   }
 
   /** Save a screenshot to artifacts/browser/<flavor>-<name>.png. */
@@ -290,7 +315,7 @@ export class NotebookPage {
     return file;
   }
 
-  /** Scroll a cell into view (for screenshots that show it). */
+  /** Scroll a cell or an output into view (for screenshots that show it). */
   async show(cell) {
     await cell.scrollIntoViewIfNeeded();
   }

@@ -58,8 +58,9 @@ export default {
         await nb.screenshot('interrupt-running');
         await nb.interrupt();
         await nb.waitForCellDone(cell);
-        await nb.waitForOutput(cell, { error: 'Interrupted' });
+        const err = await nb.waitForOutput(cell, { error: 'Interrupted' });
         await nb.waitForIdle();
+        await nb.show(err);
         await nb.screenshot('interrupt-done');
         // Alive, with the notebook's state kept.
         const after = await nb.runCell('len(primes) + 1');
@@ -69,14 +70,16 @@ export default {
     {
       name: 'restarts the kernel from the toolbar and runs a cell again',
       async run(nb) {
-        await nb.restartKernel();
+        const statuses = await nb.restartKernel();
+        assert.ok(statuses.some((s) => /restarting|starting|autorestarting|busy/.test(s)), `statuses seen: ${statuses}`);
         const fresh = await nb.runCell('40 + 2');
         await nb.waitForOutput(fresh, { result: '42' });
         // Execution counts start again at 1 in the new kernel.
         assert.equal(await nb.resultPrompt(fresh), '[1]:');
         // A new interpreter: the tour's variables are gone.
         const gone = await nb.runCell('len(primes)');
-        await nb.waitForOutput(gone, { error: /primes/ });
+        const err = await nb.waitForOutput(gone, { error: /undefined: primes/ });
+        await nb.show(err);
         await nb.screenshot('restarted');
       },
     },
