@@ -385,10 +385,21 @@ func (s *Server) shellLoop(ctx context.Context) {
 func (s *Server) handleShell(ctx context.Context, m *Message) {
 	parent := parentOf(m)
 	s.busy(parent)
-	defer s.idle(parent)
+	abortSince := s.dispatchShell(ctx, m, parent)
+	s.idle(parent)
+	// Aborted requests get their own busy/idle after the failing cell's
+	// idle, as ipykernel orders them.
+	if abortSince != nil {
+		s.abortQueued(*abortSince)
+	}
+}
+
+// dispatchShell handles one shell request. It returns the time of an error
+// reply after which queued execute requests must be aborted, or nil.
+func (s *Server) dispatchShell(ctx context.Context, m *Message, parent json.RawMessage) *time.Time {
 	switch m.Header.MsgType {
 	case "execute_request":
-		s.execute(ctx, m)
+		return s.execute(ctx, m)
 	case "kernel_info_request":
 		s.reply(s.shellSock, &s.shellMu, m, "kernel_info_reply", s.kernelInfo())
 	case "complete_request":
@@ -403,7 +414,7 @@ func (s *Server) handleShell(ctx context.Context, m *Message) {
 		var req commInfoRequest
 		if err := json.Unmarshal(m.Content, &req); err != nil {
 			s.replyError(m, "comm_info_reply", err)
-			return
+			return nil
 		}
 		// gokernel registers no comm targets, so no comm is ever open, whatever target_name asks for.
 		s.reply(s.shellSock, &s.shellMu, m, "comm_info_reply", commInfoReply{Status: "ok", Comms: map[string]map[string]any{}})
@@ -411,7 +422,7 @@ func (s *Server) handleShell(ctx context.Context, m *Message) {
 		var c commOpen
 		if err := json.Unmarshal(m.Content, &c); err != nil {
 			s.log.Warn("bad comm_open", "err", err)
-			return
+			return nil
 		}
 		// No comm targets exist: close it so the front end does not wait.
 		s.publish(parent, "comm_close", commClose{CommID: c.CommID, Data: map[string]any{}}, false)
@@ -422,15 +433,16 @@ func (s *Server) handleShell(ctx context.Context, m *Message) {
 	default:
 		s.log.Warn("unknown shell message", "msg_type", m.Header.MsgType)
 	}
+	return nil
 }
 
-func (s *Server) execute(ctx context.Context, m *Message) {
+func (s *Server) execute(ctx context.Context, m *Message) *time.Time {
 	parent := parentOf(m)
 	var req executeRequest
 	if err := json.Unmarshal(m.Content, &req); err != nil {
 		s.reply(s.shellSock, &s.shellMu, m, "execute_reply", executeReply{Status: "error", ExecutionCount: s.count(),
 			EName: "BadRequest", EValue: "execute_request content: " + err.Error(), Traceback: []string{}, Payload: []any{}})
-		return
+		return nil
 	}
 	storeHistory := !req.Silent
 	if req.StoreHistory != nil {
@@ -492,8 +504,9 @@ func (s *Server) execute(ctx context.Context, m *Message) {
 	errTime := time.Now()
 	s.reply(s.shellSock, &s.shellMu, m, "execute_reply", reply)
 	if res.Error != nil && stopOnError {
-		s.abortQueued(errTime)
+		return &errTime
 	}
+	return nil
 }
 
 // abortQueued answers the execute_requests sent before the error was

@@ -313,3 +313,12 @@ def test_100k_lines(kc):
     text = stdout_of(out)
     assert text.count("\n") == 100000
     assert text.endswith("99999\n")
+
+
+def test_aborted_cells_get_their_own_busy_idle_after_the_error(kc):
+    a = kc.execute('panic("first")')
+    b = kc.execute("1")
+    reply_a, out_a = collect(kc, a)
+    reply_b, out_b = collect(kc, b, timeout=10)
+    assert reply_a["content"]["status"] == "error"
+    assert reply_b["content"]["status"] == "aborted"
