@@ -39,6 +39,11 @@ if ! go test -count=1 -v ./conformance > artifacts/conformance.log 2>&1; then
 fi
 grep -E 'conformance \(|^ok' artifacts/conformance.log
 
+step "BigQuery magic against the in-process BigQuery emulator (nested module bq/emutest)"
+# The emulator's first compile is heavy (about 15 minutes, 6.5 GB on 2 cores); later runs reuse the cache.
+(cd bq/emutest && go test -count=1 ./...)
+./scripts/build-emulator.sh
+
 step "fuzz targets, briefly (make fuzz runs them longer)"
 FUZZTIME=${FUZZTIME:-3s} ./scripts/fuzz.sh
 
