@@ -37,8 +37,9 @@ for (const fe of FRONTENDS) {
       describe(scenario.name, () => {
         let nb;
         let failed = false;
-        before(() => {
-          nb = new NotebookPage(browser.page, server, fe.flavor);
+        before(async () => {
+          // Each scenario starts in a fresh tab of the same browser.
+          nb = new NotebookPage(await browser.newPage(), server, fe.flavor);
         });
         for (const step of scenario.steps) {
           test(step.name, { timeout: step.timeout ?? 10 * 60_000 }, async (t) => {

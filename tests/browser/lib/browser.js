@@ -29,15 +29,29 @@ export async function launchBrowser() {
     args: CHROMIUM_FLAGS,
     viewport: { width: 1400, height: 1000 },
   });
-  const page = context.pages()[0] || (await context.newPage());
   const consoleErrors = [];
-  page.on('console', (msg) => {
-    if (msg.type() === 'error') consoleErrors.push(msg.text());
-  });
-  page.on('pageerror', (err) => consoleErrors.push(String(err)));
-  async function close() {
-    await context.close().catch(() => {});
-    fs.rmSync(userDataDir, { recursive: true, force: true });
-  }
-  return { context, page, consoleErrors, close };
+  const watch = (page) => {
+    page.on('console', (msg) => {
+      if (msg.type() === 'error') consoleErrors.push(msg.text());
+    });
+    page.on('pageerror', (err) => consoleErrors.push(String(err)));
+    return page;
+  };
+  const browser = {
+    context,
+    consoleErrors,
+    page: watch(context.pages()[0] || (await context.newPage())),
+    /** A fresh tab replacing the current one (no beforeunload prompts). */
+    async newPage() {
+      const old = browser.page;
+      browser.page = watch(await context.newPage());
+      await old.close({ runBeforeUnload: false }).catch(() => {});
+      return browser.page;
+    },
+    async close() {
+      await context.close().catch(() => {});
+      fs.rmSync(userDataDir, { recursive: true, force: true });
+    },
+  };
+  return browser;
 }
