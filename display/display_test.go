@@ -281,7 +281,7 @@ func TestDisplayer(t *testing.T) {
 	if upd2.Data["text/html"] != "<i>b</i>" {
 		t.Errorf("update bundle: %+v", upd2)
 	}
-	if NewID() == NewID() {
+	if a, b := NewID(), NewID(); a == b {
 		t.Error("IDs repeat")
 	}
 	// No sink: nothing happens.

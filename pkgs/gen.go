@@ -4,4 +4,7 @@ package pkgs
 // (github.com/traefik/yaegi/cmd/yaegi at the version in go.mod). Run
 // `go generate ./pkgs` from the module root to reproduce them.
 
-//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -name pkgs gonum.org/v1/plot gonum.org/v1/plot/plotter gonum.org/v1/plot/plotutil gonum.org/v1/plot/vg gonum.org/v1/plot/vg/draw gonum.org/v1/gonum/stat gonum.org/v1/gonum/stat/distuv gonum.org/v1/gonum/floats gonum.org/v1/gonum/mat cloud.google.com/go/civil
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -name pkgs gonum.org/v1/plot gonum.org/v1/plot/plotter gonum.org/v1/plot/plotutil gonum.org/v1/plot/vg gonum.org/v1/plot/vg/draw gonum.org/v1/gonum/stat gonum.org/v1/gonum/stat/distuv gonum.org/v1/gonum/mat cloud.google.com/go/civil
+
+// floats.Reverse is deprecated (it calls slices.Reverse): left out.
+//go:generate go run github.com/traefik/yaegi/cmd/yaegi extract -name pkgs -exclude ^Reverse$ gonum.org/v1/gonum/floats
