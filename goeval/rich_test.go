@@ -1,10 +1,13 @@
 package goeval
 
 import (
+	"context"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/gokernel/gokernel/display"
+	"github.com/gokernel/gokernel/kernel"
 )
 
 // richOK runs code and returns its result bundle, failing on a cell error.
@@ -17,9 +20,18 @@ func (te *testEngine) richOK(t *testing.T, code string) map[string]any {
 	return res.Value
 }
 
+// displayRecorder keeps the displays of cells.
+type displayRecorder struct {
+	fakeOutput
+	displays []kernel.Display
+}
+
+func (r *displayRecorder) Display(d kernel.Display) { r.displays = append(r.displays, d) }
+
 func TestRichResults(t *testing.T) {
 	te := newTestEngine(t)
-	if err := te.Use(display.Exports(display.New(nil))); err != nil {
+	rec := &displayRecorder{}
+	if err := te.Use(display.Exports(display.New(func() kernel.Output { return rec }))); err != nil {
 		t.Fatal(err)
 	}
 	te.mustOK(t, `type card struct{ name string }`)
@@ -73,8 +85,18 @@ func TestRichResults(t *testing.T) {
 	if v := te.richOK(t, "import \"gokernel/display\"\ndisplay.HTML(\"<i>x</i>\")"); v != nil {
 		t.Errorf("display.HTML as last expression: got result %v", v)
 	}
-	// Show sees methods of cell types too.
-	te.mustOK(t, `display.Show(card{"queen"})`)
+	// Show and Update see methods of cell types too.
+	rec.displays = nil
+	te.mustOK(t, "id := display.Show(card{\"queen\"})\ndisplay.Update(id, note(\"x\"))")
+	if len(rec.displays) != 2 || rec.displays[0].Data["text/html"] != "<b>queen</b>" || rec.displays[1].Data["text/markdown"] != "*x*" {
+		t.Errorf("Show, Update of cell types: %+v", rec.displays)
+	}
+	// The display package and its new functions complete.
+	code := "display.PlotS"
+	c, err := te.Complete(context.Background(), code, len(code))
+	if err != nil || !slices.Contains(c.Matches, "PlotSVG") {
+		t.Errorf("completing %q: %v %v", code, c.Matches, err)
+	}
 	// Stringers keep working.
 	te.mustOK(t, "type temp float64\nfunc (t temp) String() string { return \"hot\" }")
 	if got := te.mustOK(t, `temp(40)`); got != "hot" {
