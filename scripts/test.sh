@@ -56,3 +56,10 @@ rm -rf "$JUPYTER_DATA_DIR"
 ./bin/gokernel install --user
 "$VENV/bin/python" -m ipykernel install --user --name python3 >/dev/null
 PATH="$VENV/bin:$PATH" "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/e2e "$@"
+
+step "browser tests: JupyterLab 4 and Notebook 7 in Debian's Chromium (playwright-core)"
+if [ ! -x /usr/bin/chromium ]; then
+  SUDO=; [ "$(id -u)" = 0 ] || SUDO=sudo
+  $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
+fi
+(cd tests/browser && npm ci --no-audit --no-fund && JUPYTER="$VENV/bin/jupyter" node --test --test-concurrency=1 frontends.test.js)
