@@ -58,15 +58,7 @@ func (t *tracked) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 	t.mu.Lock()
 	t.out = out
 	t.mu.Unlock()
-	res, err := t.Engine.Execute(ctx, req, out)
-	if res.Error != nil {
-		// An import of a package the kernel lacks says how to add it.
-		res.Error.Value = goeval.ImportHint(res.Error.Value)
-		for i, l := range res.Error.Traceback {
-			res.Error.Traceback[i] = goeval.ImportHint(l)
-		}
-	}
-	return res, err
+	return t.Engine.Execute(ctx, req, out)
 }
 
 func (t *tracked) output() kernel.Output {

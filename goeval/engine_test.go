@@ -124,7 +124,7 @@ func TestCells(t *testing.T) {
 		{"lowered for yaegi, and what stays unsupported", []step{
 			{code: "for i := range 3 { _ = i }"},
 			{code: "min(1, 2)", want: "1"},
-			{code: "import \"nonexistent/pkg\"", errName: ErrCompile, errHas: "unable to find source", errLine: "In[3]:1:8"},
+			{code: "import \"nonexistent/pkg\"", errName: ErrCompile, errHas: "compiled into this kernel", errLine: "In[3]:1:8"},
 			{code: "1", want: "1"},
 		}},
 		{"errors with cell positions", []step{

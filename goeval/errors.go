@@ -219,6 +219,8 @@ func (c cellSource) compileError(name string, err error) *kernel.EvalError {
 	}
 	ee := &kernel.EvalError{Name: name}
 	for i, m := range msgs {
+		// An import of a package the kernel lacks says how to add it.
+		m = ImportHint(m)
 		file, line, col, rest, ok := c.positioned(m)
 		text := m
 		if ok {
