@@ -38,6 +38,14 @@
 //     of the arguments (func literals, composite literals, typed variables;
 //     untyped literals give their default type as a last resort). This fixes
 //     Map(xs, func(x int) string {...}) and NewList(1, 2, 3).
+//   - := at the top level of a statement chunk (it declares globals) whose
+//     right side yaegi's global type analysis cannot type: comma-ok forms
+//     (v, ok := m[k], x.(T), <-ch) and calls of generic functions (min/max
+//     helpers, slices/maps functions, generics declared in the chunks). The
+//     names are first declared from a side-effect-free expression of their
+//     type (*new(T) with T from the syntax or the generic signature, or a
+//     duplicated operand), then assigned: v, ok := m[k], false; v, ok = m[k].
+//     A := whose right side reads one of its own names is left alone.
 //
 // Every rewrite is a splice of single-line text over a token range and the
 // helpers are appended after the last line, so line numbers in yaegi's

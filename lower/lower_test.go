@@ -317,3 +317,34 @@ func TestInstallWithoutGoPath(t *testing.T) {
 		t.Fatalf("got %q", stdout.String())
 	}
 }
+
+// TestTopLevelDefines checks the rewrite of := statements at the top level
+// of statement chunks that yaegi's global type analysis cannot type.
+func TestTopLevelDefines(t *testing.T) {
+	var lw Lowerer
+	if _, _, err := lw.Chunk([]byte("func Ptr[T any](v T) *T { return &v }")); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ in, want string }{
+		{`v, ok := m["a"]`, `v, ok := m["a"], false; v, ok = m["a"]`},
+		{`s, ok := x.(string)`, `s, ok := *new(string), false; s, ok = x.(string)`},
+		{`_, ok := x.(error)`, `ok := false; _, ok = x.(error)`},
+		{"ch := make(chan int)\nr, ok := <-ch", "ch := make(chan int)\nr, ok := *new(int), false; r, ok = <-ch"},
+		{"xs := []int{1}\nys := slices.Clone(xs)", "xs := []int{1}\nys := *new([]int); ys = slices.Clone(xs)"},
+		{"p := Ptr(42)", "p := *new(*int); p = Ptr[int](42)"},
+		{"ks := maps.Keys(map[string]bool{})", "ks := *new(func(yield func(string) bool)); ks = maps.Keys(map[string]bool{})"},
+		{"hi := max(a, 3)", "hi := a; hi = _gk_max2(a, 3)"},
+		{"v := m[k]", "v := m[k]"},
+		{"n, err := strconv.Atoi(s)", "n, err := strconv.Atoi(s)"},
+		{"hi := max(hi, 3)", "hi := _gk_max2(hi, 3)"},
+	}
+	for _, tt := range tests {
+		_, code, err := lw.Chunk([]byte(";" + tt.in))
+		if err != nil {
+			t.Fatalf("%q: %v", tt.in, err)
+		}
+		if got := strings.TrimPrefix(string(code), ";"); got != tt.want {
+			t.Errorf("%q lowered to\n%q, want\n%q", tt.in, got, tt.want)
+		}
+	}
+}

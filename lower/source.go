@@ -80,6 +80,7 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 	}
 	resolvePrior(f, lw.prior)
 	l.run()
+	l.topLevel()
 	out, err := l.ed.apply()
 	if err != nil {
 		return nil, nil, err

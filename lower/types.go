@@ -217,6 +217,12 @@ func (l *lowering) callType(e *ast.CallExpr, depth int) ast.Expr {
 		}
 		return nil
 	}
+	if g := l.instantiate(e, depth+1); g != nil {
+		if len(g.results) == 1 {
+			return g.results[0]
+		}
+		return nil
+	}
 	if ft := l.funcTypeOf(fun, depth); ft != nil {
 		if rs := flatten(ft.Results); len(rs) == 1 {
 			return rs[0]
