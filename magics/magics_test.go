@@ -70,7 +70,7 @@ type recOut struct {
 	text strings.Builder
 }
 
-func (o *recOut) Stream(_, text string) { o.mu.Lock(); o.text.WriteString(text); o.mu.Unlock() }
+func (o *recOut) Stream(_, text string)  { o.mu.Lock(); o.text.WriteString(text); o.mu.Unlock() }
 func (o *recOut) Display(kernel.Display) {}
 func (o *recOut) ClearOutput(bool)       {}
 func (o *recOut) Input(context.Context, string, bool) (string, error) {

@@ -6,6 +6,7 @@ Prints a table: start to first kernel_info_reply, trivial-cell round trip
 complete_request latency; ratios against the first kernel.
 """
 import argparse
+import os
 import statistics
 import time
 
@@ -14,9 +15,27 @@ import zmq
 from jupyter_client.manager import KernelManager
 
 CODE = {
-    "python3": {"trivial": "1", "lines": "for i in range({n}): print(i)", "complete": "import os\nos.pa"},
-    "gokernel": {"trivial": "1", "lines": 'import "fmt"\nfor i := 0; i < {n}; i++ {{ fmt.Println(i) }}', "complete": "fmt.Pr"},
+    "python3": {"trivial": "1", "lines": "for i in range({n}): print(i)", "complete": "import os\nos.", "step": "x = 0", "inc": "x += 1"},
+    "gokernel": {"trivial": "1", "lines": 'import "fmt"\nfor i := 0; i < {n}; i++ {{ fmt.Println(i) }}', "complete": 'import "fmt"\nfmt.', "step": "x := 0", "inc": "x++"},
 }
+
+
+def tree_rss_kib(pid):
+    """RSS of a process and its descendants (gokernel evaluates in a child)."""
+    total = 0
+    pids = [pid]
+    while pids:
+        p = pids.pop()
+        try:
+            for line in open(f"/proc/{p}/status"):
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+            for t in os.listdir(f"/proc/{p}/task"):
+                children = open(f"/proc/{p}/task/{t}/children").read().split()
+                pids.extend(int(c) for c in children)
+        except FileNotFoundError:
+            pass
+    return total
 
 
 def wait_reply(kc, msg_id, timeout=120):
@@ -80,10 +99,17 @@ def run_cell(kc, code, server_side=None):
     return elapsed
 
 
-def bench(name, cells, lines):
+def bench(name, cells, lines, rss_cells):
     code = CODE.get(name, CODE["python3"])
     km, kc, startup = start(name)
     try:
+        pid = km.provisioner.process.pid
+        run_cell(kc, code["step"])
+        time.sleep(0.5)
+        idle_rss = tree_rss_kib(pid)
+        for _ in range(rss_cells):
+            run_cell(kc, code["inc"])
+        after_rss = tree_rss_kib(pid)
         for _ in range(20):
             run_cell(kc, code["trivial"])
         srv = []
@@ -105,6 +131,9 @@ def bench(name, cells, lines):
             "kernel_median_ms": statistics.median(srv) * 1e3 if srv else float("nan"),
             "lines_s": lines_t,
             "complete_ms": statistics.median(comp) * 1e3,
+            "idle_rss_mib": idle_rss / 1024,
+            "rss_after_mib": after_rss / 1024,
+            "rss_growth_pct": (after_rss - idle_rss) * 100 / idle_rss,
         }
     finally:
         kc.stop_channels()
@@ -117,15 +146,19 @@ def main():
     ap.add_argument("--cells", type=int, default=300)
     ap.add_argument("--lines", type=int, default=100000)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--rss-cells", type=int, default=10000)
     a = ap.parse_args()
     results = {k: [] for k in a.kernels}
     for r in range(a.rounds):  # interleaved: each round runs every kernel once
         for k in a.kernels:
-            results[k].append(bench(k, a.cells, a.lines))
-    keys = ["start_ms", "cell_median_ms", "cell_p99_ms", "kernel_median_ms", "lines_s", "complete_ms"]
+            results[k].append(bench(k, a.cells, a.lines, a.rss_cells))
+    keys = ["start_ms", "cell_median_ms", "cell_p99_ms", "kernel_median_ms", "lines_s", "complete_ms",
+            "idle_rss_mib", "rss_after_mib", "rss_growth_pct"]
     labels = {"start_ms": "start → kernel_info_reply (ms)", "cell_median_ms": f"trivial cell median (ms, {a.cells} cells)",
               "cell_p99_ms": "trivial cell p99 (ms)",
-              "kernel_median_ms": "  of which in the kernel, median (ms)", "lines_s": f"{a.lines} printed lines (s)", "complete_ms": "complete_request median (ms)"}
+              "kernel_median_ms": "  of which in the kernel, median (ms)", "lines_s": f"{a.lines} printed lines (s)", "complete_ms": "complete_request on `fmt.` median (ms)",
+              "idle_rss_mib": "idle RSS (MiB, kernel + children)", "rss_after_mib": f"RSS after {a.rss_cells} cells (MiB)",
+              "rss_growth_pct": f"RSS growth over {a.rss_cells} cells (%)"}
     best = {k: {m: min(r[m] for r in results[k]) for m in keys} for k in a.kernels}
     base = a.kernels[0]
     print(f"best of {a.rounds} interleaved rounds")

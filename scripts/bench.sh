@@ -10,3 +10,7 @@ export JUPYTER_DATA_DIR="$PWD/.cache/bench-jupyter-data"
 ./bin/gokernel install --user >/dev/null
 "$VENV/bin/python" -m ipykernel install --user --name python3 >/dev/null
 "$VENV/bin/python" scripts/bench.py gokernel python3 "$@"
+
+echo
+echo "%bq table rendering, 10,000 rows x 10 columns (Go benchmark, package bq):"
+go test -run '^$' -bench 'BenchmarkRender(HTML|Text)10k' -benchtime 20x ./bq | grep -E '^Benchmark'
