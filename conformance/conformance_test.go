@@ -39,7 +39,6 @@ var knownFailures = map[string]string{
 	"064_method_values":           "yaegi: a method expression on a pointer type, (*Acc).Add, is called with the receiver twice (\"reflect: Call with too many input arguments\")",
 	"073_closures_state_machine":  "yaegi: a recursive named func type (type state func(r rune) state) makes its compiler panic (\"reflect.Type is nil\")",
 	"079_interface_nil":           "yaegi: a nil *E returned as error compares equal to nil (Go: a non-nil interface holding a nil pointer)",
-	"087_shadowing_scope":         "body split only: a top-level `x := \"main\"` in a cell shadows the package variable x of another type; yaegi then assigns across the two (reflect.Set panic)",
 	"099_errors_custom_types":     "yaegi: errors.As to an interpreted struct type implementing error panics (\"*target must be interface or implement error\")",
 	"104_deferred_closure_loop":   "yaegi: a deferred closure in a 3-clause for loop sees the last value of the loop variable (2 2 2); lower copies the variable but yaegi shares it for defers",
 	"111_constants_typed_untyped": "yaegi: an untyped float constant expression (math.Pi * 2) is typed float64 and cannot be assigned to a float32 variable",

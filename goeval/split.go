@@ -27,6 +27,10 @@ type item struct {
 	kind       itemKind
 	isImport   bool
 	start, end int
+	// defines are the names a top-level `a, b := ...` statement declares;
+	// refs are all identifiers of the item.
+	defines []string
+	refs    map[string]bool
 }
 
 // run is a maximal sequence of consecutive items of the same kind: one Eval.
@@ -53,6 +57,10 @@ func splitCell(code string) ([]run, error) {
 	depth := 0
 	cur := item{start: -1}
 	var first, second token.Token
+	// Leading `a, b :=` of the current item: lhsOpen while only names and
+	// commas were seen.
+	lhsOpen := true
+	var lhs []string
 	flush := func() {
 		if cur.start < 0 {
 			return
@@ -61,6 +69,7 @@ func splitCell(code string) ([]run, error) {
 		cur.isImport = first == token.IMPORT
 		items = append(items, cur)
 		cur = item{start: -1}
+		lhsOpen, lhs = true, nil
 	}
 	for {
 		pos, tok, lit := s.Scan()
@@ -90,6 +99,26 @@ func splitCell(code string) ([]run, error) {
 		} else if second == token.ILLEGAL {
 			second = tok
 		}
+		if tok == token.IDENT {
+			if cur.refs == nil {
+				cur.refs = map[string]bool{}
+			}
+			cur.refs[lit] = true
+		}
+		if lhsOpen && depth == 0 {
+			switch tok {
+			case token.IDENT:
+				lhs = append(lhs, lit)
+			case token.COMMA:
+			case token.DEFINE:
+				cur.defines = lhs
+				lhsOpen = false
+			default:
+				lhsOpen = false
+			}
+		} else if lhsOpen {
+			lhsOpen = false
+		}
 		l := len(lit)
 		if l == 0 {
 			l = len(tok.String())
@@ -103,19 +132,45 @@ func splitCell(code string) ([]run, error) {
 		return nil, errs
 	}
 	var runs []run
-	otherDecls := false // the last run has declarations other than imports
+	otherDecls := false      // the last run has declarations other than imports
+	var seen map[string]bool // identifiers of the last run (statement runs)
 	for _, it := range items {
 		// Go wants imports before other declarations of a file: an import
-		// after them starts a new run.
-		if n := len(runs); n > 0 && runs[n-1].kind == it.kind && !(it.isImport && otherDecls) {
+		// after them starts a new run. A top-level := that redeclares a
+		// name an earlier statement of the run uses starts one too: yaegi
+		// gives the new variable its slot when it analyses the run, before
+		// running it, so the earlier statements would read the new, zero,
+		// variable instead of the one of an earlier cell.
+		if n := len(runs); n > 0 && runs[n-1].kind == it.kind && !(it.isImport && otherDecls) && !redeclares(it, seen) {
 			runs[n-1].end = it.end
 			otherDecls = otherDecls || !it.isImport
+			for k := range it.refs {
+				seen[k] = true
+			}
 			continue
 		}
 		runs = append(runs, run{kind: it.kind, start: it.start, end: it.end})
 		otherDecls = it.kind == declItem && !it.isImport
+		seen = map[string]bool{}
+		for k := range it.refs {
+			seen[k] = true
+		}
 	}
 	return runs, nil
+}
+
+// redeclares reports whether the statement it declares a name with := that
+// seen (the identifiers of the run so far) contains.
+func redeclares(it item, seen map[string]bool) bool {
+	if it.kind != stmtItem {
+		return false
+	}
+	for _, name := range it.defines {
+		if name != "_" && seen[name] {
+			return true
+		}
+	}
+	return false
 }
 
 // classify decides whether an item is a declaration by its first token, as
@@ -490,6 +545,14 @@ func prepare(code string, r run, trailing bool, st prepState) (*prepared, error)
 	}
 
 	body := ed.render(0, len(ed.text), len(prefix))
+	if r.kind == stmtItem {
+		// yaegi picks declarations or statements by the first token: a
+		// statement run starting with a function literal, func() {...}(),
+		// would parse as a file declaring func main, which yaegi then runs
+		// again after every later Eval (measured). A leading empty
+		// statement makes it a statement chunk.
+		dir = ";" + dir
+	}
 	p.plain = dir + body
 	p.src = p.plain
 	if trailing && r.kind == stmtItem {

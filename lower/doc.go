@@ -46,6 +46,10 @@
 //     type (*new(T) with T from the syntax or the generic signature, or a
 //     duplicated operand), then assigned: v, ok := m[k], false; v, ok = m[k].
 //     A := whose right side reads one of its own names is left alone.
+//   - if, switch, select, for and block statements at the top level of a
+//     statement chunk that declare variables go into func() { ... }():
+//     there yaegi mixes nested-scope variables up with globals of the same
+//     name (shadowing panics or replaces the global).
 //
 // Every rewrite is a splice of single-line text over a token range and the
 // helpers are appended after the last line, so line numbers in yaegi's

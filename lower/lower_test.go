@@ -337,6 +337,9 @@ func TestTopLevelDefines(t *testing.T) {
 		{"v := m[k]", "v := m[k]"},
 		{"n, err := strconv.Atoi(s)", "n, err := strconv.Atoi(s)"},
 		{"hi := max(hi, 3)", "hi := _gk_max2(hi, 3)"},
+		{"if y := f(); y > 0 {\n\tg(y)\n}", "{ func() { if y := f(); y > 0 {\n\tg(y)\n} }() }"},
+		{"if ok {\n\tg()\n}", "if ok {\n\tg()\n}"},
+		{"if ok {\n\treturn\n}\n{\n\tz := 1\n\t_ = z\n}", "if ok {\n\treturn\n}\n{ func() { {\n\tz := 1\n\t_ = z\n} }() }"},
 	}
 	for _, tt := range tests {
 		_, code, err := lw.Chunk([]byte(";" + tt.in))

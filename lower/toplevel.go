@@ -43,8 +43,21 @@ func (l *lowering) topLevel() {
 			continue
 		}
 		for _, st := range fd.Body.List {
-			if as, ok := st.(*ast.AssignStmt); ok && as.Tok == token.DEFINE {
-				l.topDefine(as)
+			switch st := st.(type) {
+			case *ast.AssignStmt:
+				if st.Tok == token.DEFINE {
+					l.topDefine(st)
+				}
+			case *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt:
+				l.topScoped(st)
+			case *ast.ForStmt:
+				if !captures(st.Body) { // else wrapTopLoop puts it in a closure
+					l.topScoped(st)
+				}
+			case *ast.RangeStmt:
+				if !captures(st.Body) {
+					l.topScoped(st)
+				}
 			}
 		}
 	}
@@ -96,6 +109,43 @@ func (l *lowering) topDefine(as *ast.AssignStmt) {
 	}
 	l.ed.insert(l.off(as.Pos()), strings.Join(names, ", ")+" := "+strings.Join(vals, ", ")+"; ")
 	l.ed.replace(l.off(as.TokPos), l.off(as.TokPos)+len(":="), "=")
+}
+
+// topScoped puts a compound statement that declares variables (with :=
+// or var, outside function literals) into func() { ... }(). At the top
+// level of a chunk yaegi v0.16.1 mixes up the variables of nested scopes
+// with globals of the same name: `if x := 5; ...` or `{ x := "s" }` after
+// a global x of another type panics (reflect.Set), and a block's variable
+// replaces the global (measured). Inside a function, scopes work.
+// Statements with return or goto (outside function literals) are left
+// alone: in a closure they would mean something else.
+func (l *lowering) topScoped(st ast.Stmt) {
+	declares, jumps := false, false
+	ast.Inspect(st, func(n ast.Node) bool {
+		switch n := n.(type) {
+		case *ast.FuncLit:
+			return false
+		case *ast.AssignStmt:
+			declares = declares || n.Tok == token.DEFINE
+		case *ast.RangeStmt:
+			declares = declares || n.Tok == token.DEFINE
+		case *ast.DeclStmt:
+			declares = true
+		case *ast.ReturnStmt:
+			jumps = true
+		case *ast.BranchStmt:
+			jumps = jumps || n.Tok == token.GOTO
+		case *ast.LabeledStmt:
+			jumps = true
+		}
+		return true
+	})
+	if !declares || jumps {
+		return
+	}
+	// Not starting with "func": yaegi would take the chunk for declarations.
+	l.ed.insert(l.off(st.Pos()), "{ func() { ")
+	l.ed.insert(l.off(st.End()), " }() }")
 }
 
 // topZeros returns, for each name on the left of as, an expression of its
