@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"regexp"
-	"strconv"
 	"strings"
 
 	"github.com/gokernel/gokernel/magics"
@@ -322,6 +321,3 @@ func splitTable(s, project string) (p, d, t string, err error) {
 	}
 	return "", "", "", fmt.Errorf("--dest %q: want project.dataset.table or dataset.table", s)
 }
-
-// itoa is strconv.Itoa, kept short for the progress code.
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -381,7 +381,7 @@ var errNilValue = errors.New("is nil, so it has no BigQuery type; give it a type
 // types declared in notebook cells work too.
 func GoParam(name string, v any) (Param, error) {
 	if v == nil {
-		return Param{}, fmt.Errorf("Go variable %s %w", name, errNilValue)
+		return Param{}, fmt.Errorf("the Go variable %s %w", name, errNilValue)
 	}
 	rv := reflect.ValueOf(v)
 	p := Param{Name: name}
@@ -389,7 +389,7 @@ func GoParam(name string, v any) (Param, error) {
 	if t.Kind() == reflect.Pointer && t != typeRat {
 		et, err := goScalarType(t.Elem(), reflect.Value{})
 		if err != nil {
-			return Param{}, fmt.Errorf("Go variable %s: %w", name, err)
+			return Param{}, fmt.Errorf("the Go variable %s: %w", name, err)
 		}
 		if rv.IsNil() {
 			p.Type, p.Null = et, true
@@ -400,7 +400,7 @@ func GoParam(name string, v any) (Param, error) {
 	if (t.Kind() == reflect.Slice || t.Kind() == reflect.Array) && t.Elem().Kind() != reflect.Uint8 {
 		et, err := goScalarType(t.Elem(), reflect.Value{})
 		if err != nil {
-			return Param{}, fmt.Errorf("Go variable %s: element: %w", name, err)
+			return Param{}, fmt.Errorf("the Go variable %s: element: %w", name, err)
 		}
 		p.Type = "ARRAY<" + et + ">"
 		if t.Kind() == reflect.Slice && rv.IsNil() {
@@ -411,11 +411,11 @@ func GoParam(name string, v any) (Param, error) {
 		for i := range rv.Len() {
 			ev := rv.Index(i)
 			if ev.Kind() == reflect.Pointer && ev.IsNil() && ev.Type() != typeRat {
-				return Param{}, fmt.Errorf("Go variable %s[%d] is nil: BigQuery arrays cannot hold NULL", name, i)
+				return Param{}, fmt.Errorf("the Go variable %s[%d] is nil: BigQuery arrays cannot hold NULL", name, i)
 			}
 			s, err := goScalarText(et, ev)
 			if err != nil {
-				return Param{}, fmt.Errorf("Go variable %s[%d]: %w", name, i, err)
+				return Param{}, fmt.Errorf("the Go variable %s[%d]: %w", name, i, err)
 			}
 			p.Values[i] = s
 		}
@@ -432,11 +432,11 @@ func GoParam(name string, v any) (Param, error) {
 	}
 	et, err := goScalarType(t, rv)
 	if err != nil {
-		return Param{}, fmt.Errorf("Go variable %s: %w", name, err)
+		return Param{}, fmt.Errorf("the Go variable %s: %w", name, err)
 	}
 	s, err := goScalarText(et, rv)
 	if err != nil {
-		return Param{}, fmt.Errorf("Go variable %s: %w", name, err)
+		return Param{}, fmt.Errorf("the Go variable %s: %w", name, err)
 	}
 	p.Type, p.Values = et, []string{s}
 	return p, nil
@@ -477,7 +477,7 @@ func goScalarType(t reflect.Type, v reflect.Value) (string, error) {
 			return "BYTES", nil
 		}
 	}
-	return "", fmt.Errorf("Go type %s has no BigQuery parameter type (use ints, floats, string, bool, []byte, time.Time, civil.Date/DateTime/Time, *big.Rat or a slice of them)", t)
+	return "", fmt.Errorf("the Go type %s has no BigQuery parameter type (use ints, floats, string, bool, []byte, time.Time, civil.Date/DateTime/Time, *big.Rat or a slice of them)", t)
 }
 
 // goScalarText renders v (of BigQuery type et) in the canonical text form.

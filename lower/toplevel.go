@@ -472,7 +472,6 @@ func indices(e ast.Expr) []ast.Expr {
 // subst returns t with its type parameters replaced by their bindings, or
 // nil when one is unbound.
 func (l *lowering) subst(t ast.Expr, isTP map[string]bool, b map[string]ast.Expr) ast.Expr {
-	text := types.ExprString(t)
 	ok := true
 	var walk func(e ast.Expr) string
 	walk = func(e ast.Expr) string {
@@ -544,7 +543,7 @@ func (l *lowering) subst(t ast.Expr, isTP map[string]bool, b map[string]ast.Expr
 		ok = false
 		return ""
 	}
-	text = walk(t)
+	text := walk(t)
 	if !ok || text == "" {
 		return nil
 	}
