@@ -35,7 +35,11 @@ func Source(src []byte) ([]byte, error) {
 // declared by the user shadows the builtin. The zero value is ready to use;
 // a Lowerer must not be used concurrently.
 type Lowerer struct {
-	prior []*ast.File
+	// decls are the top-level declarations of earlier chunks by name, the
+	// newest winning; methods are their methods by name. Indexes, not the
+	// chunks themselves, so a cell costs the same after 10,000 cells.
+	decls   map[string]*ast.Object
+	methods map[string][]*ast.FuncDecl
 }
 
 // Source lowers one chunk like the package-level Source, resolving names
@@ -71,14 +75,15 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 		methods: map[string][]*ast.FuncDecl{},
 		replTop: replTop,
 	}
-	for _, pf := range append(lw.prior, f) {
-		for _, d := range pf.Decls {
-			if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
-				l.methods[fd.Name.Name] = append(l.methods[fd.Name.Name], fd)
-			}
+	for name, fds := range lw.methods {
+		l.methods[name] = append([]*ast.FuncDecl(nil), fds...)
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+			l.methods[fd.Name.Name] = append(l.methods[fd.Name.Name], fd)
 		}
 	}
-	resolvePrior(f, lw.prior)
+	resolvePrior(f, lw.decls)
 	l.run()
 	l.topLevel()
 	out, err := l.ed.apply()
@@ -101,17 +106,28 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 	if _, err := parser.ParseFile(token.NewFileSet(), "cell.go", whole, 0); err != nil {
 		return nil, nil, fmt.Errorf("lower: internal error: rewritten source does not parse: %v", err)
 	}
-	lw.prior = append(lw.prior, f)
+	lw.remember(f)
 	return out, helpers.Bytes(), nil
 }
 
-// resolvePrior points the identifiers that f leaves unresolved at the
-// declarations of earlier chunks, newest first, so that the rest of the pass
-// treats them like declarations of this file.
-func resolvePrior(f *ast.File, prior []*ast.File) {
-	if len(prior) == 0 {
-		return
+// remember indexes the top-level declarations of a lowered chunk.
+func (lw *Lowerer) remember(f *ast.File) {
+	if lw.decls == nil {
+		lw.decls = map[string]*ast.Object{}
+		lw.methods = map[string][]*ast.FuncDecl{}
 	}
+	for name, o := range declsOf(f) {
+		lw.decls[name] = o
+	}
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
+			lw.methods[fd.Name.Name] = append(lw.methods[fd.Name.Name], fd)
+		}
+	}
+}
+
+// declsOf returns the top-level declarations of one chunk by name.
+func declsOf(pf *ast.File) map[string]*ast.Object {
 	decls := map[string]*ast.Object{}
 	add := func(name string, kind ast.ObjKind, decl any) {
 		if name != "_" {
@@ -134,39 +150,44 @@ func resolvePrior(f *ast.File, prior []*ast.File) {
 			}
 		}
 	}
-	for _, pf := range prior {
-		for _, d := range pf.Decls {
-			switch d := d.(type) {
-			case *ast.GenDecl:
-				addGen(d)
-			case *ast.FuncDecl:
-				if d.Recv != nil {
-					continue
-				}
-				if d.Name.Name != "main" {
-					add(d.Name.Name, ast.Fun, d)
-					continue
-				}
-				// Statement chunks: their top-level declarations.
-				for _, st := range d.Body.List {
-					switch st := st.(type) {
-					case *ast.AssignStmt:
-						if st.Tok == token.DEFINE {
-							for _, e := range st.Lhs {
-								if id, ok := e.(*ast.Ident); ok {
-									add(id.Name, ast.Var, st)
-								}
+	for _, d := range pf.Decls {
+		switch d := d.(type) {
+		case *ast.GenDecl:
+			addGen(d)
+		case *ast.FuncDecl:
+			if d.Recv != nil {
+				continue
+			}
+			if d.Name.Name != "main" {
+				add(d.Name.Name, ast.Fun, d)
+				continue
+			}
+			// Statement chunks: their top-level declarations.
+			for _, st := range d.Body.List {
+				switch st := st.(type) {
+				case *ast.AssignStmt:
+					if st.Tok == token.DEFINE {
+						for _, e := range st.Lhs {
+							if id, ok := e.(*ast.Ident); ok {
+								add(id.Name, ast.Var, st)
 							}
 						}
-					case *ast.DeclStmt:
-						if g, ok := st.Decl.(*ast.GenDecl); ok {
-							addGen(g)
-						}
+					}
+				case *ast.DeclStmt:
+					if g, ok := st.Decl.(*ast.GenDecl); ok {
+						addGen(g)
 					}
 				}
 			}
 		}
 	}
+	return decls
+}
+
+// resolvePrior points the identifiers that f leaves unresolved at the
+// declarations of earlier chunks, so that the rest of the pass treats them
+// like declarations of this file.
+func resolvePrior(f *ast.File, decls map[string]*ast.Object) {
 	for _, id := range f.Unresolved {
 		if id.Obj == nil {
 			if o, ok := decls[id.Name]; ok {
