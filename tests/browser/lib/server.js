@@ -36,9 +36,11 @@ function writeSettings(settingsDir) {
 /**
  * Start `jupyter <app>` (app: 'lab' or 'notebook') serving a fresh root dir.
  * files: {name: sourcePath} copied into the root dir.
+ * env: extra environment for the server, which its kernels inherit (e.g.
+ * GOKERNEL_BIGQUERY_ENDPOINT, XDG_CONFIG_HOME).
  * Returns {app, url, token, port, root, log(), stop()}.
  */
-export async function startServer(app, { files = {} } = {}) {
+export async function startServer(app, { files = {}, env: extraEnv = {} } = {}) {
   const base = fs.mkdtempSync(path.join(os.tmpdir(), `gokernel-${app}-`));
   const root = path.join(base, 'root');
   fs.mkdirSync(root);
@@ -63,6 +65,7 @@ export async function startServer(app, { files = {} } = {}) {
 
   const env = {
     ...process.env,
+    ...extraEnv,
     JUPYTER_DATA_DIR: DATA_DIR,
     JUPYTER_CONFIG_DIR: path.join(base, 'config'),
     JUPYTER_RUNTIME_DIR: path.join(base, 'runtime'),
