@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/civil"
@@ -107,6 +108,9 @@ func ParseParam(spec string) (Param, error) {
 	if !typed {
 		if !hasValue {
 			return Param{}, fmt.Errorf("--param %q: want name=value, name:TYPE=value or name:TYPE (NULL)", spec)
+		}
+		if !utf8.ValidString(value) {
+			return Param{}, fmt.Errorf("--param %s: the value is not valid UTF-8 (use name:BYTES=base64 for binary data)", name)
 		}
 		return Param{Name: name, Type: "STRING", Values: []string{value}}, nil
 	}
@@ -236,6 +240,11 @@ var timestampLayouts = []string{
 func canonical(t, s string) (string, error) {
 	switch t {
 	case "STRING":
+		// BigQuery strings are UTF-8; bytes that are not would be mangled
+		// on the way (JSON replaces them), so say so instead.
+		if !utf8.ValidString(s) {
+			return "", fmt.Errorf("STRING %q is not valid UTF-8 (use BYTES for binary data)", s)
+		}
 		return s, nil
 	case "INT64":
 		n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
