@@ -158,7 +158,7 @@ func declsOf(pf *ast.File) map[string]*ast.Object {
 			if d.Recv != nil {
 				continue
 			}
-			if d.Name.Name != "main" {
+			if d.Name.Name != "main" || d.Body == nil {
 				add(d.Name.Name, ast.Fun, d)
 				continue
 			}
