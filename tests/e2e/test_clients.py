@@ -33,6 +33,18 @@ def test_tour_notebook_with_nbclient():
     assert "<th>Name</th>" in html and "<td>Mars</td>" in html
     assert "<b>bold</b>" in code[4]["outputs"][0]["data"]["text/html"]
     assert texts(code[5]) == '"gogogo"'
+    # Today's Go: slices.Sort, range over int, min/max, auto-imported fmt.
+    assert texts(code[6]) == "1 2 5 8 4\n"
+    # A value with an HTML method shows as HTML.
+    assert "<mark>new</mark>" in code[7]["outputs"][0]["data"]["text/html"]
+    # The updated display: a display_data whose final content is the update.
+    shown = [o for o in code[8]["outputs"] if o["output_type"] == "display_data"]
+    assert len(shown) == 1 and "**done**" in shown[0]["data"]["text/markdown"]
+    # The plot: a PNG.
+    plots = [o for o in code[9]["outputs"] if "image/png" in o.get("data", {})]
+    assert plots and len(plots[0]["data"]["image/png"]) > 1000
+    assert texts(code[10]) == "2.5"
+    assert texts(code[11]) == "." * 20 + "3"
 
 
 def test_papermill_runs_and_stops_on_error(tmp_path):
