@@ -27,7 +27,6 @@ import (
 var knownFailures = map[string]string{
 	"009_interfaces_basic":        "yaegi: %T of a value of an interpreted struct type prints its synthesized reflect type (struct { W float64; H float64 }) instead of main.Rect",
 	"010_interfaces_stringer":     "yaegi: %d of an interpreted named type with a String method formats yaegi's wrapper value ({2 5461440}) instead of the integer",
-	"011_interfaces_embedding":    "body split only: `var r Reader = rw` at the top level of a cell fails with yaegi's \"variable definition loop\" (global var of an interface type initialized from a global)",
 	"013_type_switch":             "yaegi: `case error:` in a type switch does not match a compiled error value (*errors.errorString), the default case runs",
 	"028_select_loop":             "yaegi: `continue` inside a select case of a for loop does not continue the loop (the value is lost: total 0 instead of 3)",
 	"031_defer_order":             "yaegi: the arguments of a deferred call of a compiled function (fmt.Println) are evaluated when the defer runs, not at the defer statement",

@@ -28,15 +28,26 @@ type item struct {
 	isImport   bool
 	start, end int
 	// defines are the names a top-level `a, b := ...` statement declares;
-	// refs are all identifiers of the item.
+	// refs are all identifiers of the item, rhsRefs those after its :=.
 	defines []string
 	refs    map[string]bool
+	rhsRefs map[string]bool
+	// define is the offset of the := of a top-level define, rhs the
+	// offset of the first token after it.
+	define, rhs int
+	// typedVar: a single `var names T = values` declaration.
+	typedVar bool
+	// isFunc: a function or method declaration.
+	isFunc bool
 }
 
 // run is a maximal sequence of consecutive items of the same kind: one Eval.
 type run struct {
 	kind       itemKind
 	start, end int
+	// text, when set, replaces code[start:end] (a rewritten single item;
+	// its first character is at start in the cell).
+	text string
 }
 
 // cellPos is a 1-based line and column in the cell (columns in bytes, as go/token counts them).
@@ -67,6 +78,8 @@ func splitCell(code string) ([]run, error) {
 		}
 		cur.kind = classify(code[cur.start:cur.end], first, second)
 		cur.isImport = first == token.IMPORT
+		cur.isFunc = cur.kind == declItem && first == token.FUNC
+		cur.typedVar = first == token.VAR && second == token.IDENT && isTypedVar(code[cur.start:cur.end])
 		items = append(items, cur)
 		cur = item{start: -1}
 		lhsOpen, lhs = true, nil
@@ -104,6 +117,15 @@ func splitCell(code string) ([]run, error) {
 				cur.refs = map[string]bool{}
 			}
 			cur.refs[lit] = true
+			if cur.defines != nil {
+				if cur.rhsRefs == nil {
+					cur.rhsRefs = map[string]bool{}
+				}
+				cur.rhsRefs[lit] = true
+			}
+		}
+		if cur.defines != nil && cur.rhs == 0 {
+			cur.rhs = off
 		}
 		if lhsOpen && depth == 0 {
 			switch tok {
@@ -111,7 +133,8 @@ func splitCell(code string) ([]run, error) {
 				lhs = append(lhs, lit)
 			case token.COMMA:
 			case token.DEFINE:
-				cur.defines = lhs
+				cur.defines = append([]string{}, lhs...)
+				cur.define = off
 				lhsOpen = false
 			default:
 				lhsOpen = false
@@ -134,14 +157,52 @@ func splitCell(code string) ([]run, error) {
 	var runs []run
 	otherDecls := false      // the last run has declarations other than imports
 	var seen map[string]bool // identifiers of the last run (statement runs)
+	funcSeen := false
+	tmp := 0
 	for _, it := range items {
+		funcSeen = funcSeen || it.isFunc
+		if it.typedVar && !funcSeen {
+			// var r Reader = rw: as a declaration yaegi's global analysis
+			// fails on it ("variable definition loop" when the value is a
+			// global); as a statement of the run it declares the same
+			// global. Not after a function of the cell, which may use it.
+			it.kind = stmtItem
+		}
+		if it.kind == stmtItem && selfDefine(it) {
+			// x := f(x) redeclaring a global of an earlier cell: yaegi gives
+			// the new x its slot before the right side runs, which then
+			// reads a zero x. Evaluate the right side into temporaries in
+			// one Eval, declare the names from them in another.
+			var tmps []string
+			for _, name := range it.defines {
+				if name == "_" {
+					tmps = append(tmps, "_")
+					continue
+				}
+				tmps = append(tmps, fmt.Sprintf("gokernelTmp%d", tmp))
+				tmp++
+			}
+			rhsText := lineDirective(posAt(code, it.rhs)) + code[it.rhs:it.end]
+			var names, vals []string
+			for i, name := range it.defines {
+				if name != "_" {
+					names = append(names, name)
+					vals = append(vals, tmps[i])
+				}
+			}
+			runs = append(runs,
+				run{kind: stmtItem, start: it.start, end: it.end, text: strings.Join(tmps, ", ") + " := " + rhsText},
+				run{kind: stmtItem, start: it.start, end: it.end, text: strings.Join(names, ", ") + " := " + strings.Join(vals, ", ")})
+			seen = nil
+			continue
+		}
 		// Go wants imports before other declarations of a file: an import
 		// after them starts a new run. A top-level := that redeclares a
 		// name an earlier statement of the run uses starts one too: yaegi
 		// gives the new variable its slot when it analyses the run, before
 		// running it, so the earlier statements would read the new, zero,
 		// variable instead of the one of an earlier cell.
-		if n := len(runs); n > 0 && runs[n-1].kind == it.kind && !(it.isImport && otherDecls) && !redeclares(it, seen) {
+		if n := len(runs); n > 0 && seen != nil && runs[n-1].kind == it.kind && !(it.isImport && otherDecls) && !redeclares(it, seen) {
 			runs[n-1].end = it.end
 			otherDecls = otherDecls || !it.isImport
 			for k := range it.refs {
@@ -157,6 +218,32 @@ func splitCell(code string) ([]run, error) {
 		}
 	}
 	return runs, nil
+}
+
+// selfDefine reports whether a top-level := reads one of the names it
+// declares (x := f(x)).
+func selfDefine(it item) bool {
+	for _, name := range it.defines {
+		if name != "_" && it.rhsRefs[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// isTypedVar reports whether text is one `var names T = values`
+// declaration (not a group).
+func isTypedVar(text string) bool {
+	f, err := parser.ParseFile(token.NewFileSet(), "", "package main;"+text, parser.SkipObjectResolution)
+	if err != nil || len(f.Decls) != 1 {
+		return false
+	}
+	gd, ok := f.Decls[0].(*ast.GenDecl)
+	if !ok || gd.Tok != token.VAR || gd.Lparen.IsValid() || len(gd.Specs) != 1 {
+		return false
+	}
+	vs := gd.Specs[0].(*ast.ValueSpec)
+	return vs.Type != nil && len(vs.Values) > 0
 }
 
 // redeclares reports whether the statement it declares a name with := that
@@ -423,6 +510,9 @@ type prepState struct {
 // last expression statement. It returns an *kernel-style error via prepError.
 func prepare(code string, r run, trailing bool, st prepState) (*prepared, error) {
 	text := code[r.start:r.end]
+	if r.text != "" {
+		text = r.text
+	}
 	var helpers string
 	if st.lower != nil {
 		helpers, text = st.lower(r.kind, text)

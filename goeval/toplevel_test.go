@@ -64,6 +64,28 @@ func TestTopLevelStatements(t *testing.T) {
 			stdout: "6\n",
 		},
 		{
+			name: "redeclaration reading the global it replaces",
+			cells: []string{
+				"x := 1\ndf := []int{1, 2}\nfunc transform(d []int) []int { return append(d, len(d)+1) }",
+				"x := x + 1\ndf := transform(df)\ndf := transform(\n\tdf)\nfmt.Println(x, df)",
+				"x, y := x*10, x\nm := map[int]int{2: 5}\nx, ok := m[x/10]\nfmt.Println(x, y, ok)",
+				"x",
+			},
+			stdout: "2 [1 2 3 4]\n5 2 true\n",
+			want:   "5",
+		},
+		{
+			name: "typed var initialized from a global, among statements",
+			cells: []string{
+				"type Reader interface{ Read() string }\ntype ReadWriter interface {\n\tReader\n\tWrite(s string)\n}\ntype buf struct{ data []string }\nfunc (b *buf) Read() string { s := b.data[0]; b.data = b.data[1:]; return s }\nfunc (b *buf) Write(s string) { b.data = append(b.data, s) }",
+				"var rw ReadWriter = &buf{}\nrw.Write(\"a\")\nvar r Reader = rw\n_, ok := r.(ReadWriter)\nfmt.Println(ok)",
+				"func readIt() string { return r.Read() }",
+				"readIt()",
+			},
+			stdout: "true\n",
+			want:   `"a"`,
+		},
+		{
 			name: "cell starting with a function literal runs once",
 			cells: []string{
 				"func() { fmt.Println(\"A\") }()",
@@ -105,6 +127,9 @@ func TestTopLevelErrorPositions(t *testing.T) {
 		{"after comma-ok", "var x any = 1\nn, ok := x.(int)\nundefinedH(n, ok)", ErrCompile, "In[1]:3:1"},
 		{"inside wrapped if", "a := 1\nif b := a; b > 0 {\n\tundefinedI(b)\n}", ErrCompile, "In[1]:3:2"},
 		{"after redeclaration split", "q := 1\nr := q\nq := 2\nundefinedJ(q, r)", ErrCompile, "In[1]:4:1"},
+		{"in a self-redeclaration", "q := 1\nq := q +\n\tundefinedK(q)\nundefinedL()", ErrCompile, "In[1]:3:2"},
+		{"after a self-redeclaration", "q := 1\nq := q + 1\nundefinedL(q)", ErrCompile, "In[1]:3:1"},
+		{"in a typed var among statements", "q := 1\nvar w fmt.Stringer = undefinedM(q)", ErrCompile, "In[1]:2:22"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
