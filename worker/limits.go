@@ -70,14 +70,29 @@ func ApplyMemoryLimit(spec string) (int64, error) {
 		}
 		limit = l
 	}
-	// The Go runtime reserves a few hundred MB of address space up front.
-	if limit < 1<<30 {
-		limit = 1 << 30
-	}
 	// Let the garbage collector work hard before the hard wall is hit.
 	debug.SetMemoryLimit(limit / 10 * 8)
-	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: uint64(limit), Max: uint64(limit)}); err != nil {
+	// The limit is on address space, and the Go runtime has reserved some
+	// already (hundreds of MB that are never touched): the cap is what the
+	// process has now plus the limit, so the limit means memory for cells.
+	as := limit + virtualSize() + 512<<20
+	if err := syscall.Setrlimit(syscall.RLIMIT_AS, &syscall.Rlimit{Cur: uint64(as), Max: uint64(as)}); err != nil {
 		return 0, fmt.Errorf("setting the memory limit: %w", err)
 	}
 	return limit, nil
+}
+
+// virtualSize returns this process's address space size (VmSize), or 0.
+func virtualSize() int64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		var kb int64
+		if n, _ := fmt.Sscanf(line, "VmSize: %d kB", &kb); n == 1 {
+			return kb << 10
+		}
+	}
+	return 0
 }

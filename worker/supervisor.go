@@ -401,8 +401,15 @@ func (s *Supervisor) crashError(p *process) error {
 	if p.exitErr != nil {
 		reason = p.exitErr.Error()
 	}
-	if last := lastLine(p.tail.String()); last != "" {
+	last := p.tail.reason()
+	if last == "" {
+		last = lastLine(p.tail.String())
+	}
+	if last != "" {
 		reason += ": " + last
+	}
+	if strings.Contains(last, "out of memory") {
+		reason += "; the interpreter ran out of memory (its limit is GOKERNEL_MEMORY_LIMIT, default three quarters of the machine's memory)"
 	}
 	return fmt.Errorf("%w (%s)", errCrashed, reason)
 }
@@ -507,20 +514,41 @@ func (s *Supervisor) Close() error {
 	return nil
 }
 
-// tailBuffer keeps the last max bytes written, for crash reasons.
+// tailBuffer keeps the last max bytes written, for crash reasons, and the
+// last line that says why the Go runtime gave up ("fatal error: ...",
+// "panic: ..."), which the goroutine dump after it can push out of the tail.
 type tailBuffer struct {
-	mu  sync.Mutex
-	max int
-	b   []byte
+	mu    sync.Mutex
+	max   int
+	b     []byte
+	fatal string
 }
 
 func (t *tailBuffer) Write(p []byte) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	start := max(0, len(t.b)-64) // a reason line may straddle two writes
 	t.b = append(t.b, p...)
+	for _, marker := range []string{"fatal error:", "panic:"} {
+		if i := bytes.LastIndex(t.b[start:], []byte(marker)); i >= 0 {
+			line := t.b[start+i:]
+			if j := bytes.IndexByte(line, '\n'); j >= 0 {
+				line = line[:j]
+			}
+			t.fatal = strings.TrimSpace(string(line))
+			break
+		}
+	}
 	if len(t.b) > t.max {
 		t.b = append(t.b[:0], t.b[len(t.b)-t.max:]...)
 	}
+}
+
+// reason returns the runtime's reason line, if one was seen.
+func (t *tailBuffer) reason() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.fatal
 }
 
 func (t *tailBuffer) String() string {
