@@ -7,6 +7,7 @@ import (
 	"io"
 	"regexp"
 	"strings"
+	"sync"
 
 	"github.com/gokernel/gokernel/magics"
 )
@@ -61,8 +62,12 @@ type labelFlag struct{ m map[string]string }
 // BigQuery label rules: lower-case letters, digits, _ and -, keys start
 // with a letter, both at most 63 characters.
 var (
-	labelKeyRE   = regexp.MustCompile(`^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$`)
-	labelValueRE = regexp.MustCompile(`^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$`)
+	// Compiled on first use: the Unicode classes cost ~8 ms, which every
+	// kernel start would pay otherwise.
+	labelKeyRE = sync.OnceValue(func() *regexp.Regexp {
+		return regexp.MustCompile(`^[\p{Ll}\p{Lo}][\p{Ll}\p{Lo}\p{N}_-]{0,62}$`)
+	})
+	labelValueRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$`) })
 )
 
 func (f labelFlag) String() string { return "" }
@@ -71,7 +76,7 @@ func (f labelFlag) Set(s string) error {
 	if !ok {
 		k, v, ok = strings.Cut(s, ":")
 	}
-	if !ok || !labelKeyRE.MatchString(k) || !labelValueRE.MatchString(v) {
+	if !ok || !labelKeyRE().MatchString(k) || !labelValueRE().MatchString(v) {
 		return fmt.Errorf("--label %q: want key=value with lower-case letters, digits, _ and - (key starts with a letter, both ≤ 63 chars)", s)
 	}
 	f.m[k] = v
