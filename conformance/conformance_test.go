@@ -29,7 +29,6 @@ var knownFailures = map[string]string{
 	"010_interfaces_stringer":     "yaegi: %d of an interpreted named type with a String method formats yaegi's wrapper value ({2 5461440}) instead of the integer",
 	"013_type_switch":             "yaegi: `case error:` in a type switch does not match a compiled error value (*errors.errorString), the default case runs",
 	"028_select_loop":             "yaegi: `continue` inside a select case of a for loop does not continue the loop (the value is lost: total 0 instead of 3)",
-	"031_defer_order":             "yaegi: the arguments of a deferred call of a compiled function (fmt.Println) are evaluated when the defer runs, not at the defer statement",
 	"032_panic_recover":           "yaegi: the value recover() returns for panic(err) is not an error any more (r.(error) fails)",
 	"033_panic_index":             "yaegi: an index out of range panics with reflect's message (\"reflect: slice index out of range\") instead of Go's runtime error text",
 	"044_errors_as":               "yaegi: errors.As with a pointer to an interpreted pointer type panics (\"*target must be interface or implement error\"): reflect sees no Error method",
@@ -39,7 +38,6 @@ var knownFailures = map[string]string{
 	"073_closures_state_machine":  "yaegi: a recursive named func type (type state func(r rune) state) makes its compiler panic (\"reflect.Type is nil\")",
 	"079_interface_nil":           "yaegi: a nil *E returned as error compares equal to nil (Go: a non-nil interface holding a nil pointer)",
 	"099_errors_custom_types":     "yaegi: errors.As to an interpreted struct type implementing error panics (\"*target must be interface or implement error\")",
-	"104_deferred_closure_loop":   "yaegi: a deferred closure in a 3-clause for loop sees the last value of the loop variable (2 2 2); lower copies the variable but yaegi shares it for defers",
 	"111_constants_typed_untyped": "yaegi: an untyped float constant expression (math.Pi * 2) is typed float64 and cannot be assigned to a float32 variable",
 }
 

@@ -301,11 +301,13 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 			}
 		}
 		_, err := e.in.EvalWithContext(ctx, p.src)
+		clearRootDefers(e.in) // see toplevel_defer.go
 		if err != nil && p.trailing && isCompileError(err) {
 			// The wrapped form did not compile: most likely a call without
 			// a result. Nothing ran yet, so evaluate the plain form.
 			var v reflect.Value
 			v, err = e.in.EvalWithContext(ctx, p.plain)
+			clearRootDefers(e.in)
 			if err == nil && shownPlain(v) {
 				// Wrapping failed for another reason (a yaegi limitation):
 				// show what Eval returned, without String methods.

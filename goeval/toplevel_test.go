@@ -86,6 +86,14 @@ func TestTopLevelStatements(t *testing.T) {
 			want:   `"a"`,
 		},
 		{
+			name: "defers at the top level run with the cell, with the values of the defer statement",
+			cells: []string{
+				"for i := 0; i < 3; i++ {\n\tdefer fmt.Println(\"deferred\", i)\n}\nx := 1\ndefer fmt.Println(\"x at defer:\", x)\nx = 2\nfmt.Println(\"x now:\", x)",
+				"func() {\n\tfor i := 0; i < 3; i++ {\n\t\tdefer func() { fmt.Print(i, \" \") }()\n\t}\n}()\nfmt.Println()",
+			},
+			stdout: "x now: 2\nx at defer: 1\ndeferred 2\ndeferred 1\ndeferred 0\n2 1 0 \n",
+		},
+		{
 			name: "cell starting with a function literal runs once",
 			cells: []string{
 				"func() { fmt.Println(\"A\") }()",
@@ -129,6 +137,8 @@ func TestTopLevelErrorPositions(t *testing.T) {
 		{"after redeclaration split", "q := 1\nr := q\nq := 2\nundefinedJ(q, r)", ErrCompile, "In[1]:4:1"},
 		{"in a self-redeclaration", "q := 1\nq := q +\n\tundefinedK(q)\nundefinedL()", ErrCompile, "In[1]:3:2"},
 		{"after a self-redeclaration", "q := 1\nq := q + 1\nundefinedL(q)", ErrCompile, "In[1]:3:1"},
+		{"in a deferred call's arguments", "q := 1\ndefer fmt.Println(q,\n\tundefinedN(q))", ErrCompile, "In[1]:3:2"},
+		{"after a deferred call", "q := 1\ndefer fmt.Println(\"q\", q)\nundefinedO(q)", ErrCompile, "In[1]:3:1"},
 		{"in a typed var among statements", "q := 1\nvar w fmt.Stringer = undefinedM(q)", ErrCompile, "In[1]:2:22"},
 	}
 	for _, tt := range tests {

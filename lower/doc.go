@@ -46,10 +46,20 @@
 //     type (*new(T) with T from the syntax or the generic signature, or a
 //     duplicated operand), then assigned: v, ok := m[k], false; v, ok = m[k].
 //     A := whose right side reads one of its own names is left alone.
+//   - defer: yaegi keeps the frame slots of a deferred call's arguments,
+//     not their values, and makes a deferred function literal into a
+//     closure only when it runs. The arguments of a deferred call of a
+//     named function are evaluated into fresh variables at the defer
+//     statement ({ _gk_d1_1 := x; defer fmt.Println("x", _gk_d1_1) }), and
+//     the loop variables a deferred function literal uses become its
+//     parameters (defer func(i int) { ... }(i)). Not done for calls with
+//     ..., function literal arguments, or a single call argument.
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same
-//     name (shadowing panics or replaces the global).
+//     name (shadowing panics or replaces the global). Not when the
+//     statement has a defer and declares no global's name: the deferred
+//     call must run with the cell, not when the closure returns.
 //
 // Every rewrite is a splice of single-line text over a token range and the
 // helpers are appended after the last line, so line numbers in yaegi's

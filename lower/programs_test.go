@@ -3,6 +3,57 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"defer_values", `package main
+
+import "fmt"
+
+type acc struct{ n int }
+
+func (a *acc) show(label string, v int) { fmt.Println(label, a.n, v) }
+
+func half(x float64, tags ...string) { fmt.Println(x/2, tags) }
+
+func named() (r int) {
+	defer func() { r *= 2 }()
+	r = 5
+	return r + 1
+}
+
+func loops() {
+	for i := 0; i < 3; i++ {
+		defer fmt.Println("arg", i, i*10)
+	}
+	for i := 0; i < 3; i++ {
+		defer func() { fmt.Print("closure ", i, "; ") }()
+	}
+	for k, v := range []string{"a", "b"} {
+		defer func(p string) { fmt.Print(p, k, v, "; ") }("range ")
+	}
+	for i := 0; i < 2; i++ {
+		defer func() {
+			if r := recover(); r != nil {
+				fmt.Println("recovered", r, i)
+			}
+		}()
+	}
+	panic("boom")
+}
+
+func main() {
+	x := 1
+	a := &acc{n: 1}
+	tags := []string{"t"}
+	defer half(3, tags[0], tags[0])
+	defer a.show("show", x)
+	defer fmt.Println("x at defer:", x)
+	x = 2
+	a.n = 7
+	tags[0] = "changed"
+	fmt.Println("x now:", x, named())
+	loops()
+	fmt.Println()
+}
+`},
 	{"minmax", `package main
 
 import "fmt"

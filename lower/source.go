@@ -84,6 +84,13 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 		}
 	}
 	resolvePrior(f, lw.decls)
+	l.globals = map[string]bool{}
+	for name := range lw.decls {
+		l.globals[name] = true
+	}
+	for name := range declsOf(f) {
+		l.globals[name] = true
+	}
 	l.run()
 	l.topLevel()
 	out, err := l.ed.apply()
@@ -208,6 +215,9 @@ type lowering struct {
 	codes   map[ast.Node]map[string]int
 	helpers map[string]string
 	methods map[string][]*ast.FuncDecl
+	// globals are the names declared at the top level by this chunk and
+	// the earlier ones.
+	globals map[string]bool
 	// replTop marks a statement chunk that yaegi will run at the top level
 	// of its REPL, where closures in loops do not get fresh variables.
 	replTop bool
@@ -274,6 +284,8 @@ func (l *lowering) run() {
 			l.jump(n, stack)
 		case *ast.BranchStmt:
 			l.jump(n, stack)
+		case *ast.DeferStmt:
+			l.deferStmt(n, stack)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]
@@ -335,7 +347,7 @@ func (l *lowering) enterRange(rs *ast.RangeStmt, stack []ast.Node) {
 	}
 	// Go 1.22 gives each iteration fresh variables; yaegi v0.16.1 shares
 	// them, which only shows when the body captures them.
-	if rs.Tok == token.DEFINE && captures(rs.Body) {
+	if rs.Tok == token.DEFINE && l.captures(rs.Body) {
 		var names []string
 		for _, e := range []ast.Expr{rs.Key, rs.Value} {
 			if id, ok := e.(*ast.Ident); ok && id.Name != "_" {
@@ -355,7 +367,7 @@ func (l *lowering) enterRange(rs *ast.RangeStmt, stack []ast.Node) {
 // in the body makes the loop spin forever. Inside a function the copies
 // work.
 func (l *lowering) wrapTopLoop(loop ast.Stmt, body *ast.BlockStmt, stack []ast.Node) {
-	if !l.replTop || !captures(body) || len(stack) < 4 {
+	if !l.replTop || !l.captures(body) || len(stack) < 4 {
 		return
 	}
 	start := ast.Node(loop)
@@ -380,7 +392,7 @@ func (l *lowering) wrapTopLoop(loop ast.Stmt, body *ast.BlockStmt, stack []ast.N
 
 func (l *lowering) enterFor(fs *ast.ForStmt, stack []ast.Node) {
 	as, ok := fs.Init.(*ast.AssignStmt)
-	if !ok || as.Tok != token.DEFINE || !captures(fs.Body) {
+	if !ok || as.Tok != token.DEFINE || !l.captures(fs.Body) {
 		return
 	}
 	l.wrapTopLoop(fs, fs.Body, stack)
@@ -418,13 +430,16 @@ func isBlank(e ast.Expr) bool {
 }
 
 // captures reports whether a loop body could observe the identity of its
-// loop variables: closures, go/defer statements or taking an address.
-func captures(body *ast.BlockStmt) bool {
+// loop variables: closures, go/defer statements or taking an address. A
+// defer whose arguments deferStmt copies into fresh variables does not.
+func (l *lowering) captures(body *ast.BlockStmt) bool {
 	found := false
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
-		case *ast.FuncLit, *ast.GoStmt, *ast.DeferStmt:
+		case *ast.FuncLit, *ast.GoStmt:
 			found = true
+		case *ast.DeferStmt:
+			found = !l.deferHoistable(n)
 		case *ast.UnaryExpr:
 			if n.Op == token.AND {
 				found = true

@@ -51,11 +51,11 @@ func (l *lowering) topLevel() {
 			case *ast.IfStmt, *ast.SwitchStmt, *ast.TypeSwitchStmt, *ast.SelectStmt, *ast.BlockStmt:
 				l.topScoped(st)
 			case *ast.ForStmt:
-				if !captures(st.Body) { // else wrapTopLoop puts it in a closure
+				if !l.captures(st.Body) { // else wrapTopLoop puts it in a closure
 					l.topScoped(st)
 				}
 			case *ast.RangeStmt:
-				if !captures(st.Body) {
+				if !l.captures(st.Body) {
 					l.topScoped(st)
 				}
 			}
@@ -119,18 +119,46 @@ func (l *lowering) topDefine(as *ast.AssignStmt) {
 // replaces the global (measured). Inside a function, scopes work.
 // Statements with return or goto (outside function literals) are left
 // alone: in a closure they would mean something else.
+//
+// A statement with a defer (outside function literals) stays at the top
+// level when none of the names it declares is a global: in a closure the
+// deferred call would run when the statement ends, not with the cell.
 func (l *lowering) topScoped(st ast.Stmt) {
-	declares, jumps := false, false
+	declares, jumps, defers, clash := false, false, false, false
+	names := func(es ...ast.Expr) {
+		for _, e := range es {
+			if id, ok := e.(*ast.Ident); ok && l.globals[id.Name] {
+				clash = true
+			}
+		}
+	}
 	ast.Inspect(st, func(n ast.Node) bool {
 		switch n := n.(type) {
 		case *ast.FuncLit:
 			return false
+		case *ast.DeferStmt:
+			defers = true
 		case *ast.AssignStmt:
-			declares = declares || n.Tok == token.DEFINE
+			if n.Tok == token.DEFINE {
+				declares = true
+				names(n.Lhs...)
+			}
 		case *ast.RangeStmt:
-			declares = declares || n.Tok == token.DEFINE
+			if n.Tok == token.DEFINE {
+				declares = true
+				names(n.Key, n.Value)
+			}
 		case *ast.DeclStmt:
 			declares = true
+			if g, ok := n.Decl.(*ast.GenDecl); ok {
+				for _, sp := range g.Specs {
+					if vs, ok := sp.(*ast.ValueSpec); ok {
+						for _, id := range vs.Names {
+							names(id)
+						}
+					}
+				}
+			}
 		case *ast.ReturnStmt:
 			jumps = true
 		case *ast.BranchStmt:
@@ -140,7 +168,7 @@ func (l *lowering) topScoped(st ast.Stmt) {
 		}
 		return true
 	})
-	if !declares || jumps {
+	if !declares || jumps || defers && !clash {
 		return
 	}
 	// Not starting with "func": yaegi would take the chunk for declarations.

@@ -154,6 +154,11 @@ func (l *lowering) identType(e *ast.Ident, depth int) ast.Expr {
 			}
 		}
 	case *ast.AssignStmt:
+		if len(d.Rhs) == 1 {
+			if u, ok := d.Rhs[0].(*ast.UnaryExpr); ok && u.Op == token.RANGE {
+				return l.rangeVarType(d, u.X, e.Name, depth)
+			}
+		}
 		for i, x := range d.Lhs {
 			if id, ok := x.(*ast.Ident); ok && id.Name == e.Name {
 				if len(d.Lhs) == len(d.Rhs) {
@@ -365,4 +370,49 @@ func (l *lowering) arityOfType(t ast.Expr) int {
 		}
 	}
 	return -1
+}
+
+// rangeVarType returns the type of the key (first) or value variable name
+// of `for k, v := range x` (the parser's AssignStmt for it is as).
+func (l *lowering) rangeVarType(as *ast.AssignStmt, x ast.Expr, name string, depth int) ast.Expr {
+	idx := -1
+	for i, e := range as.Lhs {
+		if id, ok := e.(*ast.Ident); ok && id.Name == name {
+			idx = i
+		}
+	}
+	xt := l.typeOf(x, depth+1)
+	if xt == nil {
+		return nil
+	}
+	u := l.under(xt)
+	if p, ok := u.(*ast.StarExpr); ok { // pointer to array
+		u = l.under(p.X)
+	}
+	switch t := u.(type) {
+	case *ast.ArrayType:
+		if idx == 0 {
+			return ast.NewIdent("int")
+		}
+		return t.Elt
+	case *ast.MapType:
+		if idx == 0 {
+			return t.Key
+		}
+		return t.Value
+	case *ast.ChanType:
+		if idx == 0 {
+			return t.Value
+		}
+	case *ast.Ident:
+		switch {
+		case t.Name == "string" && idx == 0:
+			return ast.NewIdent("int")
+		case t.Name == "string":
+			return ast.NewIdent("rune")
+		case intNames[t.Name] && idx == 0:
+			return xt
+		}
+	}
+	return nil
 }
