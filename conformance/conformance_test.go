@@ -25,20 +25,18 @@ import (
 // knownFailures lists the programs whose notebook run (default split) does
 // not match `go run`, with the reason. Keep it in sync with KNOWN_FAILURES.md.
 var knownFailures = map[string]string{
-	"009_interfaces_basic":        "yaegi: %T of a value of an interpreted struct type prints its synthesized reflect type (struct { W float64; H float64 }) instead of main.Rect",
-	"010_interfaces_stringer":     "yaegi: %d of an interpreted named type with a String method formats yaegi's wrapper value ({2 5461440}) instead of the integer",
-	"013_type_switch":             "yaegi: `case error:` in a type switch does not match a compiled error value (*errors.errorString), the default case runs",
-	"028_select_loop":             "yaegi: `continue` inside a select case of a for loop does not continue the loop (the value is lost: total 0 instead of 3)",
-	"032_panic_recover":           "yaegi: the value recover() returns for panic(err) is not an error any more (r.(error) fails)",
-	"033_panic_index":             "yaegi: an index out of range panics with reflect's message (\"reflect: slice index out of range\") instead of Go's runtime error text",
-	"044_errors_as":               "yaegi: errors.As with a pointer to an interpreted pointer type panics (\"*target must be interface or implement error\"): reflect sees no Error method",
-	"046_fmt_verbs":               "yaegi: %T of an interpreted struct prints its synthesized reflect type instead of main.P",
-	"063_const_iota":              "yaegi: an implicitly repeated multi-name const spec with iota (`A, B = iota, iota * 10` then `C, D`) fails with \"constant definition loop\"",
-	"064_method_values":           "yaegi: a method expression on a pointer type, (*Acc).Add, is called with the receiver twice (\"reflect: Call with too many input arguments\")",
-	"073_closures_state_machine":  "yaegi: a recursive named func type (type state func(r rune) state) makes its compiler panic (\"reflect.Type is nil\")",
-	"079_interface_nil":           "yaegi: a nil *E returned as error compares equal to nil (Go: a non-nil interface holding a nil pointer)",
-	"099_errors_custom_types":     "yaegi: errors.As to an interpreted struct type implementing error panics (\"*target must be interface or implement error\")",
-	"111_constants_typed_untyped": "yaegi: an untyped float constant expression (math.Pi * 2) is typed float64 and cannot be assigned to a float32 variable",
+	"009_interfaces_basic":       "yaegi: %T of a value of an interpreted struct type prints its synthesized reflect type (struct { W float64; H float64 }) instead of main.Rect",
+	"010_interfaces_stringer":    "yaegi: %d of an interpreted named type with a String method formats yaegi's wrapper value ({2 5461440}) instead of the integer",
+	"013_type_switch":            "yaegi: `case error:` in a type switch does not match a compiled error value (*errors.errorString), the default case runs",
+	"028_select_loop":            "yaegi: `continue` inside a select case of a for loop does not continue the loop (the value is lost: total 0 instead of 3)",
+	"032_panic_recover":          "yaegi: the value recover() returns for panic(err) is not an error any more (r.(error) fails)",
+	"033_panic_index":            "yaegi: an index out of range panics with reflect's message (\"reflect: slice index out of range\") instead of Go's runtime error text",
+	"044_errors_as":              "yaegi: errors.As with a pointer to an interpreted pointer type panics (\"*target must be interface or implement error\"): reflect sees no Error method",
+	"046_fmt_verbs":              "yaegi: %T of an interpreted struct prints its synthesized reflect type instead of main.P",
+	"064_method_values":          "yaegi: a method expression on a pointer type, (*Acc).Add, is called with the receiver twice (\"reflect: Call with too many input arguments\")",
+	"073_closures_state_machine": "yaegi: a recursive named func type (type state func(r rune) state) makes its compiler panic (\"reflect.Type is nil\")",
+	"079_interface_nil":          "yaegi: a nil *E returned as error compares equal to nil (Go: a non-nil interface holding a nil pointer)",
+	"099_errors_custom_types":    "yaegi: errors.As to an interpreted struct type implementing error panics (\"*target must be interface or implement error\")",
 }
 
 // programTimeout bounds each `go run` and each notebook run.

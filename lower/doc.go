@@ -54,6 +54,12 @@
 //     the loop variables a deferred function literal uses become its
 //     parameters (defer func(i int) { ... }(i)). Not done for calls with
 //     ..., function literal arguments, or a single call argument.
+//   - constants: in a const group with a spec of several names, implicit
+//     repetitions are written out and iota is replaced by the spec index
+//     (yaegi: "constant definition loop", iota counting names); a var of a
+//     numeric basic type initialized from named untyped constants gets a
+//     conversion, var f float32 = float32((Pi2) * 1) (yaegi types the
+//     constant float64 when it is declared).
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

@@ -3,6 +3,45 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"const_forms", `package main
+
+import (
+	"fmt"
+	"math"
+)
+
+type Bits uint8
+
+const (
+	A, B = iota, iota * 10
+	C, D
+	E, F Bits = iota + 1, 1 << iota
+	G, H
+)
+
+const (
+	x0 = iota
+	x1
+	p, q = iota, -iota
+	r, s
+	x4 = iota * 100
+	x5
+)
+
+const Pi2 = math.Pi * 2
+const Half = Pi2 / 4 / math.Pi
+const K = 1 << 3
+
+func main() {
+	fmt.Println(A, B, C, D, E, F, G, H)
+	fmt.Println(x0, x1, p, q, r, s, x4, x5)
+	var f32 float32 = Pi2
+	var h32, k8 = float32(1), int8(2)
+	var k int8 = K
+	var f64 float64 = math.MaxInt8 + Half
+	fmt.Printf("%.4f %v %v %v %v\n", f32, h32, k8, k, f64)
+}
+`},
 	{"defer_values", `package main
 
 import "fmt"

@@ -286,6 +286,8 @@ func (l *lowering) run() {
 			l.jump(n, stack)
 		case *ast.DeferStmt:
 			l.deferStmt(n, stack)
+		case *ast.GenDecl:
+			l.genDecl(n)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]
