@@ -258,7 +258,20 @@ export class NotebookPage {
 
   /** The Out[n] prompt of a cell's result, e.g. "[3]:". */
   async resultPrompt(cell) {
-    return (await cell.locator('.jp-OutputArea-executeResult .jp-OutputArea-prompt').first().innerText()).trim();
+    // The prompt text can lag behind the result while Run All is still going
+    // (the front end fills it in a later render): poll until it has a count.
+    // JupyterLab renders cells far outside the viewport lazily (their text
+    // reads as ''), so bring the cell into view first.
+    await cell.scrollIntoViewIfNeeded({ timeout: T.ui });
+    const prompt = cell.locator('.jp-OutputArea-executeResult .jp-OutputArea-prompt').first();
+    const deadline = Date.now() + T.ui;
+    let text = '';
+    while (Date.now() < deadline) {
+      text = (await prompt.innerText()).trim();
+      if (/\d/.test(text)) return text;
+      await this.page.waitForTimeout(100);
+    }
+    return text;
   }
 
   // ---- toolbar actions -------------------------------------------------
