@@ -60,6 +60,8 @@
 //     numeric basic type initialized from named untyped constants gets a
 //     conversion, var f float32 = float32((Pi2) * 1) (yaegi types the
 //     constant float64 when it is declared).
+//   - a continue ending a select case (yaegi jumps to the end of the
+//     select) sets a flag; the continue runs after the select.
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

@@ -3,6 +3,41 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"select_continue", `package main
+
+import "fmt"
+
+func main() {
+	data := make(chan int)
+	done := make(chan struct{})
+	go func() {
+		for i := 1; i <= 3; i++ {
+			data <- i
+		}
+		close(done)
+	}()
+	total, rounds := 0, 0
+outer:
+	for {
+		rounds++
+		select {
+		case v := <-data:
+			total += v
+			continue
+		case <-done:
+		}
+		for j := 0; j < 2 && rounds < 6; j++ {
+			select {
+			case <-done:
+				fmt.Println("inner", j, rounds)
+				continue outer
+			}
+		}
+		break
+	}
+	fmt.Println("total", total, "rounds", rounds)
+}
+`},
 	{"const_forms", `package main
 
 import (

@@ -288,6 +288,8 @@ func (l *lowering) run() {
 			l.deferStmt(n, stack)
 		case *ast.GenDecl:
 			l.genDecl(n)
+		case *ast.SelectStmt:
+			l.selectContinue(n, stack)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]
