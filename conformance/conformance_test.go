@@ -32,7 +32,6 @@ var knownFailures = map[string]string{
 	"033_panic_index":            "yaegi: an index out of range panics with reflect's message (\"reflect: slice index out of range\") instead of Go's runtime error text",
 	"044_errors_as":              "yaegi: errors.As with a pointer to an interpreted pointer type panics (\"*target must be interface or implement error\"): reflect sees no Error method",
 	"046_fmt_verbs":              "yaegi: %T of an interpreted struct prints its synthesized reflect type instead of main.P",
-	"064_method_values":          "yaegi: a method expression on a pointer type, (*Acc).Add, is called with the receiver twice (\"reflect: Call with too many input arguments\")",
 	"073_closures_state_machine": "yaegi: a recursive named func type (type state func(r rune) state) makes its compiler panic (\"reflect.Type is nil\")",
 	"079_interface_nil":          "yaegi: a nil *E returned as error compares equal to nil (Go: a non-nil interface holding a nil pointer)",
 	"099_errors_custom_types":    "yaegi: errors.As to an interpreted struct type implementing error panics (\"*target must be interface or implement error\")",

@@ -62,6 +62,9 @@
 //     constant float64 when it is declared).
 //   - a continue ending a select case (yaegi jumps to the end of the
 //     select) sets a flag; the continue runs after the select.
+//   - method expressions (*T).M and T.M of methods declared in the chunks
+//     (yaegi passes the receiver twice) become the function literals they
+//     denote, func(_gk_r *T, _gk_p0 int) { _gk_r.M(_gk_p0) }.
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

@@ -3,6 +3,28 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"method_expressions", `package main
+
+import "fmt"
+
+type Acc struct{ n int }
+
+func (a *Acc) Add(d int)              { a.n += d }
+func (a Acc) Get() int                { return a.n }
+func (a *Acc) Sum(xs ...int) (int, bool) { for _, x := range xs { a.n += x }; return a.n, len(xs) > 0 }
+
+func main() {
+	a := &Acc{}
+	inc := (*Acc).Add
+	inc(a, 10)
+	get := Acc.Get
+	pget := (*Acc).Get
+	fmt.Println(get(*a), pget(a))
+	sum := (*Acc).Sum
+	fmt.Println(sum(a, 1, 2))
+	fmt.Println((*Acc).Sum(a))
+}
+`},
 	{"select_continue", `package main
 
 import "fmt"

@@ -290,6 +290,8 @@ func (l *lowering) run() {
 			l.genDecl(n)
 		case *ast.SelectStmt:
 			l.selectContinue(n, stack)
+		case *ast.SelectorExpr:
+			l.methodExpr(n)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]
