@@ -43,7 +43,26 @@ func (lw *Lowerer) Chunk(src []byte) (helpers, code []byte, err error) {
 	if !bytes.HasPrefix(out, []byte(prefix)) || !bytes.HasSuffix(out, []byte(suffix)) {
 		return nil, nil, errInternal
 	}
-	return helpers, out[len(prefix) : len(out)-len(suffix)], nil
+	return lw.importOnce(helpers), out[len(prefix) : len(out)-len(suffix)], nil
+}
+
+// importOnce drops the imports that begin helpers when an earlier chunk of
+// the session imported them: yaegi keeps a session's imports and reports
+// a second import of a name as redeclared.
+func (lw *Lowerer) importOnce(helpers []byte) []byte {
+	var out []byte
+	for bytes.HasPrefix(helpers, []byte("import ")) {
+		line, rest, _ := bytes.Cut(helpers, []byte("\n"))
+		if !lw.imported[string(line)] {
+			if lw.imported == nil {
+				lw.imported = map[string]bool{}
+			}
+			lw.imported[string(line)] = true
+			out = append(append(out, line...), "\n\n"...)
+		}
+		helpers = bytes.TrimLeft(rest, "\n")
+	}
+	return append(out, helpers...)
 }
 
 type lowerError string

@@ -65,6 +65,11 @@
 //   - method expressions (*T).M and T.M of methods declared in the chunks
 //     (yaegi passes the receiver twice) become the function literals they
 //     denote, func(_gk_r *T, _gk_p0 int) { _gk_r.M(_gk_p0) }.
+//   - recover() becomes _gk_recover(recover()): yaegi hands the deferred
+//     function the panic value wrapped in a reflect.Value, which the helper
+//     unwraps (r.(error) then holds). The helper imports reflect as
+//     _gk_reflect; helper imports go on the package clause's line (Source)
+//     or are evaluated once per session (Lowerer.Chunk).
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

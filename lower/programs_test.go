@@ -3,6 +3,31 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"recover_error", `package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+var errBoom = errors.New("boom")
+
+func catch(f func()) (r any) {
+	defer func() { r = recover() }()
+	f()
+	return nil
+}
+
+func main() {
+	r := catch(func() { panic(errBoom) })
+	err, ok := r.(error)
+	fmt.Printf("%T %v %v\n", r, ok, errors.Is(err, errBoom))
+	r = catch(func() { panic("text") })
+	s, ok := r.(string)
+	fmt.Printf("%T %q %v\n", r, s, ok)
+	fmt.Println(catch(func() {}) == nil)
+}
+`},
 	{"method_expressions", `package main
 
 import "fmt"

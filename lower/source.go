@@ -40,6 +40,8 @@ type Lowerer struct {
 	// chunks themselves, so a cell costs the same after 10,000 cells.
 	decls   map[string]*ast.Object
 	methods map[string][]*ast.FuncDecl
+	// imported are the helper imports earlier chunks evaluated.
+	imported map[string]bool
 }
 
 // Source lowers one chunk like the package-level Source, resolving names
@@ -49,7 +51,28 @@ func (lw *Lowerer) Source(src []byte) ([]byte, error) {
 	if err != nil || len(helpers) == 0 {
 		return code, err
 	}
-	return append(append(code, "\n\n"...), helpers...), nil
+	return joinHelpers(code, helpers), nil
+}
+
+// joinHelpers appends helper declarations to a complete file. The imports
+// helpers begin with go on the line of the package clause, so that the
+// file's lines keep their numbers.
+func joinHelpers(code, helpers []byte) []byte {
+	var imports []string
+	for bytes.HasPrefix(helpers, []byte("import ")) {
+		line, rest, _ := bytes.Cut(helpers, []byte("\n"))
+		imports = append(imports, string(line))
+		helpers = bytes.TrimLeft(rest, "\n")
+	}
+	out := append([]byte(nil), code...)
+	if len(imports) > 0 {
+		if f, err := parser.ParseFile(token.NewFileSet(), "cell.go", code, parser.PackageClauseOnly); err == nil {
+			at := int(f.Name.End()) - 1
+			ins := "; " + strings.Join(imports, "; ")
+			out = append(append(append([]byte(nil), code[:at]...), ins...), code[at:]...)
+		}
+	}
+	return append(append(out, "\n\n"...), helpers...)
 }
 
 // lower returns the rewritten file and, separately, the helper
@@ -104,12 +127,16 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 			names = append(names, n)
 		}
 		sort.Strings(names)
+		// Imports (a helper may begin with one) come first.
+		sort.SliceStable(names, func(i, j int) bool {
+			return strings.HasPrefix(l.helpers[names[i]], "import ") && !strings.HasPrefix(l.helpers[names[j]], "import ")
+		})
 		for _, n := range names {
 			helpers.WriteString(l.helpers[n])
 			helpers.WriteString("\n\n")
 		}
 	}
-	whole := append(append(append([]byte(nil), out...), "\n\n"...), helpers.Bytes()...)
+	whole := joinHelpers(out, helpers.Bytes())
 	if _, err := parser.ParseFile(token.NewFileSet(), "cell.go", whole, 0); err != nil {
 		return nil, nil, fmt.Errorf("lower: internal error: rewritten source does not parse: %v", err)
 	}
