@@ -70,6 +70,9 @@
 //     unwraps (r.(error) then holds). The helper imports reflect as
 //     _gk_reflect; helper imports go on the package clause's line (Source)
 //     or are evaluated once per session (Lowerer.Chunk).
+//   - once the session calls recover, s[i] on a variable whose slice type
+//     the syntax shows becomes s[_gk_ix(i, len(s))]: the helper panics
+//     with Go's runtime error text (yaegi's is reflect's).
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

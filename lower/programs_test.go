@@ -3,6 +3,31 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"index_recover", `package main
+
+import "fmt"
+
+func try(f func()) {
+	defer func() {
+		if r := recover(); r != nil {
+			fmt.Println("panic:", r)
+		}
+	}()
+	f()
+}
+
+func main() {
+	s := []int{1, 2}
+	for _, i := range []int{1, 2, -1} {
+		try(func() { fmt.Println(s[i]) })
+	}
+	var b uint8 = 7
+	try(func() { s[b] = 3 })
+	try(func() { s[1]++; fmt.Println(s) })
+	var names []string
+	try(func() { _ = names[0] })
+}
+`},
 	{"recover_error", `package main
 
 import (

@@ -22,3 +22,47 @@ const helperRecover = `func _gk_recover(r interface{}) interface{} {
 	}
 	return r
 }`
+
+// callsRecover reports whether the file calls the recover builtin.
+func callsRecover(f *ast.File) bool {
+	found := false
+	ast.Inspect(f, func(n ast.Node) bool {
+		if ce, ok := n.(*ast.CallExpr); ok {
+			if id, ok := unparen(ce.Fun).(*ast.Ident); ok && isBuiltin(id, "recover") {
+				found = true
+			}
+		}
+		return !found
+	})
+	return found
+}
+
+// indexExpr checks the index of s[i] with a helper, s[_gk_ix(i, len(s))],
+// when the session recovers panics and s is a variable whose slice type
+// the syntax shows: yaegi panics with reflect's message ("reflect: slice
+// index out of range"), the helper with Go's ("runtime error: index out of
+// range [3] with length 1"), so a recovered value prints as in Go.
+func (l *lowering) indexExpr(ie *ast.IndexExpr) {
+	if !l.checkBounds {
+		return
+	}
+	x, ok := unparen(ie.X).(*ast.Ident)
+	if !ok || x.Obj == nil || x.Obj.Kind != ast.Var || l.kindOf(l.typeOf(x, 0)) != 's' {
+		return
+	}
+	l.helper("_gk_ix", helperIndex)
+	l.helper("_gk_errors", `import _gk_errors "errors"`)
+	l.helper("_gk_fmt", `import _gk_fmt "fmt"`)
+	l.ed.insert(l.off(ie.Index.Pos()), "_gk_ix(")
+	l.ed.insert(l.off(ie.Index.End()), ", len("+x.Name+"))")
+}
+
+const helperIndex = `func _gk_ix[I ~int | ~int8 | ~int16 | ~int32 | ~int64 | ~uint | ~uint8 | ~uint16 | ~uint32 | ~uint64 | ~uintptr](i I, n int) I {
+	if i < 0 {
+		panic(_gk_errors.New(_gk_fmt.Sprintf("runtime error: index out of range [%d]", i)))
+	}
+	if uint64(i) >= uint64(n) {
+		panic(_gk_errors.New(_gk_fmt.Sprintf("runtime error: index out of range [%d] with length %d", i, n)))
+	}
+	return i
+}`

@@ -42,6 +42,8 @@ type Lowerer struct {
 	methods map[string][]*ast.FuncDecl
 	// imported are the helper imports earlier chunks evaluated.
 	imported map[string]bool
+	// recovers is set once a chunk calls recover.
+	recovers bool
 }
 
 // Source lowers one chunk like the package-level Source, resolving names
@@ -114,12 +116,14 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 	for name := range declsOf(f) {
 		l.globals[name] = true
 	}
+	l.checkBounds = lw.recovers || callsRecover(f)
 	l.run()
 	l.topLevel()
 	out, err := l.ed.apply()
 	if err != nil {
 		return nil, nil, err
 	}
+	lw.recovers = l.checkBounds
 	var helpers bytes.Buffer
 	if len(l.helpers) > 0 {
 		names := make([]string, 0, len(l.helpers))
@@ -248,6 +252,9 @@ type lowering struct {
 	// replTop marks a statement chunk that yaegi will run at the top level
 	// of its REPL, where closures in loops do not get fresh variables.
 	replTop bool
+	// checkBounds is set when the session recovers panics: slice indexes
+	// are then checked by a helper that panics with Go's message.
+	checkBounds bool
 }
 
 // rfLoop is a range-over-func loop chosen for rewriting. Jumps out of its
@@ -319,6 +326,8 @@ func (l *lowering) run() {
 			l.selectContinue(n, stack)
 		case *ast.SelectorExpr:
 			l.methodExpr(n)
+		case *ast.IndexExpr:
+			l.indexExpr(n)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]
