@@ -27,7 +27,6 @@ import (
 var knownFailures = map[string]string{
 	"009_interfaces_basic":       "yaegi: %T of a value of an interpreted struct type prints its synthesized reflect type (struct { W float64; H float64 }) instead of main.Rect",
 	"010_interfaces_stringer":    "yaegi: %d of an interpreted named type with a String method formats yaegi's wrapper value ({2 5461440}) instead of the integer",
-	"013_type_switch":            "yaegi: `case error:` in a type switch does not match a compiled error value (*errors.errorString), the default case runs",
 	"044_errors_as":              "yaegi: errors.As with a pointer to an interpreted pointer type panics (\"*target must be interface or implement error\"): reflect sees no Error method",
 	"046_fmt_verbs":              "yaegi: %T of an interpreted struct prints its synthesized reflect type instead of main.P",
 	"073_closures_state_machine": "yaegi: a recursive named func type (type state func(r rune) state) makes its compiler panic (\"reflect.Type is nil\")",

@@ -73,6 +73,9 @@
 //   - once the session calls recover, s[i] on a variable whose slice type
 //     the syntax shows becomes s[_gk_ix(i, len(s))]: the helper panics
 //     with Go's runtime error text (yaegi's is reflect's).
+//   - case error in a type switch that binds a variable becomes case
+//     _gk_rt.Error, a compiled error interface type served by Exports
+//     (yaegi never matches case error; it matches compiled interfaces).
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

@@ -3,6 +3,41 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"type_switch_error", `package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+)
+
+type pathErr struct{ path string }
+
+func (p *pathErr) Error() string { return "bad path " + p.path }
+
+func open() error { return &pathErr{"/x"} }
+
+func describe(v any) string {
+	switch x := v.(type) {
+	case nil:
+		return "nil"
+	case int:
+		return fmt.Sprint("int ", x)
+	case error:
+		return "error " + x.Error()
+	case fmt.Stringer:
+		return "stringer " + x.String()
+	default:
+		return fmt.Sprintf("other %T", x)
+	}
+}
+
+func main() {
+	for _, v := range []any{nil, 1, errors.New("plain"), fmt.Errorf("wrapped: %w", io.EOF), open(), 2.5} {
+		fmt.Println(describe(v))
+	}
+}
+`},
 	{"index_recover", `package main
 
 import "fmt"

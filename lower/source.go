@@ -328,6 +328,8 @@ func (l *lowering) run() {
 			l.methodExpr(n)
 		case *ast.IndexExpr:
 			l.indexExpr(n)
+		case *ast.TypeSwitchStmt:
+			l.typeSwitchError(n)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]

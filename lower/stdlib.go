@@ -4,6 +4,7 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"testing/fstest"
 
 	"github.com/traefik/yaegi/interp"
@@ -49,6 +50,7 @@ func Exports(base interp.Exports) interp.Exports {
 			out[k] = v
 		}
 	}
+	out[rtPath+"/"+rtName] = rtSymbols()
 	return out
 }
 
@@ -73,4 +75,20 @@ func Install(i *interp.Interpreter) error {
 		}
 	}
 	return nil
+}
+
+// The compiled symbols rewrites refer to are served as the package rtPath,
+// imported by helpers under the name _gk_rt.
+const (
+	rtPath = "gokernel.internal/lowerrt"
+	rtName = "lowerrt"
+)
+
+func rtSymbols() map[string]reflect.Value {
+	return map[string]reflect.Value{
+		// Error is the error interface as a compiled type: yaegi v0.16.1
+		// matches a type switch case of a compiled interface type by
+		// reflection (Implements), while its case error never matches.
+		"Error": reflect.ValueOf((*error)(nil)),
+	}
 }
