@@ -153,6 +153,7 @@ func runKernel(args []string, stderr io.Writer) int {
 		}
 	}()
 	go watchParent(ctx, cancel, log)
+	go trimMemory(ctx)
 	if err := srv.Serve(ctx); err != nil {
 		log.Error("kernel stopped", "err", err)
 		return 1
@@ -179,6 +180,21 @@ func watchParent(ctx context.Context, stop context.CancelFunc, log *slog.Logger)
 				stop()
 				return
 			}
+		}
+	}
+}
+
+// trimMemory hands memory the kernel process no longer uses back to the
+// OS now and then, so its RSS follows its live heap over a long session.
+func trimMemory(ctx context.Context) {
+	t := time.NewTicker(10 * time.Second)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			debug.FreeOSMemory()
 		}
 	}
 }

@@ -302,6 +302,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		}
 		_, err := e.in.EvalWithContext(ctx, p.src)
 		clearRootDefers(e.in) // see toplevel_defer.go
+		dropRoots(e.in)       // see roots.go
 		if err != nil && p.trailing && isCompileError(err) {
 			// The wrapped form did not compile: most likely a call without
 			// a result. Nothing ran yet, so evaluate the plain form.

@@ -142,10 +142,12 @@ def bench(name, cells, lines, rss_cells):
     try:
         pid = km.provisioner.process.pid
         run_cell(kc, code["step"])
-        time.sleep(0.5)
+        # Both RSS figures are taken at idle, 2 s after the last cell.
+        time.sleep(2)
         idle_rss = tree_rss_kib(pid)
         for _ in range(rss_cells):
             run_cell(kc, code["inc"])
+        time.sleep(2)
         after_rss = tree_rss_kib(pid)
         for _ in range(20):
             run_cell(kc, code["trivial"])

@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/debug"
 	"sync"
+	"time"
 
 	"github.com/gokernel/gokernel/kernel"
 )
@@ -53,11 +55,21 @@ type child struct {
 	inputs    map[uint64]chan envelope
 	nextInput uint64
 	execMu    sync.Mutex
+	// trim returns freed memory to the OS once the worker has been idle
+	// for trimAfter, so a long notebook's RSS follows its live heap
+	// instead of its high-water mark.
+	trim *time.Timer
 }
+
+// trimAfter is how long the worker waits after a request before it hands
+// unused memory back to the OS.
+const trimAfter = time.Second
 
 // ServeChild reads requests from cfg.In until EOF or a shutdown request.
 func ServeChild(cfg ChildConfig) error {
 	c := &child{cfg: cfg, enc: json.NewEncoder(cfg.Out), cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{}}
+	c.trim = time.AfterFunc(trimAfter, debug.FreeOSMemory)
+	defer c.trim.Stop()
 	if err := c.send(envelope{Op: opReady}, false); err != nil {
 		return err
 	}
@@ -171,6 +183,7 @@ func (c *child) serve(ctx context.Context, e envelope) {
 	if err != nil {
 		reply.Error = err.Error()
 	}
+	c.trim.Reset(trimAfter)
 	if serr := c.send(reply, true); serr != nil {
 		fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", serr)
 	}
