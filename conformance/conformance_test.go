@@ -25,10 +25,7 @@ import (
 // knownFailures lists the programs whose notebook run (default split) does
 // not match `go run`, with the reason. Keep it in sync with KNOWN_FAILURES.md.
 var knownFailures = map[string]string{
-	"009_interfaces_basic":       "yaegi: %T of a value of an interpreted struct type prints its synthesized reflect type (struct { W float64; H float64 }) instead of main.Rect",
-	"010_interfaces_stringer":    "yaegi: %d of an interpreted named type with a String method formats yaegi's wrapper value ({2 5461440}) instead of the integer",
 	"044_errors_as":              "yaegi: errors.As with a pointer to an interpreted pointer type panics (\"*target must be interface or implement error\"): reflect sees no Error method",
-	"046_fmt_verbs":              "yaegi: %T of an interpreted struct prints its synthesized reflect type instead of main.P",
 	"073_closures_state_machine": "yaegi: a recursive named func type (type state func(r rune) state) makes its compiler panic (\"reflect.Type is nil\")",
 	"079_interface_nil":          "yaegi: a nil *E returned as error compares equal to nil (Go: a non-nil interface holding a nil pointer)",
 	"099_errors_custom_types":    "yaegi: errors.As to an interpreted struct type implementing error panics (\"*target must be interface or implement error\")",

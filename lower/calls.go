@@ -13,6 +13,8 @@ import (
 // replaced as a whole, so that its arguments must not be rewritten again.
 func (l *lowering) call(ce *ast.CallExpr, stack []ast.Node) bool {
 	switch fun := unparen(ce.Fun).(type) {
+	case *ast.SelectorExpr:
+		l.fmtCall(ce, fun)
 	case *ast.Ident:
 		switch {
 		case (isBuiltin(fun, "min") || isBuiltin(fun, "max")) && ce.Ellipsis == token.NoPos && len(ce.Args) > 0:

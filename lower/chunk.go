@@ -36,7 +36,9 @@ func (lw *Lowerer) Chunk(src []byte) (helpers, code []byte, err error) {
 		prefix, suffix, top = declPrefix, "", false
 	}
 	wrapped := append(append([]byte(prefix), src...), suffix...)
+	lw.chunks = true
 	out, helpers, err := lw.lowerMode(wrapped, top)
+	lw.chunks = false
 	if err != nil {
 		return nil, nil, err
 	}

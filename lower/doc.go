@@ -76,6 +76,14 @@
 //   - case error in a type switch that binds a variable becomes case
 //     _gk_rt.Error, a compiled error interface type served by Exports
 //     (yaegi never matches case error; it matches compiled interfaces).
+//   - fmt.Printf, Sprintf, Errorf and Fprintf with a constant format: the
+//     argument of a %T goes through _gk_T, a type switch over the session's
+//     types returning Go's name (main.Rect; yaegi prints the synthesized
+//     struct type), and the verb becomes %s; the argument of a numeric verb
+//     (%d, %f, ...) that may have a named numeric type goes through _gk_N,
+//     which converts it to the underlying type (yaegi formats its wrapper
+//     of a type with a String method). In Lowerer.Chunk the helpers only
+//     name types of earlier chunks: they are evaluated before the chunk.
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

@@ -3,6 +3,40 @@ package lower
 // programs is the corpus run by TestPrograms: each program runs once with
 // the go tool and once through Source and yaegi; outputs must match.
 var programs = []progCase{
+	{"fmt_named_types", `package main
+
+import "fmt"
+
+type Shape interface{ Area() float64 }
+
+type Rect struct{ W, H float64 }
+
+func (r Rect) Area() float64 { return r.W * r.H }
+
+type Level int
+
+const (
+	Low Level = iota
+	High
+)
+
+func (l Level) String() string { return [...]string{"low", "high"}[l] }
+
+type Temp float64
+
+func (t Temp) String() string { return "temp" }
+
+func main() {
+	r := Rect{3, 4}
+	var s Shape = r
+	fmt.Printf("%T %T %T %v\n", r, &r, s, r)
+	fmt.Println(fmt.Sprintf("%8T|", s))
+	fmt.Printf("%v %s %d %x\n", High, Low, High, High)
+	var t Temp = 21.5
+	fmt.Printf("%v %.1f %T\n", t, t, t)
+	fmt.Printf("%T %d\n", 3, 4)
+}
+`},
 	{"type_switch_error", `package main
 
 import (

@@ -44,6 +44,8 @@ type Lowerer struct {
 	imported map[string]bool
 	// recovers is set once a chunk calls recover.
 	recovers bool
+	// chunks is set while Chunk lowers a chunk.
+	chunks bool
 }
 
 // Source lowers one chunk like the package-level Source, resolving names
@@ -117,6 +119,22 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 		l.globals[name] = true
 	}
 	l.checkBounds = lw.recovers || callsRecover(f)
+	l.types = map[string]*ast.Object{}
+	for name, o := range lw.decls {
+		l.types[name] = o
+	}
+	if !lw.chunks {
+		// A chunk's helpers are evaluated before it: they may only name
+		// the types of earlier chunks.
+		for _, d := range f.Decls {
+			if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
+				for _, sp := range g.Specs {
+					ts := sp.(*ast.TypeSpec)
+					l.types[ts.Name.Name] = &ast.Object{Kind: ast.Typ, Name: ts.Name.Name, Decl: ts}
+				}
+			}
+		}
+	}
 	l.run()
 	l.topLevel()
 	out, err := l.ed.apply()
@@ -255,6 +273,9 @@ type lowering struct {
 	// checkBounds is set when the session recovers panics: slice indexes
 	// are then checked by a helper that panics with Go's message.
 	checkBounds bool
+	// types are the session's top-level declarations (earlier chunks and
+	// this one), for the fmt rewrite.
+	types map[string]*ast.Object
 }
 
 // rfLoop is a range-over-func loop chosen for rewriting. Jumps out of its
