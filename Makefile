@@ -1,5 +1,5 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install test bench fuzz run
+.PHONY: build install test bench fuzz run examples
 
 build:
 	go build -o bin/gokernel .
@@ -18,3 +18,7 @@ run:
 
 fuzz:
 	FUZZTIME=$${FUZZTIME:-30s} ./scripts/fuzz.sh
+
+# Regenerates examples/auth_bigquery.ipynb's saved outputs against the loopback test servers.
+examples:
+	./scripts/make-examples.sh
