@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"strings"
@@ -25,6 +26,7 @@ import (
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/compute/metadata"
 	"golang.org/x/oauth2"
+	"google.golang.org/api/googleapi"
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
@@ -525,7 +527,13 @@ func (r *run) cancelled(job *bigquery.Job) (kernel.ExecuteResult, error) {
 	}
 	msg := "query cancelled (job " + r.jobLabel() + ")"
 	var extra []string
-	if err != nil {
+	var gerr *googleapi.Error
+	switch {
+	case err != nil && errors.As(err, &gerr) && gerr.Code == http.StatusNotFound:
+		// The interrupt came before BigQuery created the job (jobs.insert
+		// was still in flight): there is nothing left to cancel.
+		r.log().Debug("bq: job not found when cancelling", "job", r.jobID)
+	case err != nil:
 		r.log().Debug("bq: cancel failed", "job", r.jobID, "err", err)
 		extra = append(extra, "the cancel request failed ("+err.Error()+"); the job may still run: check it in the console")
 	}
