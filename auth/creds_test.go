@@ -8,8 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -63,7 +61,7 @@ func TestRefreshAndRotation(t *testing.T) {
 	if t2.AccessToken == t1.AccessToken {
 		t.Error("access token not refreshed")
 	}
-	if code := e.srv.callAPI(t, t2.AccessToken); code != 200 {
+	if code := callAPI(t, e.srv, t2.AccessToken); code != 200 {
 		t.Errorf("refreshed token refused: %d", code)
 	}
 	c, _, err := e.m.store.load("alice@example.com")
@@ -88,7 +86,7 @@ func TestRefreshAndRotation(t *testing.T) {
 	}
 	ts2, _ := m2.TokenSource(context.Background())
 	t3, err := ts2.Token()
-	if err != nil || e.srv.callAPI(t, t3.AccessToken) != 200 {
+	if err != nil || callAPI(t, e.srv, t3.AccessToken) != 200 {
 		t.Fatalf("token after restart: %v", err)
 	}
 	// The file is Google's authorized_user format: Google's own library reads it.
@@ -97,7 +95,7 @@ func TestRefreshAndRotation(t *testing.T) {
 	if err != nil {
 		t.Fatalf("google library cannot read the cache file: %v", err)
 	}
-	if gt, err := gc.TokenSource.Token(); err != nil || e.srv.callAPI(t, gt.AccessToken) != 200 {
+	if gt, err := gc.TokenSource.Token(); err != nil || callAPI(t, e.srv, gt.AccessToken) != 200 {
 		t.Fatalf("google library token from cache file: %v", err)
 	}
 	var raw map[string]any
@@ -122,7 +120,7 @@ func TestRevokedTokenIsSignInExpired(t *testing.T) {
 	e.login(newRecOutput(), "%auth")
 	u := activeSession(t, e.m)
 	rt := expire(u)
-	resp, err := http.PostForm(e.srv.srv.URL+"/revoke", url.Values{"token": {rt}, "client_id": {e.srv.clientID}, "client_secret": {e.srv.clientSecret}})
+	resp, err := revoke(t, e.srv, rt)
 	if err != nil || resp.StatusCode != 200 {
 		t.Fatalf("revoke: %v %v", err, resp)
 	}
@@ -144,7 +142,7 @@ func TestRevokedTokenIsSignInExpired(t *testing.T) {
 	e.newManager()
 	out = newRecOutput()
 	done := e.runAsync(context.Background(), out, "%auth")
-	landed := e.srv.browse(t, out.waitURL(t), false)
+	landed := browse(t, e.srv, out.waitURL(t))
 	<-out.inInput
 	out.answers <- inputAnswer{text: landed.String()}
 	if err := waitDone(t, done); err != nil {
@@ -171,7 +169,7 @@ func TestLogout(t *testing.T) {
 		t.Errorf("cache file still there: %v", err)
 	}
 	// The revoked refresh token is dead at the server.
-	cfg := oauth2.Config{ClientID: e.srv.clientID, ClientSecret: e.srv.clientSecret, Endpoint: oauth2.Endpoint{TokenURL: e.srv.srv.URL + "/token", AuthStyle: oauth2.AuthStyleInParams}}
+	cfg := oauth2.Config{ClientID: e.srv.ClientID, ClientSecret: e.srv.ClientSecret, Endpoint: oauth2.Endpoint{TokenURL: e.srv.TokenURL(), AuthStyle: oauth2.AuthStyleInParams}}
 	if _, err := cfg.TokenSource(context.Background(), &oauth2.Token{RefreshToken: rt}).Token(); err == nil {
 		t.Error("refresh token still works after logout --revoke")
 	}
@@ -439,8 +437,8 @@ func TestPrecedence(t *testing.T) {
 	e.login(newRecOutput(), "%auth login --no-cache")
 	u := activeSession(t, e.m)
 	adc := filepath.Join(e.dir, "adc.json")
-	data, _ := json.Marshal(map[string]string{"type": "authorized_user", "client_id": e.srv.clientID, "client_secret": e.srv.clientSecret,
-		"refresh_token": u.tok.RefreshToken, "quota_project_id": "adc-quota", "token_uri": e.srv.srv.URL + "/token"})
+	data, _ := json.Marshal(map[string]string{"type": "authorized_user", "client_id": e.srv.ClientID, "client_secret": e.srv.ClientSecret,
+		"refresh_token": u.tok.RefreshToken, "quota_project_id": "adc-quota", "token_uri": e.srv.TokenURL()})
 	os.WriteFile(adc, data, 0o600)
 	t.Setenv("GOOGLE_APPLICATION_CREDENTIALS", adc)
 	e.getenv["GOOGLE_APPLICATION_CREDENTIALS"] = adc
@@ -455,7 +453,7 @@ func TestPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	tok, err := ts.Token()
-	if err != nil || e.srv.callAPI(t, tok.AccessToken) != 200 {
+	if err != nil || callAPI(t, e.srv, tok.AccessToken) != 200 {
 		t.Fatalf("ADC token: %v", err)
 	}
 	if w := m.Who(); !strings.Contains(w, "Application Default Credentials") || !strings.Contains(w, adc) {
@@ -480,7 +478,7 @@ func TestPrecedence(t *testing.T) {
 		var err error
 		if strings.HasPrefix(st.cell, "%auth login") {
 			done := e.runAsync(context.Background(), out, st.cell)
-			landed := e.srv.browse(t, out.waitURL(t), false)
+			landed := browse(t, e.srv, out.waitURL(t))
 			<-out.inInput
 			out.answers <- inputAnswer{text: landed.String()}
 			if ee := waitDone(t, done); ee != nil {
@@ -542,7 +540,7 @@ func TestTokenSourceFollowsReLogin(t *testing.T) {
 	ts, _ := e.m.TokenSource(context.Background())
 	u := activeSession(t, e.m)
 	rt := expire(u)
-	resp, err := http.PostForm(e.srv.srv.URL+"/revoke", url.Values{"token": {rt}, "client_id": {e.srv.clientID}, "client_secret": {e.srv.clientSecret}})
+	resp, err := revoke(t, e.srv, rt)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -550,13 +548,13 @@ func TestTokenSourceFollowsReLogin(t *testing.T) {
 	if _, err := ts.Token(); !errors.Is(err, ErrSignInExpired) {
 		t.Fatalf("err = %v", err)
 	}
-	before := e.srv.tokenReqs
-	if _, err := ts.Token(); !errors.Is(err, ErrSignInExpired) || e.srv.tokenReqs != before {
+	before := e.srv.TokenRequests()
+	if _, err := ts.Token(); !errors.Is(err, ErrSignInExpired) || e.srv.TokenRequests() != before {
 		t.Errorf("a known-dead token was sent to the server again (%v)", err)
 	}
 	e.login(newRecOutput(), "%auth login --force")
 	tok, err := ts.Token()
-	if err != nil || e.srv.callAPI(t, tok.AccessToken) != 200 {
+	if err != nil || callAPI(t, e.srv, tok.AccessToken) != 200 {
 		t.Fatalf("old token source after re-login: %v", err)
 	}
 }

@@ -12,8 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/http/cookiejar"
-	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -22,14 +20,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/ory/fosite"
-	"github.com/ory/fosite/compose"
-	"github.com/ory/fosite/handler/openid"
-	"github.com/ory/fosite/storage"
-	"github.com/ory/fosite/token/jwt"
-	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/oauth2/google"
 
+	"github.com/gokernel/gokernel/internal/oauthtest"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/magics"
 )
@@ -44,63 +37,22 @@ var signingKey = sync.OnceValue(func() *rsa.PrivateKey {
 	return k
 })
 
-// oauthServer is a real OAuth2/OpenID Connect authorization server (ory
-// fosite, the engine inside Ory Hydra) on 127.0.0.1, standing in for Google.
-// Its authorize endpoint signs in a fixed user and consents at once.
-type oauthServer struct {
-	t            testing.TB
-	srv          *httptest.Server
-	provider     fosite.OAuth2Provider
-	clientID     string
-	clientSecret string
-	email        string
-
-	mu        sync.Mutex
-	decline   map[string]bool // scopes the "user" unticks on the consent screen
-	secrets   []string        // every secret that crossed the token/revoke endpoints
-	authQuery []url.Values    // every authorize request's parameters
-	tokenReqs int
-}
-
-func newOAuthServer(t testing.TB) *oauthServer {
+// newOAuthServer starts an oauthtest server (ory fosite on 127.0.0.1)
+// standing in for Google. The client may ask only for the scopes %auth
+// asks for; the signed-in user is alice@example.com.
+func newOAuthServer(t testing.TB, opts oauthtest.Options) *oauthtest.Server {
 	t.Helper()
-	s := &oauthServer{t: t, clientID: "test-client.apps.example.com", clientSecret: "client-secret-" + randHex(t), email: "alice@example.com", decline: map[string]bool{}}
-	s.srv = httptest.NewUnstartedServer(nil)
-	base := "http://" + s.srv.Listener.Addr().String()
-	cfg := &fosite.Config{
-		GlobalSecret:               []byte("a-32-byte-global-secret-for-hmac"),
-		EnforcePKCE:                true,
-		RefreshTokenScopes:         []string{}, // Google-like: access_type=offline, no offline scope
-		AccessTokenLifespan:        time.Hour,
-		AuthorizeCodeLifespan:      5 * time.Minute,
-		IDTokenLifespan:            time.Hour,
-		IDTokenIssuer:              base,
-		ScopeStrategy:              fosite.ExactScopeStrategy,
-		HashCost:                   bcrypt.MinCost,
-		SendDebugMessagesToClients: true,
+	if opts.Scopes == nil {
+		opts.Scopes = []string{"openid", ScopeBigQuery, ScopeCloudPlatform, ScopeDriveReadOnly, scopeUserinfoEmail}
 	}
-	store := storage.NewMemoryStore()
-	hash, err := bcrypt.GenerateFromPassword([]byte(s.clientSecret), bcrypt.MinCost)
+	if opts.SigningKey == nil {
+		opts.SigningKey = signingKey()
+	}
+	s, err := oauthtest.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	store.Clients[s.clientID] = &fosite.DefaultClient{
-		ID:            s.clientID,
-		Secret:        hash,
-		RedirectURIs:  []string{"http://127.0.0.1/"}, // any port, like Google's Desktop clients (RFC 8252)
-		ResponseTypes: []string{"code"},
-		GrantTypes:    []string{"authorization_code", "refresh_token"},
-		Scopes:        []string{"openid", ScopeBigQuery, ScopeCloudPlatform, ScopeDriveReadOnly, scopeUserinfoEmail},
-	}
-	s.provider = compose.ComposeAllEnabled(cfg, store, signingKey())
-	mux := http.NewServeMux()
-	mux.HandleFunc("/auth", s.authorize)
-	mux.HandleFunc("/token", s.token)
-	mux.HandleFunc("/revoke", s.revoke)
-	mux.HandleFunc("/api", s.api)
-	s.srv.Config.Handler = mux
-	s.srv.Start()
-	t.Cleanup(s.srv.Close)
+	t.Cleanup(func() { s.Close() })
 	return s
 }
 
@@ -112,110 +64,11 @@ func randHex(t testing.TB) string {
 	return fmt.Sprintf("%x", b)
 }
 
-func (s *oauthServer) session() *openid.DefaultSession {
-	now := time.Now().UTC()
-	return &openid.DefaultSession{
-		Claims: &jwt.IDTokenClaims{
-			Subject: "user-1", Issuer: s.srv.URL, AuthTime: now, RequestedAt: now,
-			Extra: map[string]any{"email": s.email, "email_verified": true},
-		},
-		Headers: &jwt.Headers{},
-		Subject: "user-1",
-	}
-}
-
-func (s *oauthServer) authorize(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	ar, err := s.provider.NewAuthorizeRequest(ctx, r)
-	if err != nil {
-		s.provider.WriteAuthorizeError(ctx, w, ar, err)
-		return
-	}
-	s.mu.Lock()
-	s.authQuery = append(s.authQuery, r.URL.Query())
-	for _, sc := range ar.GetRequestedScopes() {
-		if !s.decline[sc] {
-			ar.GrantScope(sc)
-		}
-	}
-	s.mu.Unlock()
-	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, s.session())
-	if err != nil {
-		s.provider.WriteAuthorizeError(ctx, w, ar, err)
-		return
-	}
-	s.provider.WriteAuthorizeResponse(ctx, w, ar, resp)
-}
-
-// capture records the secrets in a request's form and in the response body.
-type capture struct {
-	http.ResponseWriter
-	body bytes.Buffer
-}
-
-func (c *capture) Write(b []byte) (int, error) { c.body.Write(b); return c.ResponseWriter.Write(b) }
-
-func (s *oauthServer) remember(form url.Values, body []byte) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	for _, k := range []string{"code", "code_verifier", "client_secret", "refresh_token", "token"} {
-		if v := form.Get(k); v != "" {
-			s.secrets = append(s.secrets, v)
-		}
-	}
-	var resp map[string]any
-	if json.Unmarshal(body, &resp) == nil {
-		for _, k := range []string{"access_token", "refresh_token", "id_token"} {
-			if v, _ := resp[k].(string); v != "" {
-				s.secrets = append(s.secrets, v)
-			}
-		}
-	}
-}
-
-func (s *oauthServer) token(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	_ = r.ParseForm()
-	cw := &capture{ResponseWriter: w}
-	defer func() { s.remember(r.PostForm, cw.body.Bytes()) }()
-	s.mu.Lock()
-	s.tokenReqs++
-	s.mu.Unlock()
-	ar, err := s.provider.NewAccessRequest(ctx, r, openid.NewDefaultSession())
-	if err != nil {
-		s.provider.WriteAccessError(ctx, cw, ar, err)
-		return
-	}
-	resp, err := s.provider.NewAccessResponse(ctx, ar)
-	if err != nil {
-		s.provider.WriteAccessError(ctx, cw, ar, err)
-		return
-	}
-	s.provider.WriteAccessResponse(ctx, cw, ar, resp)
-}
-
-func (s *oauthServer) revoke(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	_ = r.ParseForm()
-	s.remember(r.PostForm, nil)
-	err := s.provider.NewRevocationRequest(ctx, r)
-	s.provider.WriteRevocationResponse(ctx, w, err)
-}
-
-// api is a protected resource: 200 only for a live access token.
-func (s *oauthServer) api(w http.ResponseWriter, r *http.Request) {
-	tok := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer ")
-	if _, _, err := s.provider.IntrospectToken(r.Context(), tok, fosite.AccessToken, openid.NewDefaultSession()); err != nil {
-		http.Error(w, "invalid token", http.StatusUnauthorized)
-		return
-	}
-	fmt.Fprint(w, "ok")
-}
-
-// callAPI reports whether tok is accepted by the server.
-func (s *oauthServer) callAPI(t testing.TB, tok string) int {
+// callAPI returns the status of a call to the server's protected resource:
+// 200 only for a live access token.
+func callAPI(t testing.TB, s *oauthtest.Server, tok string) int {
 	t.Helper()
-	req, _ := http.NewRequest(http.MethodGet, s.srv.URL+"/api", nil)
+	req, _ := http.NewRequest(http.MethodGet, s.UserinfoURL(), nil)
 	req.Header.Set("Authorization", "Bearer "+tok)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
@@ -225,68 +78,58 @@ func (s *oauthServer) callAPI(t testing.TB, tok string) int {
 	return resp.StatusCode
 }
 
-func (s *oauthServer) allSecrets() []string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]string{s.clientSecret}, s.secrets...)
+// revoke revokes tok at the server (RFC 7009).
+func revoke(t testing.TB, s *oauthtest.Server, tok string) (*http.Response, error) {
+	t.Helper()
+	return http.PostForm(s.RevokeURL(), url.Values{"token": {tok}, "client_id": {s.ClientID}, "client_secret": {s.ClientSecret}})
 }
 
-func (s *oauthServer) lastAuthQuery() url.Values {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if len(s.authQuery) == 0 {
+// lastAuthQuery is the query of the latest authorize request.
+func lastAuthQuery(s *oauthtest.Server) url.Values {
+	q := s.AuthorizeRequests()
+	if len(q) == 0 {
 		return nil
 	}
-	return s.authQuery[len(s.authQuery)-1]
-}
-
-// writeClientSecrets writes a Desktop-app client file pointing at s.
-func (s *oauthServer) writeClientSecrets(t testing.TB, dir string) string {
-	t.Helper()
-	p := filepath.Join(dir, "client_secrets.json")
-	data, _ := json.Marshal(map[string]any{"installed": map[string]any{
-		"client_id": s.clientID, "client_secret": s.clientSecret,
-		"auth_uri": s.srv.URL + "/auth", "token_uri": s.srv.URL + "/token", "revoke_uri": s.srv.URL + "/revoke",
-		"redirect_uris": []string{"http://localhost"},
-	}})
-	if err := os.WriteFile(p, data, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return q[len(q)-1]
 }
 
 // browse plays the user's browser: it opens authURL on the server, which
-// signs in and consents at once. With follow it also follows the redirect to
-// the kernel's loopback listener (browser on the kernel's machine) and
-// returns nil; otherwise it returns the address the browser would land on
-// (what a hosted-notebook user copies).
-func (s *oauthServer) browse(t testing.TB, authURL string, follow bool) *url.URL {
+// signs in and consents at once, and returns the address the browser would
+// land on (what a hosted-notebook user copies).
+func browse(t testing.TB, s *oauthtest.Server, authURL string) *url.URL {
 	t.Helper()
-	jar, _ := cookiejar.New(nil)
-	var landed *url.URL
-	c := &http.Client{Jar: jar, Timeout: 10 * time.Second, CheckRedirect: func(req *http.Request, via []*http.Request) error {
-		if req.URL.Host != s.srv.Listener.Addr().String() && !follow {
-			landed = req.URL
-			return http.ErrUseLastResponse
-		}
-		return nil
-	}}
-	resp, err := c.Get(authURL)
+	landed, err := s.Authorize(context.Background(), authURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return landed
+}
+
+// browseLocal is browse for a browser on the kernel's machine: it also
+// follows the redirect to the kernel's loopback listener.
+func browseLocal(t testing.TB, s *oauthtest.Server, authURL string) {
+	t.Helper()
+	landed := browse(t, s, authURL)
+	c := &http.Client{Timeout: 10 * time.Second}
+	resp, err := c.Get(landed.String())
 	if err != nil {
 		t.Fatalf("browser: %v", err)
 	}
 	body, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if follow {
-		if resp.StatusCode != http.StatusOK {
-			t.Fatalf("browser landed on %s: %d %s", resp.Request.URL.Host, resp.StatusCode, body)
-		}
-		return nil
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("browser landed on %s: %d %s", resp.Request.URL.Host, resp.StatusCode, body)
 	}
-	if landed == nil {
-		t.Fatalf("authorize endpoint did not redirect: %d %s", resp.StatusCode, body)
+}
+
+// writeClientSecrets writes a Desktop-app client file pointing at s.
+func writeClientSecrets(t testing.TB, s *oauthtest.Server, dir string) string {
+	t.Helper()
+	p, err := s.WriteClientSecrets(dir)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return landed
+	return p
 }
 
 // recOutput is a kernel.Output that records every call and answers Input
@@ -395,7 +238,7 @@ func (o *recOutput) waitURL(t testing.TB) string {
 // env is one test's kernel: a fosite server, a config dir and a Manager.
 type env struct {
 	t      testing.TB
-	srv    *oauthServer
+	srv    *oauthtest.Server
 	dir    string
 	m      *Manager
 	reg    *magics.Registry
@@ -422,13 +265,19 @@ func (s *syncBuffer) String() string {
 
 func newEnv(t testing.TB, opt ...func(*ManagerOptions)) *env {
 	t.Helper()
-	e := &env{t: t, srv: newOAuthServer(t), dir: t.TempDir(), logs: &syncBuffer{}}
+	return newEnvServer(t, oauthtest.Options{}, opt...)
+}
+
+// newEnvServer is newEnv with a server configured by so.
+func newEnvServer(t testing.TB, so oauthtest.Options, opt ...func(*ManagerOptions)) *env {
+	t.Helper()
+	e := &env{t: t, srv: newOAuthServer(t, so), dir: t.TempDir(), logs: &syncBuffer{}}
 	e.getenv = map[string]string{"XDG_CONFIG_HOME": e.dir}
-	e.srv.writeClientSecrets(t, filepath.Join(e.dir))
+	writeClientSecrets(t, e.srv, e.dir)
 	if err := os.MkdirAll(filepath.Join(e.dir, "gokernel"), 0o700); err != nil {
 		t.Fatal(err)
 	}
-	e.srv.writeClientSecrets(t, filepath.Join(e.dir, "gokernel"))
+	writeClientSecrets(t, e.srv, filepath.Join(e.dir, "gokernel"))
 	e.m = e.newManager(opt...)
 	return e
 }
@@ -485,7 +334,7 @@ func waitDone(t testing.TB, ch <-chan *kernel.EvalError) *kernel.EvalError {
 func (e *env) login(out *recOutput, code string) {
 	e.t.Helper()
 	done := e.runAsync(context.Background(), out, code)
-	landed := e.srv.browse(e.t, out.waitURL(e.t), false)
+	landed := browse(e.t, e.srv, out.waitURL(e.t))
 	<-out.inInput
 	out.answers <- inputAnswer{text: landed.String()}
 	if err := waitDone(e.t, done); err != nil {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+
+	"github.com/gokernel/gokernel/internal/oauthtest"
 )
 
 // The browser runs on the kernel's machine: it follows the redirect to the
@@ -23,13 +25,13 @@ func TestLoginLocalBrowser(t *testing.T) {
 	done := e.runAsync(context.Background(), out, "%auth")
 	authURL := out.waitURL(t)
 	<-out.inInput // the prompt is up at the same time as the listener
-	e.srv.browse(t, authURL, true)
+	browseLocal(t, e.srv, authURL)
 	if err := waitDone(t, done); err != nil {
 		t.Fatalf("login: %s", err.Value)
 	}
 	t.Logf("login round trip (local browser) against fosite: %v", time.Since(start))
 
-	q := e.srv.lastAuthQuery()
+	q := lastAuthQuery(e.srv)
 	if q.Get("code_challenge_method") != "S256" || q.Get("code_challenge") == "" || q.Get("access_type") != "offline" || len(q.Get("state")) < 40 {
 		t.Errorf("authorize request lacks PKCE S256/offline/state: %v", q)
 	}
@@ -72,7 +74,7 @@ func TestLoginLocalBrowser(t *testing.T) {
 	if tok.RefreshToken != "" {
 		t.Error("token handed out carries the refresh token")
 	}
-	if code := e.srv.callAPI(t, tok.AccessToken); code != 200 {
+	if code := callAPI(t, e.srv, tok.AccessToken); code != 200 {
 		t.Errorf("server refused the access token: %d", code)
 	}
 }
@@ -115,7 +117,7 @@ func TestLoginPaste(t *testing.T) {
 			e := newEnv(t)
 			out := newRecOutput()
 			done := e.runAsync(context.Background(), out, "%auth login")
-			landed := e.srv.browse(t, out.waitURL(t), false)
+			landed := browse(t, e.srv, out.waitURL(t))
 			<-out.inInput
 			pasted := tt.paste(&url.URL{Scheme: landed.Scheme, Host: landed.Host, Path: landed.Path, RawQuery: landed.RawQuery})
 			out.answers <- inputAnswer{text: pasted}
@@ -156,7 +158,7 @@ func TestPKCEVerifiedByServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer a.close()
-		landed := e.srv.browse(t, a.authURL, false)
+		landed := browse(t, e.srv, a.authURL)
 		code, err := a.parsePaste(landed.String())
 		if err != nil {
 			t.Fatal(err)
@@ -179,7 +181,7 @@ func TestPKCEVerifiedByServer(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer a.close()
-		landed := e.srv.browse(t, a.cfg.AuthCodeURL(a.state, oauth2.AccessTypeOffline), false)
+		landed := browse(t, e.srv, a.cfg.AuthCodeURL(a.state, oauth2.AccessTypeOffline))
 		if landed.Query().Get("error") != "invalid_request" || landed.Query().Get("code") != "" {
 			t.Fatalf("authorize without PKCE: landed on %v", landed)
 		}
@@ -267,8 +269,7 @@ func TestInterruptAndTimeout(t *testing.T) {
 }
 
 func TestScopeDowngrade(t *testing.T) {
-	e := newEnv(t)
-	e.srv.decline[ScopeDriveReadOnly] = true
+	e := newEnvServer(t, oauthtest.Options{Decline: []string{ScopeDriveReadOnly}})
 	out := newRecOutput()
 	e.login(out, "%auth login --drive")
 	_, stderr := out.out()
@@ -305,7 +306,7 @@ func TestLoginAccountAndNoCache(t *testing.T) {
 	if !strings.Contains(stdout, "memory only") || !strings.Contains(stderr, "you asked for bob@example.com but signed in as alice@example.com") {
 		t.Errorf("stdout=%q stderr=%q", stdout, stderr)
 	}
-	if got := e.srv.lastAuthQuery().Get("login_hint"); got != "bob@example.com" {
+	if got := lastAuthQuery(e.srv).Get("login_hint"); got != "bob@example.com" {
 		t.Errorf("login_hint = %q", got)
 	}
 	if _, err := os.Stat(filepath.Join(e.dir, "gokernel", "credentials", "alice@example.com.json")); !os.IsNotExist(err) {

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"net/http"
 	"net/url"
 	"strings"
 	"testing"
@@ -29,7 +28,7 @@ func TestSecretsNeverOutput(t *testing.T) {
 	}
 	// A refused paste (state mismatch) quotes nothing it was given.
 	done := e.runAsync(context.Background(), out, "%auth login --force")
-	landed := e.srv.browse(t, out.waitURL(t), false)
+	landed := browse(t, e.srv, out.waitURL(t))
 	<-out.inInput
 	q := landed.Query()
 	q.Set("state", "forged")
@@ -42,7 +41,7 @@ func TestSecretsNeverOutput(t *testing.T) {
 	}
 	// A wrong bare code: the server's refusal quotes nothing either.
 	done = e.runAsync(context.Background(), out, "%auth login --force")
-	e.srv.browse(t, out.waitURL(t), false)
+	browse(t, e.srv, out.waitURL(t))
 	<-out.inInput
 	out.answers <- inputAnswer{text: "not-the-code-" + randHex(t)}
 	if ee := waitDone(t, done); ee != nil {
@@ -50,7 +49,7 @@ func TestSecretsNeverOutput(t *testing.T) {
 	}
 	// Revoked refresh token.
 	rt := expire(u)
-	resp, err := http.PostForm(e.srv.srv.URL+"/revoke", url.Values{"token": {rt}, "client_id": {e.srv.clientID}, "client_secret": {e.srv.clientSecret}})
+	resp, err := revoke(t, e.srv, rt)
 	if err == nil {
 		resp.Body.Close()
 	}
@@ -69,7 +68,7 @@ func TestSecretsNeverOutput(t *testing.T) {
 		note(ee.Value)
 	}
 
-	secrets := e.srv.allSecrets()
+	secrets := e.srv.Secrets()
 	if len(secrets) < 8 {
 		t.Fatalf("only %d secrets captured; the test would prove little", len(secrets))
 	}
@@ -166,7 +165,7 @@ func TestStatus(t *testing.T) {
 		t.Fatal(err)
 	}
 	s, _ := out.out()
-	for _, want := range []string{"Active identity: alice@example.com (your Google account, via %auth)", "Type:            Google user account (OAuth client " + e.srv.clientID,
+	for _, want := range []string{"Active identity: alice@example.com (your Google account, via %auth)", "Type:            Google user account (OAuth client " + e.srv.ClientID,
 		"Scopes:          bigquery, openid, userinfo.email", "Access token:    valid until", "Project:         p1", "Credentials:     " + e.dir, "Cached accounts: alice@example.com"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("status lacks %q:\n%s", want, s)
