@@ -408,7 +408,7 @@ func (s *Supervisor) crashError(p *process) error {
 	if last != "" {
 		reason += ": " + last
 	}
-	if strings.Contains(last, "out of memory") {
+	if strings.Contains(last, "out of memory") || strings.Contains(last, "cannot allocate memory") {
 		reason += "; the interpreter ran out of memory (its limit is GOKERNEL_MEMORY_LIMIT, default three quarters of the machine's memory)"
 	}
 	return fmt.Errorf("%w (%s)", errCrashed, reason)

@@ -147,7 +147,8 @@ def test_memory_limit_restarts_interpreter_with_reason():
         reply, out = run(kc, 'import "bytes"\nvar hog [][]byte\nfor { hog = append(hog, bytes.Repeat([]byte{1}, 64<<20)) }', timeout=180)
         assert reply["content"]["status"] == "error"
         assert reply["content"]["ename"] == "InterpreterRestarted"
-        assert "memory" in reply["content"]["evalue"]
+        assert "ran out of memory" in reply["content"]["evalue"]
+        assert "GOKERNEL_MEMORY_LIMIT" in reply["content"]["evalue"]
         _, out = run(kc, "5 * 5")
         assert result_of(out) == "25"
     finally:
