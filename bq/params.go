@@ -147,19 +147,10 @@ func ParseParam(spec string) (Param, error) {
 	return p, nil
 }
 
+// validParamName: BigQuery parameter names are ASCII identifiers of at
+// most 128 characters, the same shape as the Go names --out accepts.
 func validParamName(s string) bool {
-	if s == "" || len(s) > 128 {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
+	return len(s) <= 128 && (s == "_" || validGoIdent(s))
 }
 
 // normalizeType upper-cases t, resolves aliases and checks it is supported.
