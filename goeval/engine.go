@@ -242,24 +242,12 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 	if err != nil {
 		return nil, src.compileError(ErrSyntax, err)
 	}
+	// The runs of this cell see each other's declarations before they are
+	// committed, so they prepare against a copy of the session's.
 	e.mu.Lock()
-	st := prepState{imported: map[importSpec]bool{}, aliases: map[string]string{}, types: map[string]string{}, methods: map[string]string{}, consts: map[string]bool{}, lower: e.lowerRun}
-	for k, v := range e.imported {
-		st.imported[k] = v
-	}
-	for k, v := range e.aliases {
-		st.aliases[k] = v
-	}
-	for k, v := range e.types {
-		st.types[k] = v
-	}
-	for k, v := range e.consts {
-		st.consts[k] = v
-	}
-	for k, v := range e.methods {
-		st.methods[k] = v
-	}
+	st := e.declared().clone()
 	e.mu.Unlock()
+	st.lower = e.lowerRun
 
 	// Prepare every run before running any, so that a syntax error or a
 	// type redefinition anywhere in the cell runs nothing.
@@ -273,19 +261,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 			}
 			return nil, src.compileError(ErrSyntax, err)
 		}
-		for _, imp := range p.imports {
-			st.imported[imp] = true
-			st.aliases[e.importName(imp)] = imp.path
-		}
-		for k, v := range p.types {
-			st.types[k] = v
-		}
-		for k, v := range p.methods {
-			st.methods[k] = v
-		}
-		for _, c := range p.consts {
-			st.consts[c] = true
-		}
+		st.record(p, e.importName)
 		preps[i] = p
 	}
 
@@ -363,23 +339,17 @@ func isInternalPanic(p interp.Panic) bool {
 	return false
 }
 
+// declared is a view of the session's declarations (the maps are the
+// engine's own); callers hold e.mu.
+func (e *Engine) declared() prepState {
+	return prepState{imported: e.imported, aliases: e.aliases, types: e.types, methods: e.methods, consts: e.consts}
+}
+
 // commit records what a successful run declared.
 func (e *Engine) commit(fname string, p *prepared) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	for _, imp := range p.imports {
-		e.imported[imp] = true
-		e.aliases[e.importNameLocked(imp)] = imp.path
-	}
-	for k, v := range p.types {
-		e.types[k] = v
-	}
-	for k, v := range p.methods {
-		e.methods[k] = v
-	}
-	for _, c := range p.consts {
-		e.consts[c] = true
-	}
+	e.declared().record(p, e.importNameLocked)
 	for _, f := range p.funcs {
 		e.funcCells[f] = fname
 	}

@@ -7,6 +7,7 @@ import (
 	"go/printer"
 	"go/scanner"
 	"go/token"
+	"maps"
 	"sort"
 	"strconv"
 	"strings"
@@ -503,6 +504,35 @@ type prepState struct {
 	// Engine.lowerRun): it returns helper declarations to evaluate first
 	// and the lowered text, which keeps the lines of the original.
 	lower func(kind itemKind, text string) (helpers, lowered string)
+}
+
+// record adds what a prepared run declares: imports, types, methods and
+// constants. importName names an import as cells see it.
+func (st prepState) record(p *prepared, importName func(importSpec) string) {
+	for _, imp := range p.imports {
+		st.imported[imp] = true
+		st.aliases[importName(imp)] = imp.path
+	}
+	for k, v := range p.types {
+		st.types[k] = v
+	}
+	for k, v := range p.methods {
+		st.methods[k] = v
+	}
+	for _, c := range p.consts {
+		st.consts[c] = true
+	}
+}
+
+// clone returns a copy of st whose maps can change without touching st's.
+func (st prepState) clone() prepState {
+	c := st
+	c.imported = maps.Clone(st.imported)
+	c.aliases = maps.Clone(st.aliases)
+	c.types = maps.Clone(st.types)
+	c.methods = maps.Clone(st.methods)
+	c.consts = maps.Clone(st.consts)
+	return c
 }
 
 // prepare parses one run, removes imports already done, rejects a changed
