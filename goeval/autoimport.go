@@ -87,10 +87,13 @@ func (e *Engine) autoImports(code string) []string {
 	if len(used) == 0 {
 		return nil
 	}
-	byName := stdlibByName()
 	globals := e.safeGlobals()
 	e.mu.Lock()
 	defer e.mu.Unlock()
+	if e.stdlibNames == nil {
+		e.stdlibNames = stdlibByName()
+	}
+	byName := e.stdlibNames
 	var paths []string
 	for name := range used {
 		p, ok := byName[name]

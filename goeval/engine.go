@@ -67,6 +67,9 @@ type Engine struct {
 
 	// result receives the trailing expression's value during Execute.
 	result *cellResult
+	// stdlibNames maps unambiguous standard library package names to
+	// their paths, for auto-imports; built once, read on every cell.
+	stdlibNames map[string]string
 
 	// lw lowers modern Go (min/max/clear, range over int and func, loop
 	// variables, generic inference) in every run before yaegi sees it. It
