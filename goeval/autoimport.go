@@ -1,6 +1,7 @@
 package goeval
 
 import (
+	"context"
 	"fmt"
 	"go/scanner"
 	"go/token"
@@ -118,7 +119,7 @@ func (e *Engine) autoImports(code string) []string {
 // importMissing imports what autoImports found, before the cell runs.
 func (e *Engine) importMissing(code string) {
 	for _, p := range e.autoImports(code) {
-		if _, err := e.in.Eval(fmt.Sprintf("import %q", p)); err == nil {
+		if _, err := e.eval(context.Background(), fmt.Sprintf("import %q", p)); err == nil {
 			e.mu.Lock()
 			spec := importSpec{path: p}
 			e.imported[spec] = true

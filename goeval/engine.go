@@ -275,19 +275,16 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		if p.helpers != "" {
 			// Declarations the lowered run calls (_gk_min2, ...): a
 			// separate Eval, so they shift no line of the run.
-			if _, err := e.in.EvalWithContext(ctx, p.helpers); err != nil {
+			if _, err := e.eval(ctx, p.helpers); err != nil {
 				return nil, src.compileError(ErrCompile, fmt.Errorf("lowering helpers: %w", err))
 			}
 		}
-		_, err := e.in.EvalWithContext(ctx, p.src)
-		clearRootDefers(e.in) // see toplevel_defer.go
-		dropRoots(e.in)       // see roots.go
+		_, err := e.eval(ctx, p.src)
 		if err != nil && p.trailing && isCompileError(err) {
 			// The wrapped form did not compile: most likely a call without
 			// a result. Nothing ran yet, so evaluate the plain form.
 			var v reflect.Value
-			v, err = e.in.EvalWithContext(ctx, p.plain)
-			clearRootDefers(e.in)
+			v, err = e.eval(ctx, p.plain)
 			if err == nil && shownPlain(v) {
 				// Wrapping failed for another reason (a yaegi limitation):
 				// show what Eval returned, without String methods.
@@ -391,7 +388,7 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 		// changed, but yaegi gives no way to wait for that: give it a
 		// moment so the no-op Eval does not overlap its last steps.
 		time.Sleep(10 * time.Millisecond)
-		_, _ = e.in.Eval("_ = 0")
+		_, _ = e.eval(context.Background(), "_ = 0")
 		return &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the notebook state is kept"}}
 	}
 	var p interp.Panic
@@ -457,7 +454,7 @@ func (e *Engine) Define(name string, value any) error {
 	if err := e.in.Use(interp.Exports{varsPath + "/vars": {sym: ptr.Elem()}}); err != nil {
 		return fmt.Errorf("goeval: define %s: %w", name, err)
 	}
-	if _, err := e.in.Eval(fmt.Sprintf("%s := %s.%s", name, varsAlias, sym)); err != nil {
+	if _, err := e.eval(context.Background(), fmt.Sprintf("%s := %s.%s", name, varsAlias, sym)); err != nil {
 		return fmt.Errorf("goeval: define %s: %w", name, err)
 	}
 	return nil
