@@ -20,6 +20,7 @@ import (
 	"os/signal"
 	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -184,17 +185,36 @@ func watchParent(ctx context.Context, stop context.CancelFunc, log *slog.Logger)
 	}
 }
 
-// trimMemory hands memory the kernel process no longer uses back to the
-// OS now and then, so its RSS follows its live heap over a long session.
+// trimMemory hands the memory the kernel process freed back to the OS once
+// a burst of work is over (a second in which it allocated next to nothing
+// after one in which it did), so its RSS follows its live heap instead of
+// the high-water mark of its last burst. An idle kernel is not woken into
+// a GC: only the ticker runs, reading one runtime metric.
 func trimMemory(ctx context.Context) {
-	t := time.NewTicker(10 * time.Second)
+	const quiet = 64 << 10 // bytes allocated per second that count as idle (heartbeats)
+	sample := []metrics.Sample{{Name: "/gc/heap/allocs:bytes"}}
+	allocated := func() uint64 {
+		metrics.Read(sample)
+		return sample[0].Value.Uint64()
+	}
+	t := time.NewTicker(time.Second)
 	defer t.Stop()
+	last, worked := allocated(), false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			debug.FreeOSMemory()
+			now := allocated()
+			busy := now-last > quiet
+			last = now
+			switch {
+			case busy:
+				worked = true
+			case worked:
+				debug.FreeOSMemory()
+				worked, last = false, allocated()
+			}
 		}
 	}
 }

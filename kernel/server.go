@@ -58,16 +58,11 @@ type Server struct {
 	mu          sync.Mutex
 	cancelCell  context.CancelFunc
 	execCount   int
-	history     []historyEntry
+	history     history
 	shutdownReq *shutdownRequest
 
 	stop     context.CancelFunc
 	stopOnce sync.Once
-}
-
-type historyEntry struct {
-	Line   int
-	Source string
 }
 
 // NewServer checks the configuration; Serve binds the sockets.
@@ -453,8 +448,10 @@ func (s *Server) execute(ctx context.Context, m *Message) *time.Time {
 
 	s.mu.Lock()
 	if storeHistory {
+		// The history's line numbers are the execution counts: both
+		// advance together, here only.
 		s.execCount++
-		s.history = append(s.history, historyEntry{Line: s.execCount, Source: req.Code})
+		s.history.add(req.Code)
 	}
 	count := s.execCount
 	cellCtx, cancel := context.WithCancel(ctx)
@@ -633,7 +630,7 @@ func (s *Server) historyReq(m *Message) {
 		return
 	}
 	s.mu.Lock()
-	hist := append([]historyEntry(nil), s.history...)
+	hist := s.history.entries()
 	s.mu.Unlock()
 	var sel []historyEntry
 	switch req.HistAccessType {

@@ -5,10 +5,10 @@ package kernel
 
 import (
 	"bytes"
-	"container/list"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -71,18 +71,27 @@ var (
 // signatures so a captured message cannot be played back.
 type Signer struct {
 	key []byte
-	mu  sync.Mutex
 	// pool avoids allocating an HMAC per message on the hot path.
-	pool    sync.Pool
-	seen    map[string]*list.Element
-	order   *list.List
+	pool sync.Pool
+
+	mu sync.Mutex
+	// seen holds the first 8 bytes of the last maxSeen verified MACs, and
+	// recent the same keys in arrival order (a ring: next is the oldest
+	// once full). 8 bytes suffice: keys are only compared with MACs that
+	// verified, which a sender without the key cannot choose, and a false
+	// "replayed" among 65,536 keys has odds of 2^-48. A full digest as a
+	// string in a map and a list cost ~150 bytes per message; this ~25.
+	seen    map[uint64]struct{}
+	recent  []uint64
+	next    int
 	maxSeen int
 }
 
-// NewSigner returns a signer for key. An empty key means messages are neither
+// NewSigner returns a signer for key that refuses a replay of any of the
+// last history verified messages. An empty key means messages are neither
 // signed nor checked, as the spec says.
 func NewSigner(key []byte, history int) *Signer {
-	s := &Signer{key: append([]byte(nil), key...), seen: map[string]*list.Element{}, order: list.New(), maxSeen: history}
+	s := &Signer{key: append([]byte(nil), key...), seen: map[uint64]struct{}{}, maxSeen: max(history, 1)}
 	s.pool.New = func() any { return hmac.New(sha256.New, s.key) }
 	return s
 }
@@ -90,11 +99,8 @@ func NewSigner(key []byte, history int) *Signer {
 // Enabled reports whether messages are signed.
 func (s *Signer) Enabled() bool { return len(s.key) > 0 }
 
-// Sign returns the hex HMAC of the four signed frames.
-func (s *Signer) Sign(frames [4][]byte) []byte {
-	if !s.Enabled() {
-		return nil
-	}
+// mac returns the raw HMAC of the four signed frames.
+func (s *Signer) mac(frames [4][]byte) []byte {
 	h := s.pool.Get().(hash.Hash)
 	h.Reset()
 	for _, f := range frames {
@@ -102,6 +108,15 @@ func (s *Signer) Sign(frames [4][]byte) []byte {
 	}
 	sum := h.Sum(nil)
 	s.pool.Put(h)
+	return sum
+}
+
+// Sign returns the hex HMAC of the four signed frames.
+func (s *Signer) Sign(frames [4][]byte) []byte {
+	if !s.Enabled() {
+		return nil
+	}
+	sum := s.mac(frames)
 	out := make([]byte, hex.EncodedLen(len(sum)))
 	hex.Encode(out, sum)
 	return out
@@ -112,22 +127,26 @@ func (s *Signer) Verify(sig []byte, frames [4][]byte) error {
 	if !s.Enabled() {
 		return nil
 	}
-	want := s.Sign(frames)
+	sum := s.mac(frames)
+	want := make([]byte, hex.EncodedLen(len(sum)))
+	hex.Encode(want, sum)
 	if !hmac.Equal(want, sig) {
 		return ErrBadSignature
 	}
+	k := binary.LittleEndian.Uint64(sum)
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	k := string(sig)
 	if _, dup := s.seen[k]; dup {
 		return ErrReplayed
 	}
-	s.seen[k] = s.order.PushBack(k)
-	if s.order.Len() > s.maxSeen {
-		old := s.order.Front()
-		s.order.Remove(old)
-		delete(s.seen, old.Value.(string))
+	s.seen[k] = struct{}{}
+	if len(s.recent) < s.maxSeen {
+		s.recent = append(s.recent, k)
+		return nil
 	}
+	delete(s.seen, s.recent[s.next])
+	s.recent[s.next] = k
+	s.next = (s.next + 1) % s.maxSeen
 	return nil
 }
 

@@ -107,13 +107,22 @@ func TestReplayRejectedAndHistoryBounded(t *testing.T) {
 		t.Fatalf("replay: got %v", err)
 	}
 	// Push the first signature out of the bounded history.
+	var last [][]byte
 	for i := 0; i < 3; i++ {
-		if _, err := Decode(frames(t, sender, nil, "b_request", struct{}{}), recv, DefaultLimits()); err != nil {
+		last = frames(t, sender, nil, "b_request", struct{}{})
+		if _, err := Decode(last, recv, DefaultLimits()); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if len(recv.seen) > 2 || recv.order.Len() > 2 {
-		t.Fatalf("history grew to %d", len(recv.seen))
+	if len(recv.seen) != 2 || len(recv.recent) != 2 {
+		t.Fatalf("history holds %d keys (%d in order), want 2", len(recv.seen), len(recv.recent))
+	}
+	if _, err := Decode(last, recv, DefaultLimits()); !errors.Is(err, ErrReplayed) {
+		t.Fatalf("replay of a recent message: got %v", err)
+	}
+	// The oldest was forgotten, as the bound says.
+	if _, err := Decode(f1, recv, DefaultLimits()); err != nil {
+		t.Fatalf("a message older than the history: %v", err)
 	}
 }
 
