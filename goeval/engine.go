@@ -58,8 +58,8 @@ type Engine struct {
 	// completion and inspection (Globals only lists variables).
 	declSigs map[string]string
 	// funcCells maps a declared function or method name to the cell that
-	// last declared it, to name the cell in panic frames.
-	funcCells map[string]string
+	// last declared it, so panic frames name and quote that cell.
+	funcCells map[string]cellSource
 	// extra holds the symbol tables added with Use ("path/name" → symbols).
 	extra map[string]map[string]reflect.Value
 	// gorootDir caches where the Go sources are (nil: not looked up yet).
@@ -111,7 +111,7 @@ func New(opts Options) (*Engine, error) {
 		methods:   map[string]string{},
 		extra:     map[string]map[string]reflect.Value{},
 		consts:    map[string]bool{},
-		funcCells: map[string]string{},
+		funcCells: map[string]cellSource{},
 		result:    &cellResult{},
 	}
 	// yaegi gets the frame filter as Stderr (log output and panic frames go
@@ -294,7 +294,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		if err != nil {
 			return nil, e.evalError(ctx, src, err)
 		}
-		e.commit(fname, p)
+		e.commit(src, p)
 	}
 	if e.result.set {
 		value = e.result.bundle()
@@ -304,7 +304,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 
 // funcCell returns the cell that declared the function a panic frame names
 // ("main.f" or a method name).
-func (e *Engine) funcCell(frameFunc string) (string, bool) {
+func (e *Engine) funcCell(frameFunc string) (cellSource, bool) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	c, ok := e.funcCells[strings.TrimPrefix(frameFunc, "main.")]
@@ -345,13 +345,13 @@ func (e *Engine) declared() prepState {
 	return prepState{imported: e.imported, aliases: e.aliases, types: e.types, methods: e.methods, consts: e.consts}
 }
 
-// commit records what a successful run declared.
-func (e *Engine) commit(fname string, p *prepared) {
+// commit records what a successful run of the cell src declared.
+func (e *Engine) commit(src cellSource, p *prepared) {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	e.declared().record(p, e.importNameLocked)
 	for _, f := range p.funcs {
-		e.funcCells[f] = fname
+		e.funcCells[f] = cellSource{fname: src.fname, code: src.code}
 	}
 	for k, v := range p.sigs {
 		e.decls()[k] = v

@@ -144,6 +144,10 @@ func TestCells(t *testing.T) {
 			{code: "import \"os\"\nos.Exit(3)", errName: ErrPanic, errHas: "os.Exit(3) called: the kernel keeps running"},
 			{code: "import \"log\"\nlog.Fatal(\"fatal!\")", errName: ErrPanic, errHas: "fatal!", stderr: "fatal!"},
 			{code: "1 + 1", want: "2"},
+			// A frame in a function an earlier cell declared points at that
+			// cell's line (not clamped to the calling cell) and quotes it.
+			{code: "y := 1\n\nfunc b3() {\n\tpanic(\"q\")\n}"},
+			{code: "b3()", errName: ErrPanic, errHas: "q", errLine: "In[9]:4:2  main.b3\n       4 | \tpanic(\"q\")"},
 		}},
 	}
 	for _, tt := range tests {

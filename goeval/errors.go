@@ -131,8 +131,8 @@ func goroutineID() uint64 {
 type cellSource struct {
 	fname string
 	code  string
-	// funcCell names the cell that declared a function (for panic frames).
-	funcCell func(frameFunc string) (string, bool)
+	// funcCell returns the cell that declared a function (for panic frames).
+	funcCell func(frameFunc string) (cellSource, bool)
 }
 
 // line returns cell line n (1-based), or "" when out of range.
@@ -185,6 +185,16 @@ func (c cellSource) quote(file string, line, col int) []string {
 
 // positioned splits "file:line:col: msg" and clamps the position into the cell.
 func (c cellSource) positioned(msg string) (file string, line, col int, rest string, ok bool) {
+	file, line, col, rest, ok = c.rawPositioned(msg)
+	if ok {
+		line, col = c.clampPos(file, line, col)
+	}
+	return file, line, col, rest, ok
+}
+
+// rawPositioned is positioned without the clamp to this cell's lines, for
+// positions that may be in another cell.
+func (c cellSource) rawPositioned(msg string) (file string, line, col int, rest string, ok bool) {
 	m := posRE.FindStringSubmatch(msg)
 	if m == nil {
 		return "", 0, 0, msg, false
@@ -196,7 +206,6 @@ func (c cellSource) positioned(msg string) (file string, line, col int, rest str
 		// yaegi input: the line directives made the position a cell position.
 		file = c.fname
 	}
-	line, col = c.clampPos(file, line, col)
 	return file, line, col, msg[len(m[0]):], true
 }
 
@@ -310,23 +319,25 @@ func (c cellSource) panicError(p interp.Panic, frames []string) *kernel.EvalErro
 		ee.Traceback = append(ee.Traceback, "Interpreted call stack (innermost first):")
 	}
 	for _, fr := range frames {
-		file, line, col, rest, ok := c.positioned(fr)
+		file, line, col, rest, ok := c.rawPositioned(fr)
 		if !ok {
 			ee.Traceback = append(ee.Traceback, "  "+fr)
 			continue
 		}
 		fn := strings.TrimSuffix(strings.TrimPrefix(rest, "panic: "), "(...)")
+		in := c // the cell the frame's position is in
 		if c.funcCell != nil {
-			if cell, ok := c.funcCell(fn); ok && cell != c.fname {
+			if cell, ok := c.funcCell(fn); ok && cell.fname != c.fname {
 				// Declared in an earlier cell: the position is in that cell.
-				file = cell
+				in, file = cell, cell.fname
 			}
 		}
 		if fn == "main" {
 			fn = "cell top level"
 		}
+		line, col = in.clampPos(file, line, col)
 		ee.Traceback = append(ee.Traceback, fmt.Sprintf("  %s  %s", formatPos(file, line, col), fn))
-		for _, q := range c.quote(file, line, col) {
+		for _, q := range in.quote(file, line, col) {
 			ee.Traceback = append(ee.Traceback, "    "+q)
 		}
 	}
