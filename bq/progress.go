@@ -25,6 +25,9 @@ type progress struct {
 	shown    bool
 	start    time.Time
 	lastSent time.Time
+	// lastText is what the display says now: an update saying the same
+	// is not sent (a small result finishes within one elapsed-time step).
+	lastText string
 
 	state          string
 	jobID, jobURL  string
@@ -99,8 +102,14 @@ func (p *progress) send(force bool) {
 	if !p.final {
 		p.elapsed = now.Sub(p.start)
 	}
+	text := p.text()
+	if p.shown && text == p.lastText {
+		p.mu.Unlock()
+		return
+	}
+	p.lastText = text
 	d := kernel.Display{
-		Data:     kernel.MIMEBundle{"text/plain": p.text(), "text/html": p.html()},
+		Data:     kernel.MIMEBundle{"text/plain": text, "text/html": p.html()},
 		Metadata: map[string]any{},
 		ID:       p.id,
 		Update:   p.shown,
