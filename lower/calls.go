@@ -297,58 +297,75 @@ func (l *lowering) unify(p, a ast.Expr, isTP map[string]bool, b map[string]strin
 		b[id.Name] = t
 		return true
 	}
+	rec := func(p, a ast.Expr) bool { return l.unify(p, a, isTP, b) }
+	if ok, composite := matchComposite(p, a, l.under(a), rec); composite {
+		return ok
+	}
 	switch p := p.(type) {
-	case *ast.ArrayType:
-		if x, ok := l.under(a).(*ast.ArrayType); ok {
-			return l.unify(p.Elt, x.Elt, isTP, b)
-		}
-	case *ast.Ellipsis:
-		if x, ok := l.under(a).(*ast.ArrayType); ok {
-			return l.unify(p.Elt, x.Elt, isTP, b)
-		}
-	case *ast.MapType:
-		if x, ok := l.under(a).(*ast.MapType); ok {
-			return l.unify(p.Key, x.Key, isTP, b) && l.unify(p.Value, x.Value, isTP, b)
-		}
-	case *ast.StarExpr:
-		if x, ok := a.(*ast.StarExpr); ok {
-			return l.unify(p.X, x.X, isTP, b)
-		}
-	case *ast.ChanType:
-		if x, ok := l.under(a).(*ast.ChanType); ok {
-			return l.unify(p.Value, x.Value, isTP, b)
-		}
-	case *ast.FuncType:
-		x, ok := l.under(a).(*ast.FuncType)
-		if !ok {
-			return true
-		}
-		pp, ap := flatten(p.Params), flatten(x.Params)
-		pr, ar := flatten(p.Results), flatten(x.Results)
-		if len(pp) != len(ap) || len(pr) != len(ar) {
-			return false
-		}
-		for i := range pp {
-			if !l.unify(pp[i], ap[i], isTP, b) {
-				return false
-			}
-		}
-		for i := range pr {
-			if !l.unify(pr[i], ar[i], isTP, b) {
-				return false
-			}
-		}
 	case *ast.IndexExpr:
 		if x, ok := a.(*ast.IndexExpr); ok && types.ExprString(p.X) == types.ExprString(x.X) {
 			return l.unify(p.Index, x.Index, isTP, b)
 		}
 	case *ast.IndexListExpr:
 		if x, ok := a.(*ast.IndexListExpr); ok && types.ExprString(p.X) == types.ExprString(x.X) && len(p.Indices) == len(x.Indices) {
-			for i := range p.Indices {
-				if !l.unify(p.Indices[i], x.Indices[i], isTP, b) {
-					return false
-				}
-			}
+			return matchPairs(p.Indices, x.Indices, rec)
+		}
+	}
+	return true
+}
+
+// matchComposite is the structural step shared by unify and bind: when p
+// is a type literal (array or slice, variadic, map, pointer, channel,
+// func), it pairs p's component types with those of the argument a, whose
+// underlying type is u, and returns what match says of them all; composite
+// reports whether p was such a literal. Pointers are matched on a itself,
+// since a named pointer type is not a *T literal at the call. A shape that
+// does not fit decides nothing and matches, as both callers are lenient.
+func matchComposite(p, a, u ast.Expr, match func(p, a ast.Expr) bool) (ok, composite bool) {
+	switch p := p.(type) {
+	case *ast.ArrayType:
+		if x, ok := u.(*ast.ArrayType); ok {
+			return match(p.Elt, x.Elt), true
+		}
+	case *ast.Ellipsis:
+		if x, ok := u.(*ast.ArrayType); ok {
+			return match(p.Elt, x.Elt), true
+		}
+	case *ast.MapType:
+		if x, ok := u.(*ast.MapType); ok {
+			return match(p.Key, x.Key) && match(p.Value, x.Value), true
+		}
+	case *ast.StarExpr:
+		if x, ok := a.(*ast.StarExpr); ok {
+			return match(p.X, x.X), true
+		}
+	case *ast.ChanType:
+		if x, ok := u.(*ast.ChanType); ok {
+			return match(p.Value, x.Value), true
+		}
+	case *ast.FuncType:
+		x, ok := u.(*ast.FuncType)
+		if !ok {
+			return true, true
+		}
+		pp, ap := flatten(p.Params), flatten(x.Params)
+		pr, ar := flatten(p.Results), flatten(x.Results)
+		if len(pp) != len(ap) || len(pr) != len(ar) {
+			return false, true
+		}
+		return matchPairs(pp, ap, match) && matchPairs(pr, ar, match), true
+	default:
+		return false, false
+	}
+	return true, true
+}
+
+// matchPairs calls match on ps[i], as[i] in order (the lengths are equal)
+// and stops at the first pair that does not match.
+func matchPairs(ps, as []ast.Expr, match func(p, a ast.Expr) bool) bool {
+	for i := range ps {
+		if !match(ps[i], as[i]) {
+			return false
 		}
 	}
 	return true

@@ -415,48 +415,11 @@ func (l *lowering) bind(p, a ast.Expr, isTP map[string]bool, b map[string]ast.Ex
 		b[id.Name] = a
 		return true
 	}
-	u := expandIterExpr(l.under(a))
-	switch p := p.(type) {
-	case *ast.ArrayType:
-		if x, ok := u.(*ast.ArrayType); ok {
-			return l.bind(p.Elt, x.Elt, isTP, b)
-		}
-	case *ast.Ellipsis:
-		if x, ok := u.(*ast.ArrayType); ok {
-			return l.bind(p.Elt, x.Elt, isTP, b)
-		}
-	case *ast.MapType:
-		if x, ok := u.(*ast.MapType); ok {
-			return l.bind(p.Key, x.Key, isTP, b) && l.bind(p.Value, x.Value, isTP, b)
-		}
-	case *ast.StarExpr:
-		if x, ok := a.(*ast.StarExpr); ok {
-			return l.bind(p.X, x.X, isTP, b)
-		}
-	case *ast.ChanType:
-		if x, ok := u.(*ast.ChanType); ok {
-			return l.bind(p.Value, x.Value, isTP, b)
-		}
-	case *ast.FuncType:
-		x, ok := u.(*ast.FuncType)
-		if !ok {
-			return true
-		}
-		pp, ap := flatten(p.Params), flatten(x.Params)
-		pr, ar := flatten(p.Results), flatten(x.Results)
-		if len(pp) != len(ap) || len(pr) != len(ar) {
-			return false
-		}
-		for i := range pp {
-			if !l.bind(pp[i], ap[i], isTP, b) {
-				return false
-			}
-		}
-		for i := range pr {
-			if !l.bind(pr[i], ar[i], isTP, b) {
-				return false
-			}
-		}
+	rec := func(p, a ast.Expr) bool { return l.bind(p, a, isTP, b) }
+	if ok, composite := matchComposite(p, a, expandIterExpr(l.under(a)), rec); composite {
+		return ok
+	}
+	switch p.(type) {
 	case *ast.IndexExpr, *ast.IndexListExpr:
 		if isIterType(indexBase(p)) {
 			return l.bind(expandIterExpr(p), a, isTP, b)
@@ -468,11 +431,7 @@ func (l *lowering) bind(p, a ast.Expr, isTP map[string]bool, b map[string]ast.Ex
 		if len(pi) != len(ai) {
 			return true
 		}
-		for i := range pi {
-			if !l.bind(pi[i], ai[i], isTP, b) {
-				return false
-			}
-		}
+		return matchPairs(pi, ai, rec)
 	}
 	return true
 }
