@@ -249,20 +249,15 @@ func (l *lowering) under(t ast.Expr) ast.Expr {
 				return x
 			}
 			t = ts.Type
-		case *ast.IndexExpr:
-			if isIterType(x.X) {
+		case *ast.IndexExpr, *ast.IndexListExpr:
+			// An instantiated generic type resolves through its generic
+			// name; iter.Seq[V] and iter.Seq2[K, V] are kept, as callers
+			// recognise them by name (isIterType).
+			base := indexBase(x)
+			if isIterType(base) {
 				return x
 			}
-			if id, ok := x.X.(*ast.Ident); ok && id.Obj != nil && id.Obj.Kind == ast.Typ {
-				t = id
-				continue
-			}
-			return x
-		case *ast.IndexListExpr:
-			if isIterType(x.X) {
-				return x
-			}
-			if id, ok := x.X.(*ast.Ident); ok && id.Obj != nil && id.Obj.Kind == ast.Typ {
+			if id, ok := base.(*ast.Ident); ok && id.Obj != nil && id.Obj.Kind == ast.Typ {
 				t = id
 				continue
 			}
