@@ -9,12 +9,7 @@ import (
 // way notebooks use them: declarations in one cell, uses in later ones. The
 // engine lowers them (package lower) before yaegi sees them.
 func TestModernGo(t *testing.T) {
-	tests := []struct {
-		name   string
-		cells  []string
-		stdout string // exact stdout of all cells
-		want   string // text/plain result of the last cell
-	}{
+	runCellTests(t, []cellTest{
 		{
 			name:   "min max clear",
 			cells:  []string{"a, b := 3, 7\nm := map[string]int{\"x\": 1}\ns := []int{1, 2, 3}", "fmt.Println(min(a, b), max(a, b, 10), min(2.5, 1))\nclear(m)\nclear(s)\nfmt.Println(len(m), s)"},
@@ -88,57 +83,21 @@ func TestModernGo(t *testing.T) {
 			stdout: "[\"10\" \"20\" \"30\"]\n",
 			want:   "[1 3]",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			te := newTestEngine(t)
-			var got string
-			for i, c := range tt.cells {
-				got = te.mustOK(t, c)
-				if i < len(tt.cells)-1 {
-					continue
-				}
-			}
-			if got != tt.want {
-				t.Errorf("last result %q, want %q", got, tt.want)
-			}
-			if tt.stdout != "" {
-				out := te.stdout.waitFor(t, tt.stdout)
-				if out != tt.stdout {
-					t.Errorf("stdout %q, want %q", out, tt.stdout)
-				}
-			}
-		})
-	}
+	})
 }
 
 // TestLoweredErrorPositions checks that errors in lowered cells still
 // point at the user's lines: lowering keeps lines and helpers are
 // evaluated separately, so they shift nothing.
 func TestLoweredErrorPositions(t *testing.T) {
-	tests := []struct {
-		name, code, errName, errLine string
-	}{
+	runErrorPositionTests(t, []errorPositionTest{
 		{"after min", "x := min(1, 2)\n\nundefinedA + x", ErrCompile, "In[1]:3:1"},
 		{"inside range over int", "for i := range 3 {\n\t_ = i\n\tundefinedB()\n}", ErrCompile, "In[1]:3:2"},
 		{"after range over func", "import \"slices\"\nfor v := range slices.Values([]int{1}) {\n\t_ = v\n}\nvar q int = \"s\"", ErrCompile, "In[1]:5:"},
 		{"declaration with max", "func big(a, b int) int { return max(a, b) }\n\nfunc bad() int { return undefinedC }", ErrCompile, "In[1]:3:"},
 		{"inside range over Seq2", "import \"maps\"\nfor k, v := range maps.All(map[int]int{1: 2}) {\n\t_, _ = k, v\n\tundefinedD()\n}", ErrCompile, "In[1]:4:2"},
 		{"helpers do not shift lines", "a := []int{1}\nclear(a)\nfmt.Println(max(a[0], 1), min(2, 3, a[0]))\n\n\nundefinedE + a[0]", ErrCompile, "In[1]:6:1"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			te := newTestEngine(t)
-			res := te.exec(t, tt.code)
-			if res.Error == nil {
-				t.Fatalf("no error, want %s", tt.errName)
-			}
-			tb := strings.Join(res.Error.Traceback, "\n")
-			if res.Error.Name != tt.errName || !strings.Contains(tb, tt.errLine) {
-				t.Fatalf("error %s: %s, want %s at %s; traceback:\n%s", res.Error.Name, res.Error.Value, tt.errName, tt.errLine, tb)
-			}
-		})
-	}
+	})
 }
 
 // TestSourcePackagesComplete checks completion and inspection of the

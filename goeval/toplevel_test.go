@@ -11,12 +11,7 @@ import (
 // globals, function literals called at the start of a cell. lower and
 // splitCell rewrite them.
 func TestTopLevelStatements(t *testing.T) {
-	tests := []struct {
-		name   string
-		cells  []string
-		stdout string // exact stdout of all cells
-		want   string // text/plain result of the last cell
-	}{
+	runCellTests(t, []cellTest{
 		{
 			name: "comma-ok",
 			cells: []string{
@@ -103,7 +98,39 @@ func TestTopLevelStatements(t *testing.T) {
 			stdout: "A\nB\n",
 			want:   "2",
 		},
-	}
+	})
+}
+
+// TestTopLevelErrorPositions checks that errors in and after rewritten
+// top-level statements point at the user's lines.
+func TestTopLevelErrorPositions(t *testing.T) {
+	runErrorPositionTests(t, []errorPositionTest{
+		{"comma-ok", "m := map[int]int{}\nv, ok := m[undefinedF]", ErrCompile, "In[1]:2:12"},
+		{"after generic call", "import \"slices\"\nxs := []int{1}\nys := slices.Clone(xs)\nundefinedG(ys)", ErrCompile, "In[1]:4:1"},
+		{"after comma-ok", "var x any = 1\nn, ok := x.(int)\nundefinedH(n, ok)", ErrCompile, "In[1]:3:1"},
+		{"inside wrapped if", "a := 1\nif b := a; b > 0 {\n\tundefinedI(b)\n}", ErrCompile, "In[1]:3:2"},
+		{"after redeclaration split", "q := 1\nr := q\nq := 2\nundefinedJ(q, r)", ErrCompile, "In[1]:4:1"},
+		{"in a self-redeclaration", "q := 1\nq := q +\n\tundefinedK(q)\nundefinedL()", ErrCompile, "In[1]:3:2"},
+		{"after a self-redeclaration", "q := 1\nq := q + 1\nundefinedL(q)", ErrCompile, "In[1]:3:1"},
+		{"in a deferred call's arguments", "q := 1\ndefer fmt.Println(q,\n\tundefinedN(q))", ErrCompile, "In[1]:3:2"},
+		{"after a deferred call", "q := 1\ndefer fmt.Println(\"q\", q)\nundefinedO(q)", ErrCompile, "In[1]:3:1"},
+		{"in a typed var among statements", "q := 1\nvar w fmt.Stringer = undefinedM(q)", ErrCompile, "In[1]:2:22"},
+	})
+}
+
+// cellTest is a notebook session in miniature: cells run in order in one
+// engine, each of which must succeed.
+type cellTest struct {
+	name   string
+	cells  []string
+	stdout string // exact stdout of all cells; not checked when empty
+	want   string // text/plain result of the last cell
+}
+
+// runCellTests runs each test in a subtest with a fresh engine and checks
+// the last cell's result and the stdout of all cells.
+func runCellTests(t *testing.T, tests []cellTest) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			te := newTestEngine(t)
@@ -124,23 +151,16 @@ func TestTopLevelStatements(t *testing.T) {
 	}
 }
 
-// TestTopLevelErrorPositions checks that errors in and after rewritten
-// top-level statements point at the user's lines.
-func TestTopLevelErrorPositions(t *testing.T) {
-	tests := []struct {
-		name, code, errName, errLine string
-	}{
-		{"comma-ok", "m := map[int]int{}\nv, ok := m[undefinedF]", ErrCompile, "In[1]:2:12"},
-		{"after generic call", "import \"slices\"\nxs := []int{1}\nys := slices.Clone(xs)\nundefinedG(ys)", ErrCompile, "In[1]:4:1"},
-		{"after comma-ok", "var x any = 1\nn, ok := x.(int)\nundefinedH(n, ok)", ErrCompile, "In[1]:3:1"},
-		{"inside wrapped if", "a := 1\nif b := a; b > 0 {\n\tundefinedI(b)\n}", ErrCompile, "In[1]:3:2"},
-		{"after redeclaration split", "q := 1\nr := q\nq := 2\nundefinedJ(q, r)", ErrCompile, "In[1]:4:1"},
-		{"in a self-redeclaration", "q := 1\nq := q +\n\tundefinedK(q)\nundefinedL()", ErrCompile, "In[1]:3:2"},
-		{"after a self-redeclaration", "q := 1\nq := q + 1\nundefinedL(q)", ErrCompile, "In[1]:3:1"},
-		{"in a deferred call's arguments", "q := 1\ndefer fmt.Println(q,\n\tundefinedN(q))", ErrCompile, "In[1]:3:2"},
-		{"after a deferred call", "q := 1\ndefer fmt.Println(\"q\", q)\nundefinedO(q)", ErrCompile, "In[1]:3:1"},
-		{"in a typed var among statements", "q := 1\nvar w fmt.Stringer = undefinedM(q)", ErrCompile, "In[1]:2:22"},
-	}
+// errorPositionTest is a cell that must fail with error errName and a
+// traceback containing errLine ("In[1]:line:col", or a prefix of it).
+type errorPositionTest struct {
+	name, code, errName, errLine string
+}
+
+// runErrorPositionTests runs each test's cell as the first of a fresh
+// engine, so that its lines are In[1]'s, and checks the error it reports.
+func runErrorPositionTests(t *testing.T, tests []errorPositionTest) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			te := newTestEngine(t)
