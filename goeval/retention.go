@@ -25,7 +25,7 @@ import (
 func (e *Engine) eval(ctx context.Context, src string) (reflect.Value, error) {
 	fset := e.in.FileSet()
 	base := fset.Base()
-	v, err := e.in.EvalWithContext(ctx, src)
+	v, err := compileAndRun(ctx, e.in, src)
 	clearRootDefers(e.in) // see toplevel_defer.go
 	dropRoots(e.in)
 	dropScopeChildren(e.in)

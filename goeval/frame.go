@@ -1,0 +1,92 @@
+package goeval
+
+import (
+	"context"
+	"reflect"
+	"runtime"
+	"runtime/debug"
+	"sync"
+	"unsafe"
+
+	"github.com/traefik/yaegi/interp"
+)
+
+// In yaegi's incremental mode a cell's statements run in the global frame,
+// and every call or temporary of a cell gets a global slot for the life of
+// the interpreter (1 slot for `1 + 2` shown as a result, 3 for
+// fmt.Println(1)). Before running a program, yaegi v0.16.1 reallocates the
+// frame at the exact new size and copies every slot (Interpreter.resizeFrame),
+// so a cell cost a copy of the whole session: after 20,000 trivial cells,
+// 275 KB allocated per cell and a growing share of its time. compileAndRun
+// grows the frame itself, doubling its capacity, so yaegi finds it large
+// enough and the cost per cell stays flat.
+
+// compileAndRun is EvalWithContext split in its two halves, with the frame
+// grown in between. Like EvalWithContext, a panic while compiling is
+// returned as an interp.Panic, and a cancelled ctx stops the run.
+func compileAndRun(ctx context.Context, in *interp.Interpreter, src string) (reflect.Value, error) {
+	prog, err := compile(in, src)
+	if err != nil {
+		return reflect.Value{}, err
+	}
+	growFrame(in)
+	return in.ExecuteWithContext(ctx, prog)
+}
+
+// compile is Interpreter.Compile with its panics turned into errors.
+func compile(in *interp.Interpreter, src string) (prog *interp.Program, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			var pc [64]uintptr
+			n := runtime.Callers(1, pc[:])
+			prog, err = nil, interp.Panic{Value: r, Callers: pc[:n], Stack: debug.Stack()}
+		}
+	}()
+	return in.Compile(src)
+}
+
+// growFrame gives the global frame a slot for every global type the last
+// compile added, as resizeFrame would, but in a slice with spare capacity.
+// The fields are yaegi v0.16.1's (Interpreter.frame.data and .mutex,
+// Interpreter.universe.types); if they change, nothing is done and yaegi
+// resizes the frame itself.
+func growFrame(in *interp.Interpreter) {
+	iv := reflect.ValueOf(in).Elem()
+	fr, u := iv.FieldByName("frame"), iv.FieldByName("universe")
+	if fr.Kind() != reflect.Pointer || fr.IsNil() || u.Kind() != reflect.Pointer || u.IsNil() {
+		return
+	}
+	data, ok1 := fieldPtr[[]reflect.Value](fr.Elem(), "data")
+	types, ok2 := fieldPtr[[]reflect.Type](u.Elem(), "types")
+	mu, ok3 := fieldPtr[sync.RWMutex](fr.Elem(), "mutex")
+	if !ok1 || !ok2 || !ok3 {
+		return
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	d, ts := *data, *types
+	b, l := len(d), len(ts)
+	if l <= b {
+		return
+	}
+	if cap(d) < l {
+		nd := make([]reflect.Value, b, max(2*l, 256))
+		copy(nd, d)
+		d = nd
+	}
+	d = d[:l]
+	for j := b; j < l; j++ {
+		d[j] = reflect.New(ts[j]).Elem()
+	}
+	*data = d
+}
+
+// fieldPtr returns a pointer to the field name of the addressable struct v
+// if it exists with type T, unexported or not.
+func fieldPtr[T any](v reflect.Value, name string) (*T, bool) {
+	f := v.FieldByName(name)
+	if !f.IsValid() || !f.CanAddr() || f.Type() != reflect.TypeFor[T]() {
+		return nil, false
+	}
+	return (*T)(unsafe.Pointer(f.UnsafeAddr())), true
+}
