@@ -1,14 +1,20 @@
 package worker
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+	"runtime/pprof"
+	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
+	"unsafe"
 
 	"github.com/gokernel/gokernel/goeval"
 	"github.com/gokernel/gokernel/kernel"
@@ -33,16 +39,24 @@ func TestMain(m *testing.M) {
 		serveOrExit(g)
 	case "fake":
 		serveOrExit(fakeEngine{})
+	default:
+		os.Exit(2)
 	}
-	os.Exit(2)
+	os.Exit(0)
 }
 
 func serveOrExit(e kernel.Engine) {
+	// $GOKERNEL_WORKER_CPUPROFILE profiles the child side of a benchmark.
+	if path := os.Getenv("GOKERNEL_WORKER_CPUPROFILE"); path != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+		if err == nil && pprof.StartCPUProfile(f) == nil {
+			defer pprof.StopCPUProfile()
+		}
+	}
 	if err := RunChild(e); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
-	os.Exit(0)
 }
 
 // startWorker returns a started supervisor whose child serves kind.
@@ -56,6 +70,7 @@ func startWorker(tb testing.TB, kind string) *Supervisor {
 		Command:     []string{exe, "-test.run=^$"},
 		Env:         append(os.Environ(), workerEnv+"="+kind, "GOTRACEBACK=none"),
 		StopTimeout: time.Second,
+		Logger:      slog.New(slog.DiscardHandler),
 	})
 	tb.Cleanup(func() { s.Close() })
 	if err := s.Start(); err != nil {
@@ -90,6 +105,15 @@ func (fakeEngine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 			out.ClearOutput(false)
 		case "value":
 			res.Value = kernel.MIMEBundle{"text/plain": arg}
+		case "big": // one large write, many times the pipe's buffer
+			n, _ := strconv.Atoi(arg)
+			os.Stdout.Write(bytes.Repeat([]byte("x"), n))
+		case "split": // a character written in two halves
+			os.Stdout.Write([]byte("é")[:1])
+			time.Sleep(20 * time.Millisecond)
+			os.Stdout.Write([]byte("é")[1:])
+		case "closestdout":
+			os.Stdout.Close()
 		case "later": // a goroutine that outlives the cell
 			go func() {
 				time.Sleep(50 * time.Millisecond)
@@ -229,6 +253,39 @@ func TestStreamsWithoutEvents(t *testing.T) {
 	}
 }
 
+func TestLargeOutputBeforeDisplay(t *testing.T) {
+	s := startWorker(t, "fake")
+	rec := &recorder{}
+	const n = 1 << 20
+	if _, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "big 1048576\ndisplay d\nsplit\ndisplay e"}, rec); err != nil {
+		t.Fatal(err)
+	}
+	if len(rec.displays) != 2 {
+		t.Fatalf("displays %d", len(rec.displays))
+	}
+	d, _, _ := strings.Cut(rec.displays[0], "|")
+	if d != "d:"+strings.Repeat("x", n) {
+		t.Fatalf("display came after %d bytes of output", len(d)-2)
+	}
+	// A character split across two writes arrives whole.
+	e, _, _ := strings.Cut(rec.displays[1], "|")
+	if e != "e:"+strings.Repeat("x", n)+"é" {
+		t.Fatalf("display came after %q", e[len(e)-4:])
+	}
+}
+
+func TestClosedStdout(t *testing.T) {
+	s := startWorker(t, "fake")
+	// A cell that closes its stdout does not wedge the kernel.
+	for _, code := range []string{"closestdout\ndisplay d\nvalue v", "stderr e\nvalue w"} {
+		rec := &recorder{}
+		res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: code}, rec)
+		if err != nil || res.Value == nil {
+			t.Fatalf("%q: %+v %v", code, res, err)
+		}
+	}
+}
+
 func TestGoroutineOutlivesCell(t *testing.T) {
 	s := startWorker(t, "fake")
 	rec := &recorder{}
@@ -319,33 +376,88 @@ func TestOtherRequests(t *testing.T) {
 //
 //	go test -run '^$' -bench . -benchtime 2000x ./worker
 func BenchmarkRoundTrip(b *testing.B) {
-	for _, kind := range []string{"fake", "goeval"} {
-		s := startWorker(b, kind)
-		ctx := context.Background()
-		out := &recorder{}
-		b.Run(kind+"/empty", func(b *testing.B) {
+	ctx := context.Background()
+	out := &recorder{}
+	for _, bm := range []struct {
+		kind, name string
+		req        func(s *Supervisor) error
+	}{
+		{"fake", "empty", func(s *Supervisor) error {
+			_, err := s.Execute(ctx, kernel.ExecuteRequest{}, out)
+			return err
+		}},
+		{"fake", "is_complete", func(s *Supervisor) error {
+			_, err := s.IsComplete(ctx, "1+2")
+			return err
+		}},
+		{"goeval", "empty", func(s *Supervisor) error {
+			_, err := s.Execute(ctx, kernel.ExecuteRequest{}, out)
+			return err
+		}},
+		{"goeval", "1+2", func(s *Supervisor) error {
+			res, err := s.Execute(ctx, kernel.ExecuteRequest{Code: "1+2"}, out)
+			if err == nil && res.Error != nil {
+				err = res.Error
+			}
+			return err
+		}},
+		{"goeval", "is_complete", func(s *Supervisor) error {
+			_, err := s.IsComplete(ctx, "1+2")
+			return err
+		}},
+	} {
+		b.Run(bm.kind+"/"+bm.name, func(b *testing.B) {
+			s := startWorker(b, bm.kind)
+			child := s.proc.cmd.Process.Pid
+			var parent0, child0 procStat
+			first := true
 			for b.Loop() {
-				if _, err := s.Execute(ctx, kernel.ExecuteRequest{}, out); err != nil {
+				if first {
+					parent0, child0, first = readProcStat(os.Getpid()), readProcStat(child), false
+				}
+				if err := bm.req(s); err != nil {
 					b.Fatal(err)
 				}
 			}
-		})
-		if kind == "goeval" {
-			b.Run(kind+"/1+2", func(b *testing.B) {
-				for b.Loop() {
-					res, err := s.Execute(ctx, kernel.ExecuteRequest{Code: "1+2"}, out)
-					if err != nil || res.Error != nil {
-						b.Fatal(res.Error, err)
-					}
-				}
-			})
-		}
-		b.Run(kind+"/is_complete", func(b *testing.B) {
-			for b.Loop() {
-				if _, err := s.IsComplete(ctx, "1+2"); err != nil {
-					b.Fatal(err)
-				}
-			}
+			// Wall time on a shared machine is noisy; CPU time and context
+			// switches per request say what the protocol costs.
+			parent1, child1 := readProcStat(os.Getpid()), readProcStat(child)
+			n := float64(b.N)
+			b.ReportMetric(float64(parent1.cpu-parent0.cpu)/n, "parent-cpu-ns/op")
+			b.ReportMetric(float64(child1.cpu-child0.cpu)/n, "child-cpu-ns/op")
+			b.ReportMetric(float64(parent1.switches-parent0.switches+child1.switches-child0.switches)/n, "ctxsw/op")
 		})
 	}
+}
+
+// procStat is a process's CPU time (all threads) and context switches so far.
+type procStat struct {
+	cpu      time.Duration
+	switches int64
+}
+
+func readProcStat(pid int) procStat {
+	var st procStat
+	// The process's scheduler clock (clock_getcpuclockid): nanoseconds,
+	// where /proc/PID/stat counts 10 ms ticks.
+	clock := uintptr(^pid<<3 | 2)
+	var ts syscall.Timespec
+	if _, _, errno := syscall.Syscall(syscall.SYS_CLOCK_GETTIME, clock, uintptr(unsafe.Pointer(&ts)), 0); errno == 0 {
+		st.cpu = time.Duration(ts.Nano())
+	}
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/status", pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(b), "\n") {
+			if k, v, ok := strings.Cut(line, ":"); ok && strings.HasSuffix(k, "ctxt_switches") {
+				var n int64
+				fmt.Sscan(strings.TrimSpace(v), &n)
+				st.switches += n
+			}
+		}
+	}
+	return st
 }
