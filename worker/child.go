@@ -45,10 +45,9 @@ func RunChild(engine kernel.Engine) error {
 
 // child is the state of the serving side.
 type child struct {
-	cfg  ChildConfig
-	wmu  sync.Mutex
-	enc  *json.Encoder
-	sync uint64
+	cfg ChildConfig
+	wmu sync.Mutex // one message at a time on Out
+	enc *json.Encoder
 
 	mu        sync.Mutex
 	cancel    map[uint64]context.CancelFunc
@@ -70,7 +69,7 @@ func ServeChild(cfg ChildConfig) error {
 	c := &child{cfg: cfg, enc: json.NewEncoder(cfg.Out), cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{}}
 	c.trim = time.AfterFunc(trimAfter, debug.FreeOSMemory)
 	defer c.trim.Stop()
-	if err := c.send(envelope{Op: opReady}, false); err != nil {
+	if err := c.send(envelope{Op: opReady}); err != nil {
 		return err
 	}
 	sc := bufio.NewScanner(cfg.In)
@@ -119,20 +118,12 @@ func ServeChild(cfg ChildConfig) error {
 	return cfg.Engine.Close()
 }
 
-// send writes one event; with synced it first writes a marker on both output
-// pipes so the parent can order it after the text written before it.
-func (c *child) send(e envelope, synced bool) error {
+// send writes one event or reply, in a single write (json.Encoder buffers
+// the line). Text written to stdout and stderr before it needs no marker:
+// the parent drains those pipes before it delivers the message.
+func (c *child) send(e envelope) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if synced {
-		c.sync++
-		m := marker(c.sync)
-		_, err1 := c.cfg.Stdout.Write(m)
-		_, err2 := c.cfg.Stderr.Write(m)
-		if err1 == nil && err2 == nil {
-			e.Sync = c.sync
-		}
-	}
 	if err := c.enc.Encode(e); err != nil {
 		return fmt.Errorf("worker: writing %s: %w", e.Op, err)
 	}
@@ -151,7 +142,7 @@ func (c *child) serve(ctx context.Context, e envelope) {
 		if r := recover(); r != nil {
 			reply.Error = fmt.Sprintf("internal error in the Go engine (%s): %v", e.Op, r)
 			reply.Result, reply.Complete, reply.Inspect, reply.IsComplete = nil, nil, nil, nil
-			if serr := c.send(reply, true); serr != nil {
+			if serr := c.send(reply); serr != nil {
 				fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", serr)
 			}
 		}
@@ -184,7 +175,7 @@ func (c *child) serve(ctx context.Context, e envelope) {
 		reply.Error = err.Error()
 	}
 	c.trim.Reset(trimAfter)
-	if serr := c.send(reply, true); serr != nil {
+	if serr := c.send(reply); serr != nil {
 		fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", serr)
 	}
 }
@@ -196,8 +187,6 @@ type childOutput struct {
 }
 
 func (o *childOutput) Stream(name, text string) {
-	o.c.wmu.Lock()
-	defer o.c.wmu.Unlock()
 	w := o.c.cfg.Stdout
 	if name == "stderr" {
 		w = o.c.cfg.Stderr
@@ -206,11 +195,11 @@ func (o *childOutput) Stream(name, text string) {
 }
 
 func (o *childOutput) Display(d kernel.Display) {
-	_ = o.c.send(envelope{Op: opDisplay, ID: o.id, Display: &d}, true)
+	_ = o.c.send(envelope{Op: opDisplay, ID: o.id, Display: &d})
 }
 
 func (o *childOutput) ClearOutput(wait bool) {
-	_ = o.c.send(envelope{Op: opClear, ID: o.id, Wait: wait}, true)
+	_ = o.c.send(envelope{Op: opClear, ID: o.id, Wait: wait})
 }
 
 func (o *childOutput) Input(ctx context.Context, prompt string, password bool) (string, error) {
@@ -225,7 +214,7 @@ func (o *childOutput) Input(ctx context.Context, prompt string, password bool) (
 		delete(o.c.inputs, id)
 		o.c.mu.Unlock()
 	}()
-	if err := o.c.send(envelope{Op: opInput, ID: id, Prompt: prompt, Password: password, Value: fmt.Sprint(o.id)}, true); err != nil {
+	if err := o.c.send(envelope{Op: opInput, ID: id, Prompt: prompt, Password: password, Value: fmt.Sprint(o.id)}); err != nil {
 		return "", err
 	}
 	select {
@@ -238,7 +227,7 @@ func (o *childOutput) Input(ctx context.Context, prompt string, password bool) (
 		}
 		return r.Value, nil
 	case <-ctx.Done():
-		_ = o.c.send(envelope{Op: opInputCancel, ID: id}, false)
+		_ = o.c.send(envelope{Op: opInputCancel, ID: id})
 		return "", fmt.Errorf("input request abandoned: %w", ctx.Err())
 	}
 }

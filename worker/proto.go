@@ -7,9 +7,9 @@
 // The child's stdout and stderr are pipes the parent reads, so every byte a
 // cell writes (fmt, os.Stdout, compiled packages writing to fd 1 or 2,
 // goroutines that outlive the cell) becomes a stream message. Requests,
-// replies and rich output travel as JSON lines on two more pipes. Before each
-// event the child writes a sync marker on both output pipes, and the parent
-// delivers the event only after it has read up to that marker, so text and
+// replies and rich output travel as JSON lines on two more pipes. Before it
+// delivers an event the parent drains the output pipes: the child wrote the
+// text before the event, so that text is in the pipes by then, and text and
 // rich output keep the order in which the cell produced them.
 package worker
 
@@ -39,9 +39,8 @@ const (
 
 // envelope is one JSON line in either direction.
 type envelope struct {
-	Op   string `json:"op"`
-	ID   uint64 `json:"id,omitempty"`
-	Sync uint64 `json:"sync,omitempty"`
+	Op string `json:"op"`
+	ID uint64 `json:"id,omitempty"`
 
 	Execute    *kernel.ExecuteRequest   `json:"execute,omitempty"`
 	Code       string                   `json:"code,omitempty"`
@@ -58,12 +57,6 @@ type envelope struct {
 	Inspect    *kernel.InspectResult    `json:"inspect,omitempty"`
 	IsComplete *kernel.IsCompleteResult `json:"is_complete,omitempty"`
 }
-
-// markerPrefix starts a sync marker on the output pipes. NUL bytes make a
-// collision with text a cell prints practically impossible.
-const markerPrefix = "\x00\x00gokernel-sync:"
-
-func marker(n uint64) []byte { return []byte(fmt.Sprintf("%s%d\x00", markerPrefix, n)) }
 
 func decodeEnvelope(line []byte) (envelope, error) {
 	var e envelope

@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -67,8 +68,7 @@ type process struct {
 	dead    chan struct{}
 	exitErr error
 	ready   chan struct{}
-	sync    [2]uint64
-	syncC   *sync.Cond
+	streams [2]*stream // the child's stdout and stderr
 	tail    *tailBuffer
 }
 
@@ -99,109 +99,168 @@ func (s *Supervisor) process() (*process, error) {
 	return p, nil
 }
 
-func (s *Supervisor) spawn() (*process, error) {
+func (s *Supervisor) spawn() (p *process, err error) {
 	if len(s.opts.Command) == 0 {
 		return nil, errors.New("worker: no command")
 	}
-	inR, inW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker pipe: %w", err)
-	}
-	outR, outW, err := os.Pipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker pipe: %w", err)
+	// Pipes: requests, events, stdout, stderr. The parent keeps one end of
+	// each; the child's ends are closed here once it has them.
+	var parentEnds, childEnds [4]*os.File
+	defer func() {
+		for i := range childEnds {
+			if childEnds[i] != nil {
+				childEnds[i].Close()
+			}
+			if err != nil && parentEnds[i] != nil {
+				parentEnds[i].Close()
+			}
+		}
+	}()
+	for i := range childEnds {
+		r, w, err := os.Pipe()
+		if err != nil {
+			return nil, fmt.Errorf("worker pipe: %w", err)
+		}
+		if i == 0 { // requests: the child reads
+			parentEnds[i], childEnds[i] = w, r
+		} else {
+			parentEnds[i], childEnds[i] = r, w
+		}
 	}
 	cmd := exec.Command(s.opts.Command[0], s.opts.Command[1:]...)
 	cmd.Env = s.opts.Env
+	cmd.Stdout, cmd.Stderr = childEnds[2], childEnds[3]
 	// fd 5 is the kernel's own stderr (the Jupyter server's log), so the
 	// child's logs never mix with the cell output on its stdout/stderr.
-	cmd.ExtraFiles = []*os.File{inR, outW, os.Stderr}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker stdout: %w", err)
+	cmd.ExtraFiles = []*os.File{childEnds[0], childEnds[1], os.Stderr}
+	p = &process{cmd: cmd, in: parentEnds[0], pending: map[uint64]chan envelope{}, inputs: map[uint64]context.CancelFunc{},
+		dead: make(chan struct{}), ready: make(chan struct{}), tail: &tailBuffer{max: 4096}}
+	for i, name := range []string{"stdout", "stderr"} {
+		if p.streams[i], err = newStream(s, name, parentEnds[2+i]); err != nil {
+			return nil, err
+		}
 	}
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		return nil, fmt.Errorf("worker stderr: %w", err)
-	}
+	p.streams[1].tail = p.tail
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the Go interpreter process: %w", err)
 	}
-	inR.Close()
-	outW.Close()
-	p := &process{cmd: cmd, in: inW, pending: map[uint64]chan envelope{}, inputs: map[uint64]context.CancelFunc{},
-		dead: make(chan struct{}), ready: make(chan struct{}), tail: &tailBuffer{max: 4096}}
-	p.syncC = sync.NewCond(&p.mu)
 	var streams sync.WaitGroup
-	streams.Add(2)
-	go func() { defer streams.Done(); s.readStream(p, 0, "stdout", stdout) }()
-	go func() { defer streams.Done(); s.readStream(p, 1, "stderr", stderr) }()
-	go s.readEvents(p, outR, &streams)
+	for _, st := range p.streams {
+		streams.Add(1)
+		go func() { defer streams.Done(); st.read() }()
+	}
+	go s.readEvents(p, parentEnds[1], &streams)
 	return p, nil
 }
 
-// readStream forwards a child output pipe to the current Output, cutting at
-// sync markers and never splitting a UTF-8 sequence.
-func (s *Supervisor) readStream(p *process, idx int, name string, r io.Reader) {
-	buf := make([]byte, 64<<10)
-	var pending []byte
-	emit := func(b []byte) {
-		if len(b) == 0 {
-			return
+// stream is one of the child's output pipes. Two goroutines read it: its own
+// reader, whenever the pipe has data, and the event reader, which drains it
+// before it delivers an event. The child writes its text before the event
+// that follows it, so once the event has arrived that text is in the pipe or
+// already read; draining delivers it first, and text and rich output keep
+// the order in which the cell produced them. This costs two non-blocking
+// reads per event, where writing and reading sync markers on both pipes
+// cost four system calls and two goroutine wake-ups per request.
+type stream struct {
+	s    *Supervisor
+	name string
+	f    *os.File
+	fd   int         // f's descriptor, read directly (non-blocking) by drain
+	tail *tailBuffer // stderr: kept for crash reasons
+
+	// mu is held across a read and the delivery of what it read, so that
+	// whoever holds it knows every byte read so far has been delivered.
+	mu   sync.Mutex
+	buf  []byte
+	held []byte // the start of a UTF-8 sequence whose end is still in the pipe
+	eof  bool
+}
+
+func newStream(s *Supervisor, name string, f *os.File) (*stream, error) {
+	st := &stream{s: s, name: name, f: f, buf: make([]byte, 64<<10)}
+	// Not f.Fd(): it would switch the pipe to blocking mode.
+	rc, err := f.SyscallConn()
+	if err == nil {
+		var nbErr error
+		err = rc.Control(func(fd uintptr) {
+			st.fd = int(fd)
+			// os.Pipe made it non-blocking already, unless the poller
+			// refused it; drain must never block.
+			nbErr = syscall.SetNonblock(st.fd, true)
+		})
+		err = errors.Join(err, nbErr)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("worker %s pipe: %w", name, err)
+	}
+	return st, nil
+}
+
+// read forwards the pipe to the current Output until EOF, waiting for data
+// in the runtime's poller, and closes it.
+func (st *stream) read() {
+	rc, err := st.f.SyscallConn()
+	if err == nil {
+		// The function returns false to wait until the pipe is readable.
+		err = rc.Read(func(uintptr) bool { return st.drain(false) })
+	}
+	if err != nil {
+		st.s.log.Warn("reading the interpreter's "+st.name, "err", err)
+	}
+	// No drain may read the descriptor once it is closed (and maybe reused).
+	st.mu.Lock()
+	st.eof = true
+	st.mu.Unlock()
+	st.f.Close()
+}
+
+// drain reads and delivers what the pipe holds, until it is empty or, with
+// once, after the first read that did not fill the buffer (the pipe was empty
+// then: enough for an event, and bounded even if a goroutine of the cell
+// keeps writing). It reports whether the pipe reached EOF.
+func (st *stream) drain(once bool) bool {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	for !st.eof {
+		n, err := syscall.Read(st.fd, st.buf)
+		if err == syscall.EINTR {
+			continue
 		}
-		if idx == 1 {
-			p.tail.Write(b)
+		if err == syscall.EAGAIN {
+			return false
 		}
-		if out := s.output(); out != nil {
-			out.Stream(name, string(b))
+		if n <= 0 || err != nil {
+			// EOF (or a broken pipe): deliver what was held back.
+			st.eof = true
+			st.emit(st.held)
+			st.held = nil
+			return true
+		}
+		b := st.buf[:n]
+		if len(st.held) > 0 {
+			b = append(st.held, b...)
+		}
+		// Keep back an incomplete UTF-8 sequence: a message must not
+		// split a character.
+		keep := incompleteRune(b)
+		st.emit(b[:len(b)-keep])
+		st.held = append(st.held[:0], b[len(b)-keep:]...)
+		if once && n < len(st.buf) {
+			return false
 		}
 	}
-	for {
-		n, err := r.Read(buf)
-		pending = append(pending, buf[:n]...)
-		for {
-			i := bytes.Index(pending, []byte(markerPrefix))
-			if i < 0 {
-				break
-			}
-			end := bytes.IndexByte(pending[i+len(markerPrefix):], 0)
-			if end < 0 {
-				break
-			}
-			emit(pending[:i])
-			var seq uint64
-			fmt.Sscanf(string(pending[i+len(markerPrefix):i+len(markerPrefix)+end]), "%d", &seq)
-			pending = pending[i+len(markerPrefix)+end+1:]
-			p.mu.Lock()
-			p.sync[idx] = seq
-			p.syncC.Broadcast()
-			p.mu.Unlock()
-		}
-		// Keep back a possible partial marker and an incomplete rune.
-		keep := 0
-		if i := bytes.Index(pending, []byte(markerPrefix)); i >= 0 {
-			keep = len(pending) - i
-		} else {
-			for k := min(len(markerPrefix)-1, len(pending)); k > 0; k-- {
-				if bytes.HasSuffix(pending, []byte(markerPrefix[:k])) {
-					keep = k
-					break
-				}
-			}
-			if keep == 0 {
-				keep = incompleteRune(pending)
-			}
-		}
-		if err != nil {
-			emit(pending)
-			p.mu.Lock()
-			p.sync[idx] = ^uint64(0)
-			p.syncC.Broadcast()
-			p.mu.Unlock()
-			return
-		}
-		emit(pending[:len(pending)-keep])
-		pending = append(pending[:0], pending[len(pending)-keep:]...)
+	return true
+}
+
+func (st *stream) emit(b []byte) {
+	if len(b) == 0 {
+		return
+	}
+	if st.tail != nil {
+		st.tail.Write(b)
+	}
+	if out := st.s.output(); out != nil {
+		out.Stream(st.name, string(b))
 	}
 }
 
@@ -220,24 +279,11 @@ func incompleteRune(b []byte) int {
 	return 0
 }
 
-// waitSync blocks until both output pipes reached marker n, so an event is
-// delivered after the text written before it. A bounded wait keeps a cell
-// that closed its own stdout from wedging the kernel.
-func (p *process) waitSync(n uint64) {
-	if n == 0 {
-		return
-	}
-	deadline := time.Now().Add(2 * time.Second)
-	timer := time.AfterFunc(2*time.Second, func() {
-		p.mu.Lock()
-		p.syncC.Broadcast()
-		p.mu.Unlock()
-	})
-	defer timer.Stop()
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	for (p.sync[0] < n || p.sync[1] < n) && time.Now().Before(deadline) {
-		p.syncC.Wait()
+// textFirst delivers the text the child wrote to its stdout and stderr
+// before the event just read, so that the event comes after it.
+func (p *process) textFirst() {
+	for _, st := range p.streams {
+		st.drain(true)
 	}
 }
 
@@ -260,7 +306,7 @@ func (s *Supervisor) readEvents(p *process, r io.ReadCloser, streams *sync.WaitG
 		case opReady:
 			close(p.ready)
 		case opResult:
-			p.waitSync(e.Sync)
+			p.textFirst()
 			p.mu.Lock()
 			ch := p.pending[e.ID]
 			delete(p.pending, e.ID)
@@ -269,17 +315,17 @@ func (s *Supervisor) readEvents(p *process, r io.ReadCloser, streams *sync.WaitG
 				ch <- e
 			}
 		case opDisplay:
-			p.waitSync(e.Sync)
+			p.textFirst()
 			if out := s.output(); out != nil && e.Display != nil {
 				out.Display(*e.Display)
 			}
 		case opClear:
-			p.waitSync(e.Sync)
+			p.textFirst()
 			if out := s.output(); out != nil {
 				out.ClearOutput(e.Wait)
 			}
 		case opInput:
-			p.waitSync(e.Sync)
+			p.textFirst()
 			s.startInput(p, e)
 		case opInputCancel:
 			p.mu.Lock()
