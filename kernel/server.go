@@ -135,8 +135,14 @@ func (s *Server) Serve(ctx context.Context) error {
 		}
 	}()
 	for _, sk := range socks {
+		// Listen on the same address through the coalescing transport
+		// (transport.go): one write per message instead of two per frame.
 		ep := s.cfg.Conn.Endpoint(sk.port)
-		if err := sk.sock.Listen(ep); err != nil {
+		lep, err := listenEndpoint(ep)
+		if err != nil {
+			return fmt.Errorf("binding %s socket to %s: %w", sk.name, ep, err)
+		}
+		if err := sk.sock.Listen(lep); err != nil {
 			return fmt.Errorf("binding %s socket to %s: %w", sk.name, ep, err)
 		}
 	}
