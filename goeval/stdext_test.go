@@ -1,0 +1,112 @@
+package goeval
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/gokernel/gokernel/lower"
+	"github.com/gokernel/gokernel/pkgs/stdext"
+)
+
+// TestStdext runs cells using the Go 1.23+ standard library symbols of
+// pkgs/stdext in an engine that loaded them with Use.
+func TestStdext(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("inside\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// for ... range over a compiled iterator needs the lowering to know the
+	// function returns one (stdext.IterFuncs in lower's knownIterFuncs).
+	rangeOK := lowersRangeOver("strings.Lines")
+	tests := []struct {
+		name   string
+		cells  []string
+		stdout string // exact stdout of all cells
+		want   string // text/plain result of the last cell
+		ranges bool   // uses for range over a compiled iterator
+	}{
+		{
+			name:   "range strings.Lines",
+			cells:  []string{`import "strings"`, "for line := range strings.Lines(\"a\\nb\\n\") {\n\tfmt.Printf(\"%q \", line)\n}\nfmt.Println()"},
+			stdout: "\"a\\n\" \"b\\n\" \n",
+			ranges: true,
+		},
+		{
+			name:   "range strings.SplitSeq with break",
+			cells:  []string{`import "strings"`, "for f := range strings.SplitSeq(\"x,y,z\", \",\") {\n\tif f == \"z\" {\n\t\tbreak\n\t}\n\tfmt.Print(f, \";\")\n}\nfmt.Println()"},
+			stdout: "x;y;\n",
+			ranges: true,
+		},
+		{
+			name:   "range bytes.Lines in a function",
+			cells:  []string{`import "bytes"`, "func total(b []byte) int {\n\tn := 0\n\tfor l := range bytes.Lines(b) {\n\t\tn += len(l)\n\t}\n\treturn n\n}", "total([]byte(\"1\\n22\\n333\"))"},
+			want:   "8",
+			ranges: true,
+		},
+		{
+			name:  "strings.FieldsSeq called with a yield function",
+			cells: []string{`import "strings"`, "n := 0\nstrings.FieldsSeq(\" a b  c \")(func(string) bool { n++; return true })\nn"},
+			want:  "3",
+		},
+		{
+			name:   "bytes.SplitSeq through an iter.Seq variable",
+			cells:  []string{`import "bytes"`, "var seq iter.Seq[[]byte] = bytes.SplitSeq([]byte(\"u-v\"), []byte(\"-\"))\nfor s := range seq {\n\tfmt.Printf(\"%s|\", s)\n}\nfmt.Println()"},
+			stdout: "u|v|\n",
+		},
+		{
+			name: "os.OpenRoot",
+			cells: []string{
+				fmt.Sprintf("root, err := os.OpenRoot(%q)\nerr", dir),
+				"f, err := root.Open(\"in.txt\")\nb := make([]byte, 6)\nn, _ := f.Read(b)\nf.Close()\nfmt.Println(string(b[:n]))",
+				"_, err = root.Open(\"../escape\")\nroot.Close()\nerr != nil",
+			},
+			stdout: "inside\n",
+			want:   "true",
+		},
+		{
+			name:  "crypto/sha3",
+			cells: []string{`import "crypto/sha3"`, "fmt.Sprintf(\"%x\", sha3.Sum256([]byte(\"abc\")))"},
+			want:  `"3a985da74fe225b2045c172d6bd390bd855f086e3e9d525b46bfe24511431532"`,
+		},
+		{
+			name:  "crypto/mlkem",
+			cells: []string{`import "crypto/mlkem"`, "dk, _ := mlkem.GenerateKey768()\nkey, ct := dk.EncapsulationKey().Encapsulate()\ngot, _ := dk.Decapsulate(ct)\nbytes.Equal(key, got)"},
+			want:  "true",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if tt.ranges && !rangeOK {
+				t.Skip("the lowering does not know stdext's iterator functions yet: add stdext.IterFuncs to lower's knownIterFuncs")
+			}
+			te := newTestEngine(t)
+			if err := te.Use(stdext.Symbols); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			for _, c := range tt.cells {
+				got = te.mustOK(t, c)
+			}
+			if got != tt.want {
+				t.Errorf("last result %q, want %q", got, tt.want)
+			}
+			if tt.stdout != "" {
+				if out := te.stdout.waitFor(t, tt.stdout); out != tt.stdout {
+					t.Errorf("stdout %q, want %q", out, tt.stdout)
+				}
+			}
+		})
+	}
+}
+
+// lowersRangeOver reports whether the lowering rewrites a range over the
+// compiled iterator function fn ("strings.Lines").
+func lowersRangeOver(fn string) bool {
+	pkg, _, _ := strings.Cut(fn, ".")
+	src := fmt.Sprintf("package main\n\nimport %q\n\nfunc f() {\n\tfor x := range %s(\"\") {\n\t\t_ = x\n\t}\n}\n", pkg, fn)
+	out, err := lower.Source([]byte(src))
+	return err == nil && !strings.Contains(string(out), "range "+fn)
+}
