@@ -1,14 +1,20 @@
 """Benchmark gokernel side by side with other kernels, interleaved in one run.
 
-usage: bench.py [--cells N] [--lines N] [--rounds R] KERNEL [KERNEL ...]
+usage: bench.py [--cells N] [--lines N] [--rounds R] [--rss-cells N] KERNEL [KERNEL ...]
 Prints a table: start to first kernel_info_reply, trivial-cell round trip
-(median and p99), time until the last of N printed lines arrives, and
-complete_request latency; ratios against the first kernel.
+(median and p99) through jupyter_client and through a lean raw pyzmq client,
+time until the last of N printed lines arrives, complete_request latency and
+RSS; ratios against the first kernel.
 """
 import argparse
+import datetime
+import hashlib
+import hmac
+import json
 import os
 import statistics
 import time
+import uuid
 
 import zmq
 
@@ -135,8 +141,85 @@ def run_cell(kc, code, server_side=None):
     return elapsed
 
 
+class LeanClient:
+    """A raw pyzmq client for round trips, the same for every kernel: a DEALER
+    on shell and a SUB on IOPub, messages signed with hmac, and of the replies
+    only what is needed is decoded (the parent header is matched as bytes; only
+    status messages of the request have their header and content parsed)."""
+
+    def __init__(self, km):
+        self.ctx = zmq.Context()
+        self.key = km.session.key
+        self.session = uuid.uuid4().hex
+
+        def ep(port):
+            return f"ipc://{km.ip}-{port}" if km.transport == "ipc" else f"tcp://{km.ip}:{port}"
+
+        self.shell = self.ctx.socket(zmq.DEALER)
+        self.shell.linger = 0
+        self.shell.connect(ep(km.shell_port))
+        self.iopub = self.ctx.socket(zmq.SUB)
+        self.iopub.linger = 0
+        self.iopub.setsockopt(zmq.SUBSCRIBE, b"")
+        self.iopub.connect(ep(km.iopub_port))
+        # The subscription takes a moment to reach the kernel: send
+        # kernel_info_requests until one's IOPub status arrives.
+        for _ in range(100):
+            msg_id = self.send("kernel_info_request", {})
+            self.reply(msg_id)
+            if self.iopub.poll(100):
+                self.idle(msg_id)
+                return
+        raise RuntimeError("lean client: no IOPub messages")
+
+    def send(self, msg_type, content):
+        msg_id = uuid.uuid4().hex
+        header = json.dumps({"msg_id": msg_id, "session": self.session, "username": "bench", "msg_type": msg_type,
+                             "version": "5.3", "date": datetime.datetime.now(datetime.timezone.utc).isoformat()}).encode()
+        parts = [header, b"{}", b"{}", json.dumps(content).encode()]
+        sig = hmac.new(self.key, digestmod=hashlib.sha256)
+        for p in parts:
+            sig.update(p)
+        self.shell.send_multipart([b"<IDS|MSG>", sig.hexdigest().encode()] + parts)
+        return msg_id
+
+    @staticmethod
+    def split(frames):
+        i = frames.index(b"<IDS|MSG>")
+        return frames[i + 2:]  # header, parent_header, metadata, content, buffers...
+
+    def reply(self, msg_id):
+        want = msg_id.encode()
+        while True:
+            f = self.split(self.shell.recv_multipart(copy=True))
+            if want in f[1]:
+                return
+
+    def idle(self, msg_id):
+        want = msg_id.encode()
+        while True:
+            f = self.split(self.iopub.recv_multipart(copy=True))
+            if want in f[1] and b"status" in f[0] and json.loads(f[0])["msg_type"] == "status" \
+                    and json.loads(f[3])["execution_state"] == "idle":
+                return
+
+    def cell(self, code):
+        t0 = time.perf_counter()
+        msg_id = self.send("execute_request", {"code": code, "silent": False, "store_history": True,
+                                               "user_expressions": {}, "allow_stdin": False, "stop_on_error": True})
+        self.reply(msg_id)
+        self.idle(msg_id)
+        return time.perf_counter() - t0
+
+    def close(self):
+        self.shell.close()
+        self.iopub.close()
+        self.ctx.term()
+
+
 def bench(name, cells, lines, rss_cells):
-    code = CODE.get(name, CODE["python3"])
+    # gokernel-* names (e.g. another build installed with --name) run the Go cells.
+    code = CODE.get(name) or CODE["gokernel" if name.startswith("gokernel") else "python3"]
     bare = bare_start(name)
     km, kc, startup = start(name)
     try:
@@ -163,12 +246,24 @@ def bench(name, cells, lines, rss_cells):
             t1 = time.perf_counter()
             wait_reply(kc, kc.complete(code["complete"]))
             comp.append(time.perf_counter() - t1)
+        # The lean client last, with jupyter_client's channels stopped (their
+        # IOPub subscriber would otherwise decode every message too).
+        kc.stop_channels()
+        lean = LeanClient(km)
+        try:
+            for _ in range(20):
+                lean.cell(code["trivial"])
+            lean_rts = sorted(lean.cell(code["trivial"]) for _ in range(cells))
+        finally:
+            lean.close()
         return {
             "start_ms": startup * 1e3,
             "bare_start_ms": bare * 1e3,
             "cell_median_ms": statistics.median(rts) * 1e3,
             "cell_p99_ms": rts[int(len(rts) * 0.99) - 1] * 1e3,
             "kernel_median_ms": statistics.median(srv) * 1e3 if srv else float("nan"),
+            "lean_median_ms": statistics.median(lean_rts) * 1e3,
+            "lean_p99_ms": lean_rts[int(len(lean_rts) * 0.99) - 1] * 1e3,
             "lines_s": lines_t,
             "complete_ms": statistics.median(comp) * 1e3,
             "idle_rss_mib": idle_rss / 1024,
@@ -192,12 +287,15 @@ def main():
     for r in range(a.rounds):  # interleaved: each round runs every kernel once
         for k in a.kernels:
             results[k].append(bench(k, a.cells, a.lines, a.rss_cells))
-    keys = ["bare_start_ms", "start_ms", "cell_median_ms", "cell_p99_ms", "kernel_median_ms", "lines_s", "complete_ms",
+    keys = ["bare_start_ms", "start_ms", "cell_median_ms", "cell_p99_ms", "kernel_median_ms", "lean_median_ms", "lean_p99_ms",
+            "lines_s", "complete_ms",
             "idle_rss_mib", "rss_after_mib", "rss_growth_pct"]
     labels = {"bare_start_ms": "exec → first kernel_info_reply (ms, median of 9)",
               "start_ms": "  via jupyter_client's start_kernel (ms)", "cell_median_ms": f"trivial cell median (ms, {a.cells} cells)",
               "cell_p99_ms": "trivial cell p99 (ms)",
-              "kernel_median_ms": "  of which in the kernel, median (ms)", "lines_s": f"{a.lines} printed lines (s)", "complete_ms": "complete_request on `fmt.` median (ms)",
+              "kernel_median_ms": "  of which in the kernel, median (ms)",
+              "lean_median_ms": f"trivial cell median, lean zmq client (ms, {a.cells})", "lean_p99_ms": "trivial cell p99, lean zmq client (ms)",
+              "lines_s": f"{a.lines} printed lines (s)", "complete_ms": "complete_request on `fmt.` median (ms)",
               "idle_rss_mib": "idle RSS (MiB, kernel + children)", "rss_after_mib": f"RSS after {a.rss_cells} cells (MiB)",
               "rss_growth_pct": f"RSS growth over {a.rss_cells} cells (%)"}
     best = {k: {m: min(r[m] for r in results[k]) for m in keys} for k in a.kernels}
