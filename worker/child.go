@@ -1,9 +1,7 @@
 package worker
 
 import (
-	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -45,9 +43,9 @@ func RunChild(engine kernel.Engine) error {
 
 // child is the state of the serving side.
 type child struct {
-	cfg ChildConfig
-	wmu sync.Mutex // one message at a time on Out
-	enc *json.Encoder
+	cfg  ChildConfig
+	wmu  sync.Mutex // one message at a time on Out
+	wbuf []byte     // the frame being written, reused
 
 	mu        sync.Mutex
 	cancel    map[uint64]context.CancelFunc
@@ -66,19 +64,22 @@ const trimAfter = time.Second
 
 // ServeChild reads requests from cfg.In until EOF or a shutdown request.
 func ServeChild(cfg ChildConfig) error {
-	c := &child{cfg: cfg, enc: json.NewEncoder(cfg.Out), cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{}}
+	c := &child{cfg: cfg, cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{}}
 	c.trim = time.AfterFunc(trimAfter, debug.FreeOSMemory)
 	defer c.trim.Stop()
 	if err := c.send(envelope{Op: opReady}); err != nil {
 		return err
 	}
-	sc := bufio.NewScanner(cfg.In)
-	sc.Buffer(make([]byte, 64<<10), 256<<20)
-	for sc.Scan() {
-		e, err := decodeEnvelope(sc.Bytes())
+	fr := newFrameReader(cfg.In)
+	for {
+		e, err := fr.next()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
-			fmt.Fprintln(cfg.Stderr, "gokernel worker:", err)
-			continue
+			// Frames cannot be resynchronized: exit, and the parent
+			// starts a new interpreter.
+			return fmt.Errorf("worker: reading requests: %w", err)
 		}
 		switch e.Op {
 		case opShutdown:
@@ -112,22 +113,39 @@ func ServeChild(cfg ChildConfig) error {
 			}()
 		}
 	}
-	if err := sc.Err(); err != nil {
-		return fmt.Errorf("worker: reading requests: %w", err)
-	}
 	return cfg.Engine.Close()
 }
 
-// send writes one event or reply, in a single write (json.Encoder buffers
-// the line). Text written to stdout and stderr before it needs no marker:
-// the parent drains those pipes before it delivers the message.
+// send writes one event or reply, in a single write. Text written to stdout
+// and stderr before it needs no marker: the parent drains those pipes before
+// it delivers the message.
 func (c *child) send(e envelope) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
-	if err := c.enc.Encode(e); err != nil {
+	b, err := appendFrame(c.wbuf[:0], e)
+	if err != nil {
+		return err
+	}
+	if cap(b) <= 64<<10 {
+		c.wbuf = b // do not keep a large display's buffer
+	}
+	if _, err := c.cfg.Out.Write(b); err != nil {
 		return fmt.Errorf("worker: writing %s: %w", e.Op, err)
 	}
 	return nil
+}
+
+// reply sends a request's reply. One that cannot be encoded (a value JSON
+// cannot represent, such as NaN) fails the request instead of leaving the
+// parent waiting for it.
+func (c *child) reply(r envelope) {
+	err := c.send(r)
+	if err != nil {
+		err = c.send(envelope{Op: opResult, ID: r.ID, Error: err.Error()})
+	}
+	if err != nil {
+		fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", err)
+	}
 }
 
 func (c *child) serve(ctx context.Context, e envelope) {
@@ -142,9 +160,7 @@ func (c *child) serve(ctx context.Context, e envelope) {
 		if r := recover(); r != nil {
 			reply.Error = fmt.Sprintf("internal error in the Go engine (%s): %v", e.Op, r)
 			reply.Result, reply.Complete, reply.Inspect, reply.IsComplete = nil, nil, nil, nil
-			if serr := c.send(reply); serr != nil {
-				fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", serr)
-			}
+			c.reply(reply)
 		}
 	}()
 	switch e.Op {
@@ -175,9 +191,7 @@ func (c *child) serve(ctx context.Context, e envelope) {
 		reply.Error = err.Error()
 	}
 	c.trim.Reset(trimAfter)
-	if serr := c.send(reply); serr != nil {
-		fmt.Fprintln(c.cfg.Stderr, "gokernel worker:", serr)
-	}
+	c.reply(reply)
 }
 
 // childOutput is the kernel.Output engines use inside the child.

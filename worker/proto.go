@@ -7,61 +7,66 @@
 // The child's stdout and stderr are pipes the parent reads, so every byte a
 // cell writes (fmt, os.Stdout, compiled packages writing to fd 1 or 2,
 // goroutines that outlive the cell) becomes a stream message. Requests,
-// replies and rich output travel as JSON lines on two more pipes. Before it
+// replies and rich output travel as binary frames on two more pipes. Before it
 // delivers an event the parent drains the output pipes: the child wrote the
 // text before the event, so that text is in the pipes by then, and text and
 // rich output keep the order in which the cell produced them.
 package worker
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/gokernel/gokernel/kernel"
 )
 
-// Operation names on the control pipes.
+// op is what a message on the control pipes is.
+type op uint8
+
 const (
-	opExecute     = "execute"
-	opComplete    = "complete"
-	opInspect     = "inspect"
-	opIsComplete  = "is_complete"
-	opCancel      = "cancel"
-	opInputReply  = "input_reply"
-	opShutdown    = "shutdown"
-	opResult      = "result"
-	opDisplay     = "display"
-	opClear       = "clear"
-	opInput       = "input"
-	opInputCancel = "input_cancel"
-	opReady       = "ready"
+	_ op = iota
+	opExecute
+	opComplete
+	opInspect
+	opIsComplete
+	opCancel
+	opInputReply
+	opShutdown
+	opResult
+	opDisplay
+	opClear
+	opInput
+	opInputCancel
+	opReady
 )
 
-// envelope is one JSON line in either direction.
-type envelope struct {
-	Op string `json:"op"`
-	ID uint64 `json:"id,omitempty"`
+var opNames = [...]string{"", "execute", "complete", "inspect", "is_complete", "cancel", "input_reply",
+	"shutdown", "result", "display", "clear", "input", "input_cancel", "ready"}
 
-	Execute    *kernel.ExecuteRequest   `json:"execute,omitempty"`
-	Code       string                   `json:"code,omitempty"`
-	Cursor     int                      `json:"cursor,omitempty"`
-	Detail     int                      `json:"detail,omitempty"`
-	Prompt     string                   `json:"prompt,omitempty"`
-	Password   bool                     `json:"password,omitempty"`
-	Value      string                   `json:"value,omitempty"`
-	Wait       bool                     `json:"wait,omitempty"`
-	Error      string                   `json:"error,omitempty"`
-	Display    *kernel.Display          `json:"display,omitempty"`
-	Result     *kernel.ExecuteResult    `json:"result,omitempty"`
-	Complete   *kernel.CompleteResult   `json:"complete,omitempty"`
-	Inspect    *kernel.InspectResult    `json:"inspect,omitempty"`
-	IsComplete *kernel.IsCompleteResult `json:"is_complete,omitempty"`
+func (o op) String() string {
+	if int(o) < len(opNames) && o != 0 {
+		return opNames[o]
+	}
+	return fmt.Sprintf("op(%d)", uint8(o))
 }
 
-func decodeEnvelope(line []byte) (envelope, error) {
-	var e envelope
-	if err := json.Unmarshal(line, &e); err != nil {
-		return e, fmt.Errorf("worker protocol: %w", err)
-	}
-	return e, nil
+// envelope is one message in either direction (see wire.go for its
+// encoding). Which fields are set depends on Op.
+type envelope struct {
+	Op op
+	ID uint64
+
+	Execute    *kernel.ExecuteRequest
+	Code       string
+	Cursor     int
+	Detail     int
+	Prompt     string
+	Password   bool
+	Value      string
+	Wait       bool
+	Error      string
+	Display    *kernel.Display
+	Result     *kernel.ExecuteResult
+	Complete   *kernel.CompleteResult
+	Inspect    *kernel.InspectResult
+	IsComplete *kernel.IsCompleteResult
 }

@@ -1,10 +1,8 @@
 package worker
 
 import (
-	"bufio"
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -61,12 +59,14 @@ func NewSupervisor(opts Options) *Supervisor {
 type process struct {
 	cmd     *exec.Cmd
 	in      io.WriteCloser
-	wmu     sync.Mutex
+	wmu     sync.Mutex // one message at a time on in
+	wbuf    []byte     // the frame being written, reused
 	pending map[uint64]chan envelope
 	inputs  map[uint64]context.CancelFunc
 	mu      sync.Mutex
 	dead    chan struct{}
 	exitErr error
+	killed  string // why the supervisor killed the child, set before dead closes
 	ready   chan struct{}
 	streams [2]*stream // the child's stdout and stderr
 	tail    *tailBuffer
@@ -294,13 +294,20 @@ func (s *Supervisor) output() kernel.Output {
 }
 
 func (s *Supervisor) readEvents(p *process, r io.ReadCloser, streams *sync.WaitGroup) {
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64<<10), 512<<20)
-	for sc.Scan() {
-		e, err := decodeEnvelope(sc.Bytes())
+	fr := newFrameReader(r)
+	for {
+		e, err := fr.next()
+		if err == io.EOF {
+			break
+		}
 		if err != nil {
-			s.log.Warn("bad message from the interpreter process", "err", err)
-			continue
+			// Frames cannot be resynchronized (something in the child
+			// wrote to the events pipe): restart the interpreter.
+			s.log.Error("bad message from the interpreter process; killing it", "err", err)
+			p.killed = "killed: it broke the protocol with the kernel (did the cell write to file descriptor 3 or 4?)"
+			_ = p.cmd.Process.Kill()
+			_, _ = io.Copy(io.Discard, r)
+			break
 		}
 		switch e.Op {
 		case opReady:
@@ -378,13 +385,16 @@ func (s *Supervisor) startInput(p *process, e envelope) {
 }
 
 func (p *process) write(e envelope) error {
-	b, err := json.Marshal(e)
-	if err != nil {
-		return fmt.Errorf("worker: encoding %s: %w", e.Op, err)
-	}
 	p.wmu.Lock()
 	defer p.wmu.Unlock()
-	if _, err := p.in.Write(append(b, '\n')); err != nil {
+	b, err := appendFrame(p.wbuf[:0], e)
+	if err != nil {
+		return err
+	}
+	if cap(b) <= 64<<10 {
+		p.wbuf = b // reused; a large cell's buffer is not kept
+	}
+	if _, err := p.in.Write(b); err != nil {
 		return fmt.Errorf("worker: sending %s: %w", e.Op, err)
 	}
 	return nil
@@ -443,6 +453,9 @@ func (s *Supervisor) call(ctx context.Context, e envelope) (envelope, error) {
 
 func (s *Supervisor) crashError(p *process) error {
 	<-p.dead
+	if p.killed != "" {
+		return fmt.Errorf("%w (%s)", errCrashed, p.killed)
+	}
 	reason := "exited"
 	if p.exitErr != nil {
 		reason = p.exitErr.Error()
