@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gokernel/gokernel/kernel"
@@ -35,6 +36,11 @@ type ChildConfig struct {
 // RunChild serves engine on the descriptors the supervisor set up. It is
 // what `gokernel worker` runs, and returns when the parent goes away.
 func RunChild(engine kernel.Engine) error {
+	// Processes a cell starts must not inherit the control pipes: one that
+	// outlives the interpreter would keep the parent from seeing it exit.
+	for _, fd := range []int{childInFD, childOutFD, childLogFD} {
+		syscall.CloseOnExec(fd)
+	}
 	return ServeChild(ChildConfig{
 		Engine: engine, Stdout: os.Stdout, Stderr: os.Stderr,
 		In: os.NewFile(childInFD, "worker-in"), Out: os.NewFile(childOutFD, "worker-out"),

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"os/exec"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -130,6 +131,11 @@ func (fakeEngine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 			res.Error = &kernel.EvalError{Name: "Interrupted", Value: ctx.Err().Error()}
 		case "hang": // ignores the interrupt
 			select {}
+		case "spawn": // a process that outlives the interpreter
+			cmd := exec.Command("sleep", arg)
+			if err := cmd.Start(); err != nil {
+				return res, err
+			}
 		case "garbage": // bytes that are no frame on the events pipe
 			os.NewFile(childOutFD, "events").Write([]byte{0xff, 0xff, 0xff, 0x7f, 1, 2, 3})
 			time.Sleep(time.Second)
@@ -330,6 +336,22 @@ func TestBrokenProtocolRestarts(t *testing.T) {
 	res, err = s.Execute(context.Background(), kernel.ExecuteRequest{Code: "value ok"}, &recorder{})
 	if err != nil || res.Value["text/plain"] != "ok" {
 		t.Fatalf("after restart: %v %v", res, err)
+	}
+}
+
+func TestCrashWithSubprocess(t *testing.T) {
+	if _, err := exec.LookPath("sleep"); err != nil {
+		t.Skip("no sleep command")
+	}
+	s := startWorker(t, "fake")
+	// The crash is seen although a process the cell started lives on.
+	start := time.Now()
+	res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "spawn 5\ncrash boom"}, &recorder{})
+	if err != nil || !res.Restarted {
+		t.Fatalf("crash result %+v %v", res, err)
+	}
+	if d := time.Since(start); d > 3*time.Second {
+		t.Fatalf("the crash took %v to be seen", d)
 	}
 }
 
