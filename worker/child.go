@@ -76,20 +76,34 @@ func ServeChild(cfg ChildConfig) error {
 	if err := c.send(envelope{Op: opReady}); err != nil {
 		return err
 	}
-	fr := newFrameReader(cfg.In)
+	done := make(chan error, 1)
+	go c.read(newFrameReader(cfg.In), done)
+	return <-done
+}
+
+// read reads messages until a request, which it serves after it has started
+// a new goroutine to read on (cancellations and input replies come while a
+// cell runs). The request runs at once on the thread that read it; handed
+// to a new goroutine instead, it waited for another thread to pick that
+// goroutine up while this one blocked in its next read, some 10-20 µs per
+// request. The reading ends with a message on done.
+func (c *child) read(fr *frameReader, done chan<- error) {
 	for {
 		e, err := fr.next()
 		if err == io.EOF {
-			break
+			done <- c.cfg.Engine.Close()
+			return
 		}
 		if err != nil {
 			// Frames cannot be resynchronized: exit, and the parent
 			// starts a new interpreter.
-			return fmt.Errorf("worker: reading requests: %w", err)
+			done <- fmt.Errorf("worker: reading requests: %w", err)
+			return
 		}
 		switch e.Op {
 		case opShutdown:
-			return cfg.Engine.Close()
+			done <- c.cfg.Engine.Close()
+			return
 		case opCancel:
 			c.mu.Lock()
 			if cancel := c.cancel[e.ID]; cancel != nil {
@@ -108,18 +122,15 @@ func ServeChild(cfg ChildConfig) error {
 			c.mu.Lock()
 			c.cancel[e.ID] = cancel
 			c.mu.Unlock()
-			go func() {
-				defer func() {
-					c.mu.Lock()
-					delete(c.cancel, e.ID)
-					c.mu.Unlock()
-					cancel()
-				}()
-				c.serve(ctx, e)
-			}()
+			go c.read(fr, done)
+			c.serve(ctx, e)
+			c.mu.Lock()
+			delete(c.cancel, e.ID)
+			c.mu.Unlock()
+			cancel()
+			return
 		}
 	}
-	return cfg.Engine.Close()
 }
 
 // send writes one event or reply, in a single write. Text written to stdout

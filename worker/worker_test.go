@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime/pprof"
+	"runtime/trace"
 	"strconv"
 	"strings"
 	"sync"
@@ -47,11 +48,18 @@ func TestMain(m *testing.M) {
 }
 
 func serveOrExit(e kernel.Engine) {
-	// $GOKERNEL_WORKER_CPUPROFILE profiles the child side of a benchmark.
+	// $GOKERNEL_WORKER_CPUPROFILE profiles the child side of a benchmark,
+	// $GOKERNEL_WORKER_TRACE traces it.
 	if path := os.Getenv("GOKERNEL_WORKER_CPUPROFILE"); path != "" {
 		f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
 		if err == nil && pprof.StartCPUProfile(f) == nil {
 			defer pprof.StopCPUProfile()
+		}
+	}
+	if path := os.Getenv("GOKERNEL_WORKER_TRACE"); path != "" {
+		f, err := os.Create(fmt.Sprintf("%s.%d", path, os.Getpid()))
+		if err == nil && trace.Start(f) == nil {
+			defer trace.Stop()
 		}
 	}
 	if err := RunChild(e); err != nil {
