@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -52,6 +53,9 @@ type child struct {
 	cfg  ChildConfig
 	wmu  sync.Mutex // one message at a time on Out
 	wbuf []byte     // the frame being written, reused
+	// serving counts the requests being served (more than one only for
+	// a confused parent).
+	serving atomic.Int32
 
 	mu        sync.Mutex
 	cancel    map[uint64]context.CancelFunc
@@ -81,16 +85,19 @@ func ServeChild(cfg ChildConfig) error {
 	return <-done
 }
 
-// read reads messages until a request, which it serves after it has started
-// a new goroutine to read on (cancellations and input replies come while a
-// cell runs). The request runs at once on the thread that read it; handed
-// to a new goroutine instead, it waited for another thread to pick that
-// goroutine up while this one blocked in its next read, some 10-20 µs per
-// request. The reading ends with a message on done.
+// read reads and serves messages. A request runs at once on the goroutine
+// that read it: handed to a new goroutine instead, it waited for another
+// thread to pick that goroutine up while this one blocked in its next read,
+// some 10-20 µs per request. An execute request first starts a new
+// goroutine to read on, for the cancellations and input replies that come
+// while a cell runs; the others (completion, inspection, is_complete) are
+// served without one, since the kernel sends nothing while it waits for
+// them and starting a goroutine costs the wake-up of another thread. The
+// reading ends with a message on done.
 func (c *child) read(fr *frameReader, done chan<- error) {
 	for {
 		e, err := fr.next()
-		if err == io.EOF {
+		if pipeClosed(err) {
 			done <- c.cfg.Engine.Close()
 			return
 		}
@@ -122,13 +129,21 @@ func (c *child) read(fr *frameReader, done chan<- error) {
 			c.mu.Lock()
 			c.cancel[e.ID] = cancel
 			c.mu.Unlock()
-			go c.read(fr, done)
+			// Reading goes on while a cell runs, or while another
+			// request holds the engine (a confused parent).
+			handOver := e.Op == opExecute || c.serving.Load() > 0
+			c.serving.Add(1)
+			if handOver {
+				go c.read(fr, done)
+			}
 			c.serve(ctx, e)
 			c.mu.Lock()
 			delete(c.cancel, e.ID)
 			c.mu.Unlock()
 			cancel()
-			return
+			if handOver {
+				return
+			}
 		}
 	}
 }
@@ -145,6 +160,9 @@ func (c *child) send(e envelope) error {
 	}
 	if cap(b) <= 64<<10 {
 		c.wbuf = b // do not keep a large display's buffer
+	}
+	if e.Op == opResult {
+		c.serving.Add(-1) // the reply ends its request
 	}
 	if _, err := c.cfg.Out.Write(b); err != nil {
 		return fmt.Errorf("worker: writing %s: %w", e.Op, err)
@@ -166,20 +184,28 @@ func (c *child) reply(r envelope) {
 }
 
 func (c *child) serve(ctx context.Context, e envelope) {
+	reply := c.run(ctx, e)
+	c.trim.Reset(trimAfter)
+	// Sent after run let go of the engine: the write can take a while
+	// (the kernel's thread may run first on this CPU, woken by it), and the
+	// next request must not wait for it to return.
+	c.reply(reply)
+}
+
+// run serves a request and returns its reply.
+func (c *child) run(ctx context.Context, e envelope) (reply envelope) {
 	// The engine is not safe for concurrent use; the kernel never overlaps
 	// shell requests, but be safe against a confused parent.
 	c.execMu.Lock()
 	defer c.execMu.Unlock()
-	reply := envelope{Op: opResult, ID: e.ID}
-	var err error
+	reply = envelope{Op: opResult, ID: e.ID}
 	// An engine bug must cost one request, not the notebook's state.
 	defer func() {
 		if r := recover(); r != nil {
-			reply.Error = fmt.Sprintf("internal error in the Go engine (%s): %v", e.Op, r)
-			reply.Result, reply.Complete, reply.Inspect, reply.IsComplete = nil, nil, nil, nil
-			c.reply(reply)
+			reply = envelope{Op: opResult, ID: e.ID, Error: fmt.Sprintf("internal error in the Go engine (%s): %v", e.Op, r)}
 		}
 	}()
+	var err error
 	switch e.Op {
 	case opExecute:
 		if e.Execute == nil {
@@ -207,8 +233,7 @@ func (c *child) serve(ctx context.Context, e envelope) {
 	if err != nil {
 		reply.Error = err.Error()
 	}
-	c.trim.Reset(trimAfter)
-	c.reply(reply)
+	return reply
 }
 
 // childOutput is the kernel.Output engines use inside the child.

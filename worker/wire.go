@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 
 	"github.com/gokernel/gokernel/kernel"
 )
@@ -139,6 +140,13 @@ func (fr *frameReader) next() (envelope, error) {
 		fr.buf = nil // do not keep a large display's buffer
 	}
 	return e, r.err
+}
+
+// pipeClosed reports whether a frame reader's error means that the other
+// side is gone (possibly in the middle of a frame) rather than that it broke
+// the protocol.
+func pipeClosed(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, os.ErrClosed)
 }
 
 // frameWriter appends fields, skipping zero values.
