@@ -17,9 +17,10 @@ import (
 
 // Child file descriptors: what the parent passes as ExtraFiles.
 const (
-	childInFD  = 3 // parent → child requests
-	childOutFD = 4 // child → parent events and replies
-	childLogFD = 5 // the kernel's log (its stderr)
+	childInFD     = 3 // parent → child requests
+	childOutFD    = 4 // child → parent replies, and events while a request is served
+	childLogFD    = 5 // the kernel's log (its stderr)
+	childEventsFD = 6 // child → parent events between requests
 )
 
 // LogFile is where the worker process writes its logs: the kernel's stderr,
@@ -31,7 +32,9 @@ type ChildConfig struct {
 	Engine         kernel.Engine
 	Stdout, Stderr *os.File
 	In             io.Reader
-	Out            io.Writer
+	// Out takes replies and the events sent while a request is served;
+	// Events the events sent between requests (see process).
+	Out, Events io.Writer
 }
 
 // RunChild serves engine on the descriptors the supervisor set up. It is
@@ -39,22 +42,24 @@ type ChildConfig struct {
 func RunChild(engine kernel.Engine) error {
 	// Processes a cell starts must not inherit the control pipes: one that
 	// outlives the interpreter would keep the parent from seeing it exit.
-	for _, fd := range []int{childInFD, childOutFD, childLogFD} {
+	for _, fd := range []int{childInFD, childOutFD, childLogFD, childEventsFD} {
 		syscall.CloseOnExec(fd)
 	}
 	return ServeChild(ChildConfig{
 		Engine: engine, Stdout: os.Stdout, Stderr: os.Stderr,
 		In: os.NewFile(childInFD, "worker-in"), Out: os.NewFile(childOutFD, "worker-out"),
+		Events: os.NewFile(childEventsFD, "worker-events"),
 	})
 }
 
 // child is the state of the serving side.
 type child struct {
 	cfg  ChildConfig
-	wmu  sync.Mutex // one message at a time on Out
+	wmu  sync.Mutex // one message at a time, on Out or Events
 	wbuf []byte     // the frame being written, reused
 	// serving counts the requests being served (more than one only for
-	// a confused parent).
+	// a confused parent): their events go to Out, where the caller waiting
+	// for the reply reads them, the others to Events.
 	serving atomic.Int32
 
 	mu        sync.Mutex
@@ -74,6 +79,9 @@ const trimAfter = time.Second
 
 // ServeChild reads requests from cfg.In until EOF or a shutdown request.
 func ServeChild(cfg ChildConfig) error {
+	if cfg.In == nil || cfg.Out == nil || cfg.Events == nil {
+		return errors.New("worker: ChildConfig needs In, Out and Events")
+	}
 	c := &child{cfg: cfg, cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{}}
 	c.trim = time.AfterFunc(trimAfter, debug.FreeOSMemory)
 	defer c.trim.Stop()
@@ -132,6 +140,8 @@ func (c *child) read(fr *frameReader, done chan<- error) {
 			// Reading goes on while a cell runs, or while another
 			// request holds the engine (a confused parent).
 			handOver := e.Op == opExecute || c.serving.Load() > 0
+			// Not under wmu: that would wait for the previous reply's
+			// write to return (see serve).
 			c.serving.Add(1)
 			if handOver {
 				go c.read(fr, done)
@@ -161,10 +171,16 @@ func (c *child) send(e envelope) error {
 	if cap(b) <= 64<<10 {
 		c.wbuf = b // do not keep a large display's buffer
 	}
-	if e.Op == opResult {
-		c.serving.Add(-1) // the reply ends its request
+	w := c.cfg.Events
+	if c.serving.Load() > 0 {
+		w = c.cfg.Out
 	}
-	if _, err := c.cfg.Out.Write(b); err != nil {
+	if e.Op == opResult {
+		// The reply ends its request; events after it must not wait in
+		// Out for the next caller.
+		c.serving.Add(-1)
+	}
+	if _, err := w.Write(b); err != nil {
 		return fmt.Errorf("worker: writing %s: %w", e.Op, err)
 	}
 	return nil

@@ -344,7 +344,7 @@ func TestCrashRestarts(t *testing.T) {
 
 func TestBrokenProtocolRestarts(t *testing.T) {
 	s := startWorker(t, "fake")
-	for _, fd := range []int{childOutFD} {
+	for _, fd := range []int{childOutFD, childEventsFD} {
 		res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: fmt.Sprint("garbage ", fd)}, &recorder{})
 		if err != nil || !res.Restarted || !strings.Contains(res.Error.Value, "broke the protocol") {
 			t.Fatalf("fd %d: result %+v %v", fd, res, err)
