@@ -483,10 +483,15 @@ func TestOtherRequests(t *testing.T) {
 	}
 }
 
-// The benchmarks measure one request's round trip through a real child.
-// "fake" isolates the protocol's own cost; "goeval" is what a kernel pays.
+// BenchmarkRoundTrip measures one request's round trip through a real
+// child. "fake" isolates the protocol's own cost; "goeval" is what a kernel
+// pays. Wake-ups between threads dominate, so figures depend on how busy the
+// machine is: compare builds interleaved, not runs hours apart.
 //
-//	go test -run '^$' -bench . -benchtime 2000x ./worker
+//	go test -run '^$' -bench RoundTrip -benchtime 4000x ./worker
+//
+// GOKERNEL_WORKER_CPUPROFILE and GOKERNEL_WORKER_TRACE profile or trace the
+// child; -cpuprofile and -trace the parent.
 func BenchmarkRoundTrip(b *testing.B) {
 	ctx := context.Background()
 	out := &recorder{}
