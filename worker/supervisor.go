@@ -190,14 +190,15 @@ func (s *Supervisor) spawn() (p *process, err error) {
 	return p, nil
 }
 
-// stream is one of the child's output pipes. Two goroutines read it: its own
-// reader, whenever the pipe has data, and the event reader, which drains it
-// before it delivers an event. The child writes its text before the event
-// that follows it, so once the event has arrived that text is in the pipe or
-// already read; draining delivers it first, and text and rich output keep
-// the order in which the cell produced them. This costs two non-blocking
-// reads per event, where writing and reading sync markers on both pipes
-// cost four system calls and two goroutine wake-ups per request.
+// stream is one of the child's output pipes. It is read by its own
+// goroutine whenever the pipe has data, and drained by whoever delivers an
+// event or a reply (the events reader, or the caller reading replies) just
+// before. The child writes its text before the event that follows it, so
+// once the event has arrived that text is in the pipe or already read;
+// draining delivers it first, and text and rich output keep the order in
+// which the cell produced them. This costs two non-blocking reads per
+// event, where writing and reading sync markers on both pipes cost four
+// system calls and two goroutine wake-ups per request.
 type stream struct {
 	s    *Supervisor
 	name string
