@@ -20,6 +20,7 @@ import (
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/lower"
 	"github.com/gokernel/gokernel/magics"
+	"github.com/gokernel/gokernel/pkgs/stdext"
 )
 
 // LanguageVersion is the Go version whose standard library cells see. yaegi
@@ -123,7 +124,7 @@ func New(opts Options) (*Engine, error) {
 		Stdout: opts.Stdout, Stderr: e.stderr, Stdin: e.stdin,
 		GoPath: ".", SourcecodeFilesystem: lower.Stdlib(),
 	})
-	if err := e.in.Use(lower.Exports(stdlib.Symbols)); err != nil {
+	if err := e.in.Use(lower.Exports(stdext.Merge(stdlib.Symbols))); err != nil {
 		return nil, fmt.Errorf("goeval: loading the standard library: %w", err)
 	}
 	if err := lower.Install(e.in); err != nil {

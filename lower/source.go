@@ -819,8 +819,18 @@ func (l *lowering) finishRangeFunc(lp *rfLoop, stack []ast.Node) {
 	if lp.label != nil {
 		l.ed.replace(l.off(lp.label.Label.Pos()), l.off(lp.label.Colon)+1, "")
 	}
-	l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "{ "+s+" := ")
+	// yaegi infers the helpers' type parameters from a plain func type, not
+	// from a compiled iterator's named type (iter.Seq[string]): convert.
+	conv := compiledIterType(rs.X)
+	if conv != "" {
+		l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "{ "+s+" := ("+conv+")(")
+	} else {
+		l.ed.replace(l.off(rs.For), l.off(rs.X.Pos()), "{ "+s+" := ")
+	}
 	var b strings.Builder
+	if conv != "" {
+		b.WriteString(")")
+	}
 	b.WriteString("; ")
 	if lp.needCtl {
 		b.WriteString("_gk_c" + id + " := 0; ")

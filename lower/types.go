@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"go/types"
 	"strings"
+
+	"github.com/gokernel/gokernel/pkgs/stdext"
 )
 
 // The pass has no type checker: cells refer to globals of earlier cells that
@@ -297,6 +299,29 @@ func (l *lowering) isIntExpr(e ast.Expr) bool {
 var knownIterFuncs = map[string]int{
 	"slices.All": 2, "slices.Values": 1, "slices.Backward": 2, "slices.Chunk": 1,
 	"maps.All": 2, "maps.Keys": 1, "maps.Values": 1,
+}
+
+func init() {
+	for k, f := range stdext.IterFuncs {
+		knownIterFuncs[k] = f.Arity
+	}
+}
+
+// compiledIterType returns the plain func type of the iterator e returns
+// when e calls a compiled function listed in stdext.IterFuncs, else "".
+func compiledIterType(e ast.Expr) string {
+	ce, ok := unparen(e).(*ast.CallExpr)
+	if !ok {
+		return ""
+	}
+	sel, ok := unparen(ce.Fun).(*ast.SelectorExpr)
+	if !ok {
+		return ""
+	}
+	if x, ok := sel.X.(*ast.Ident); ok && x.Obj == nil {
+		return stdext.IterFuncs[x.Name+"."+sel.Sel.Name].Func
+	}
+	return ""
 }
 
 // iterArity returns how many values the iterator e yields (0, 1 or 2), or -1
