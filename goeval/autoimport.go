@@ -79,7 +79,7 @@ func (e *Engine) autoImports(code string) []string {
 		}
 		switch {
 		case next == token.DEFINE || next == token.COMMA && !prevDot || prev == token.VAR || prev == token.CONST ||
-			prev == token.FUNC || prev == token.TYPE || prev == token.IMPORT || prev == token.RANGE:
+			prev == token.FUNC || prev == token.TYPE || prev == token.IMPORT:
 			declared[tk.lit] = true
 		case !prevDot && next == token.PERIOD:
 			used[tk.lit] = true
