@@ -4,47 +4,32 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
-
-	"github.com/gokernel/gokernel/lower"
-	"github.com/gokernel/gokernel/pkgs/stdext"
 )
 
 // TestStdext runs cells using the Go 1.23+ standard library symbols of
-// pkgs/stdext in an engine that loaded them with Use.
+// pkgs/stdext, which every engine loads (New), including for ... range over
+// compiled iterator functions (lower knows them from stdext.IterFuncs).
 func TestStdext(t *testing.T) {
 	dir := t.TempDir()
 	if err := os.WriteFile(filepath.Join(dir, "in.txt"), []byte("inside\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// for ... range over a compiled iterator needs the lowering to know the
-	// function returns one (stdext.IterFuncs in lower's knownIterFuncs).
-	rangeOK := lowersRangeOver("strings.Lines")
-	tests := []struct {
-		name   string
-		cells  []string
-		stdout string // exact stdout of all cells
-		want   string // text/plain result of the last cell
-		ranges bool   // uses for range over a compiled iterator
-	}{
+	runCellTests(t, []cellTest{
 		{
 			name:   "range strings.Lines",
 			cells:  []string{`import "strings"`, "for line := range strings.Lines(\"a\\nb\\n\") {\n\tfmt.Printf(\"%q \", line)\n}\nfmt.Println()"},
 			stdout: "\"a\\n\" \"b\\n\" \n",
-			ranges: true,
 		},
 		{
 			name:   "range strings.SplitSeq with break",
 			cells:  []string{`import "strings"`, "for f := range strings.SplitSeq(\"x,y,z\", \",\") {\n\tif f == \"z\" {\n\t\tbreak\n\t}\n\tfmt.Print(f, \";\")\n}\nfmt.Println()"},
 			stdout: "x;y;\n",
-			ranges: true,
 		},
 		{
-			name:   "range bytes.Lines in a function",
-			cells:  []string{`import "bytes"`, "func total(b []byte) int {\n\tn := 0\n\tfor l := range bytes.Lines(b) {\n\t\tn += len(l)\n\t}\n\treturn n\n}", "total([]byte(\"1\\n22\\n333\"))"},
-			want:   "8",
-			ranges: true,
+			name:  "range bytes.Lines in a function",
+			cells: []string{`import "bytes"`, "func total(b []byte) int {\n\tn := 0\n\tfor l := range bytes.Lines(b) {\n\t\tn += len(l)\n\t}\n\treturn n\n}", "total([]byte(\"1\\n22\\n333\"))"},
+			want:  "8",
 		},
 		{
 			name:  "strings.FieldsSeq called with a yield function",
@@ -76,37 +61,5 @@ func TestStdext(t *testing.T) {
 			cells: []string{`import "crypto/mlkem"`, "dk, _ := mlkem.GenerateKey768()\nkey, ct := dk.EncapsulationKey().Encapsulate()\ngot, _ := dk.Decapsulate(ct)\nbytes.Equal(key, got)"},
 			want:  "true",
 		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.ranges && !rangeOK {
-				t.Skip("the lowering does not know stdext's iterator functions yet: add stdext.IterFuncs to lower's knownIterFuncs")
-			}
-			te := newTestEngine(t)
-			if err := te.Use(stdext.Symbols); err != nil {
-				t.Fatal(err)
-			}
-			var got string
-			for _, c := range tt.cells {
-				got = te.mustOK(t, c)
-			}
-			if got != tt.want {
-				t.Errorf("last result %q, want %q", got, tt.want)
-			}
-			if tt.stdout != "" {
-				if out := te.stdout.waitFor(t, tt.stdout); out != tt.stdout {
-					t.Errorf("stdout %q, want %q", out, tt.stdout)
-				}
-			}
-		})
-	}
-}
-
-// lowersRangeOver reports whether the lowering rewrites a range over the
-// compiled iterator function fn ("strings.Lines").
-func lowersRangeOver(fn string) bool {
-	pkg, _, _ := strings.Cut(fn, ".")
-	src := fmt.Sprintf("package main\n\nimport %q\n\nfunc f() {\n\tfor x := range %s(\"\") {\n\t\t_ = x\n\t}\n}\n", pkg, fn)
-	out, err := lower.Source([]byte(src))
-	return err == nil && !strings.Contains(string(out), "range "+fn)
+	})
 }
