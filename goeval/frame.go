@@ -84,9 +84,19 @@ func growFrame(in *interp.Interpreter) {
 // fieldPtr returns a pointer to the field name of the addressable struct v
 // if it exists with type T, unexported or not.
 func fieldPtr[T any](v reflect.Value, name string) (*T, bool) {
-	f := v.FieldByName(name)
-	if !f.IsValid() || !f.CanAddr() || f.Type() != reflect.TypeFor[T]() {
+	f, ok := settable(v, name)
+	if !ok || f.Type() != reflect.TypeFor[T]() {
 		return nil, false
 	}
-	return (*T)(unsafe.Pointer(f.UnsafeAddr())), true
+	return f.Addr().Interface().(*T), true
+}
+
+// settable returns the field name of the addressable struct v as a value
+// that can be set even when the field is unexported.
+func settable(v reflect.Value, name string) (reflect.Value, bool) {
+	f := v.FieldByName(name)
+	if !f.IsValid() || !f.CanAddr() {
+		return reflect.Value{}, false
+	}
+	return reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem(), true
 }

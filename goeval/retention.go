@@ -4,7 +4,6 @@ import (
 	"context"
 	"go/token"
 	"reflect"
-	"unsafe"
 
 	"github.com/traefik/yaegi/interp"
 )
@@ -70,12 +69,9 @@ func dropScopeChildren(in *interp.Interpreter) {
 
 // zeroField sets the slice field name of the addressable struct v to nil.
 func zeroField(v reflect.Value, name string) {
-	f := v.FieldByName(name)
-	if !f.IsValid() || f.Kind() != reflect.Slice || f.Len() == 0 || !f.CanAddr() {
-		return
+	if f, ok := settable(v, name); ok && f.Kind() == reflect.Slice && f.Len() > 0 {
+		f.Set(reflect.Zero(f.Type()))
 	}
-	f = reflect.NewAt(f.Type(), unsafe.Pointer(f.UnsafeAddr())).Elem()
-	f.Set(reflect.Zero(f.Type()))
 }
 
 // forgetFiles removes from fset the files an Eval added (those at or after

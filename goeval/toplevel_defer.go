@@ -2,7 +2,6 @@ package goeval
 
 import (
 	"reflect"
-	"unsafe"
 
 	"github.com/traefik/yaegi/interp"
 )
@@ -23,10 +22,5 @@ func clearRootDefers(in *interp.Interpreter) {
 	if !fr.IsValid() || fr.Kind() != reflect.Pointer || fr.IsNil() {
 		return
 	}
-	d := fr.Elem().FieldByName("deferred")
-	if !d.IsValid() || d.Kind() != reflect.Slice || d.Len() == 0 {
-		return
-	}
-	d = reflect.NewAt(d.Type(), unsafe.Pointer(d.UnsafeAddr())).Elem()
-	d.Set(reflect.Zero(d.Type()))
+	zeroField(fr.Elem(), "deferred")
 }
