@@ -1,101 +1,48 @@
 package kernel
 
 import (
-	"context"
 	"log/slog"
 	"sync"
 
 	"github.com/go-zeromq/zmq4"
 )
 
-// publisher is the one writer of the IOPub socket. Producers never wait on
-// it: messages go into a queue bounded in bytes, and droppable messages
-// (stream and display output) are dropped, counted and reported once the
-// subscriber catches up, because zmq4's PUB has no high-water mark of its own
-// and a stalled subscriber would otherwise stall execution or grow memory.
+// publisher is the one writer of the IOPub socket: its lock keeps messages in
+// the order they were published. It sends on the caller's goroutine because
+// zmq4 v0.17.0's PUB SendMulti never waits on a subscriber: it appends to the
+// socket's own queue, whose writer goroutine does the network writes, and
+// past the queue's high-water mark (set in Serve) it drops the message. So a
+// subscriber that stops reading can neither stall execution nor grow memory
+// without bound, and a cell's output takes one goroutine hand-off, not two.
 type publisher struct {
-	sock     zmq4.Socket
-	log      *slog.Logger
-	maxBytes int
+	sock zmq4.Socket
+	log  *slog.Logger
 
-	mu      sync.Mutex
-	cond    *sync.Cond
-	queue   []pubItem
-	bytes   int
-	dropped int
-	closed  bool
-	done    chan struct{}
+	mu     sync.Mutex
+	closed bool
 }
 
-type pubItem struct {
-	frames [][]byte
-	size   int
+func newPublisher(sock zmq4.Socket, log *slog.Logger) *publisher {
+	return &publisher{sock: sock, log: log}
 }
 
-func newPublisher(sock zmq4.Socket, log *slog.Logger, maxBytes int) *publisher {
-	p := &publisher{sock: sock, log: log, maxBytes: maxBytes, done: make(chan struct{})}
-	p.cond = sync.NewCond(&p.mu)
-	return p
-}
-
-// push queues frames. A droppable message is discarded when the queue is
-// over its byte budget; control messages (status, replies, results) always go.
-func (p *publisher) push(frames [][]byte, droppable bool) bool {
-	size := 0
-	for _, f := range frames {
-		size += len(f)
-	}
+// push sends frames; it reports false once the publisher is closed.
+func (p *publisher) push(frames [][]byte) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
 		return false
 	}
-	if droppable && p.bytes+size > p.maxBytes {
-		p.dropped++
-		return false
+	if err := p.sock.SendMulti(zmq4.NewMsgFrom(frames...)); err != nil {
+		p.log.Warn("iopub send failed", "err", err)
 	}
-	p.queue = append(p.queue, pubItem{frames, size})
-	p.bytes += size
-	p.cond.Signal()
 	return true
 }
 
-// takeDropped returns and resets the count of dropped messages.
-func (p *publisher) takeDropped() int {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	n := p.dropped
-	p.dropped = 0
-	return n
-}
-
-func (p *publisher) run(ctx context.Context) {
-	defer close(p.done)
-	for {
-		p.mu.Lock()
-		for len(p.queue) == 0 && !p.closed {
-			p.cond.Wait()
-		}
-		if len(p.queue) == 0 && p.closed {
-			p.mu.Unlock()
-			return
-		}
-		it := p.queue[0]
-		p.queue[0] = pubItem{}
-		p.queue = p.queue[1:]
-		p.bytes -= it.size
-		p.mu.Unlock()
-		if err := p.sock.SendMulti(zmq4.NewMsgFrom(it.frames...)); err != nil && ctx.Err() == nil {
-			p.log.Warn("iopub send failed", "err", err)
-		}
-	}
-}
-
-// close stops accepting messages and waits until the queue is written.
+// close stops accepting messages; the ones pushed before it are in the
+// socket's queue, which closing the socket writes out.
 func (p *publisher) close() {
 	p.mu.Lock()
 	p.closed = true
-	p.cond.Broadcast()
 	p.mu.Unlock()
-	<-p.done
 }

@@ -51,7 +51,7 @@ func (st *streamer) reportCutLocked() {
 		return
 	}
 	st.s.publish(st.parent, "stream", streamContent{Name: "stderr", Text: fmt.Sprintf(
-		"\n[gokernel: output truncated: %d more bytes were not shown (limit %d bytes per cell)]\n", st.cut, st.maxBytes)}, false)
+		"\n[gokernel: output truncated: %d more bytes were not shown (limit %d bytes per cell)]\n", st.cut, st.maxBytes)})
 	st.cut = 0
 }
 
@@ -109,10 +109,6 @@ func (st *streamer) flushLocked() {
 		st.timer.Stop()
 		st.timer = nil
 	}
-	if dropped := st.s.iopub.takeDropped(); dropped > 0 {
-		st.segs = append([]streamContent{{Name: "stderr", Text: fmt.Sprintf(
-			"[gokernel: %d output messages were dropped because the front end did not read them fast enough]\n", dropped)}}, st.segs...)
-	}
 	for _, seg := range st.segs {
 		for seg.Text != "" {
 			chunk := seg.Text
@@ -124,7 +120,7 @@ func (st *streamer) flushLocked() {
 				chunk = chunk[:cut]
 			}
 			seg.Text = seg.Text[len(chunk):]
-			st.s.publish(st.parent, "stream", streamContent{Name: seg.Name, Text: chunk}, true)
+			st.s.publish(st.parent, "stream", streamContent{Name: seg.Name, Text: chunk})
 		}
 	}
 	st.sent += st.size
@@ -160,12 +156,12 @@ func (o *requestOutput) Display(d Display) {
 	if d.Update && d.ID != "" {
 		typ = "update_display_data"
 	}
-	o.s.publish(o.parent, typ, c, true)
+	o.s.publish(o.parent, typ, c)
 }
 
 func (o *requestOutput) ClearOutput(wait bool) {
 	o.s.streams.flush()
-	o.s.publish(o.parent, "clear_output", clearOutput{Wait: wait}, false)
+	o.s.publish(o.parent, "clear_output", clearOutput{Wait: wait})
 }
 
 // ErrStdinNotAllowed is returned by Input when the request said allow_stdin: false

@@ -27,8 +27,9 @@ type Config struct {
 	HelpLinks       []struct{ Text, URL string }
 	// SendTimeout bounds every socket send (zmq4's default is 5 minutes).
 	SendTimeout time.Duration
-	// IOPubMaxBytes bounds the IOPub queue; droppable output beyond it is dropped.
-	IOPubMaxBytes int
+	// IOPubHWM bounds the messages queued for IOPub subscribers; beyond it
+	// messages are dropped rather than held. 0 means 1024.
+	IOPubHWM int
 	// MaxOutputBytes bounds the stream output published per request; the
 	// rest is replaced by a truncation notice. 0 means 32 MiB.
 	MaxOutputBytes int
@@ -79,8 +80,8 @@ func NewServer(cfg Config) (*Server, error) {
 	if cfg.SendTimeout <= 0 {
 		cfg.SendTimeout = 5 * time.Second
 	}
-	if cfg.IOPubMaxBytes <= 0 {
-		cfg.IOPubMaxBytes = 64 << 20
+	if cfg.IOPubHWM <= 0 {
+		cfg.IOPubHWM = 1024
 	}
 	if cfg.MaxOutputBytes <= 0 {
 		cfg.MaxOutputBytes = 32 << 20
@@ -149,11 +150,10 @@ func (s *Server) Serve(ctx context.Context) error {
 	// zmq4's PUB queue is unbounded by default and shared by all
 	// subscribers: bound it so a subscriber that stops reading costs a
 	// bounded amount of memory (messages past the mark are dropped).
-	if err := s.iopubSock.SetOption(zmq4.OptionHWM, 1024); err != nil {
+	if err := s.iopubSock.SetOption(zmq4.OptionHWM, s.cfg.IOPubHWM); err != nil {
 		s.log.Warn("setting the iopub high-water mark", "err", err)
 	}
-	s.iopub = newPublisher(s.iopubSock, s.log, s.cfg.IOPubMaxBytes)
-	go s.iopub.run(sctx)
+	s.iopub = newPublisher(s.iopubSock, s.log)
 
 	var wg sync.WaitGroup
 	wg.Add(4)
@@ -163,7 +163,7 @@ func (s *Server) Serve(ctx context.Context) error {
 	go func() { defer wg.Done(); s.readLoop(ctx, s.stdinSock, "stdin", s.handleStdin) }()
 	go s.shellLoop(ctx)
 
-	s.publish(nil, "status", statusContent{ExecutionState: "starting"}, false)
+	s.publish(nil, "status", statusContent{ExecutionState: "starting"})
 	s.log.Info("kernel started", "transport", s.cfg.Conn.Transport, "ip", s.cfg.Conn.IP, "shell_port", s.cfg.Conn.ShellPort)
 	<-ctx.Done()
 	s.interruptCell()
@@ -263,14 +263,14 @@ func (s *Server) header(msgType string) Header {
 	return Header{MsgID: newID(), Session: s.session, Username: "kernel", Date: now(), MsgType: msgType, Version: ProtocolVersion}
 }
 
-// publish queues an IOPub message; it never blocks.
-func (s *Server) publish(parent json.RawMessage, msgType string, content any, droppable bool) {
+// publish sends an IOPub message; it never waits on a subscriber.
+func (s *Server) publish(parent json.RawMessage, msgType string, content any) {
 	frames, err := Encode([][]byte{[]byte(msgType)}, s.header(msgType), parent, nil, content, s.signer)
 	if err != nil {
 		s.log.Error("encoding iopub message", "msg_type", msgType, "err", err)
 		return
 	}
-	s.iopub.push(frames, droppable)
+	s.iopub.push(frames)
 }
 
 // send writes a message on a ROUTER socket to the given identities.
@@ -295,11 +295,11 @@ func (s *Server) reply(sock zmq4.Socket, mu *sync.Mutex, m *Message, msgType str
 }
 
 func (s *Server) busy(parent json.RawMessage) {
-	s.publish(parent, "status", statusContent{ExecutionState: "busy"}, false)
+	s.publish(parent, "status", statusContent{ExecutionState: "busy"})
 }
 
 func (s *Server) idle(parent json.RawMessage) {
-	s.publish(parent, "status", statusContent{ExecutionState: "idle"}, false)
+	s.publish(parent, "status", statusContent{ExecutionState: "idle"})
 }
 
 func (s *Server) kernelInfo() kernelInfoReply {
@@ -358,7 +358,7 @@ func (s *Server) shutdown(m *Message, sock zmq4.Socket, mu *sync.Mutex) {
 	s.interruptCell()
 	rep := shutdownReply{Status: "ok", Restart: req.Restart}
 	s.reply(sock, mu, m, "shutdown_reply", rep)
-	s.publish(parentOf(m), "shutdown_reply", rep, false)
+	s.publish(parentOf(m), "shutdown_reply", rep)
 	s.mu.Lock()
 	s.shutdownReq = &req
 	s.mu.Unlock()
@@ -426,7 +426,7 @@ func (s *Server) dispatchShell(ctx context.Context, m *Message, parent json.RawM
 			return nil
 		}
 		// No comm targets exist: close it so the front end does not wait.
-		s.publish(parent, "comm_close", commClose{CommID: c.CommID, Data: map[string]any{}}, false)
+		s.publish(parent, "comm_close", commClose{CommID: c.CommID, Data: map[string]any{}})
 	case "comm_msg", "comm_close":
 		// Comms are never opened, so there is nothing to deliver to.
 	case "shutdown_request":
@@ -472,7 +472,7 @@ func (s *Server) execute(ctx context.Context, m *Message) *time.Time {
 
 	s.streams.setParent(parent)
 	if !req.Silent {
-		s.publish(parent, "execute_input", executeInput{Code: req.Code, ExecutionCount: count}, false)
+		s.publish(parent, "execute_input", executeInput{Code: req.Code, ExecutionCount: count})
 	}
 	out := &requestOutput{s: s, parent: parent, identities: m.Identities, allowStdin: allowStdin}
 	res, err := s.engine.Execute(cellCtx, ExecuteRequest{
@@ -495,14 +495,14 @@ func (s *Server) execute(ctx context.Context, m *Message) *time.Time {
 		if tb == nil {
 			tb = []string{res.Error.Name + ": " + res.Error.Value}
 		}
-		s.publish(parent, "error", errorContent{EName: res.Error.Name, EValue: res.Error.Value, Traceback: tb}, false)
+		s.publish(parent, "error", errorContent{EName: res.Error.Name, EValue: res.Error.Value, Traceback: tb})
 		reply.Status, reply.EName, reply.EValue, reply.Traceback = "error", res.Error.Name, res.Error.Value, tb
 	} else if res.Value != nil && !req.Silent {
 		md := res.Metadata
 		if md == nil {
 			md = map[string]any{}
 		}
-		s.publish(parent, "execute_result", executeResultContent{ExecutionCount: count, Data: res.Value, Metadata: md}, false)
+		s.publish(parent, "execute_result", executeResultContent{ExecutionCount: count, Data: res.Value, Metadata: md})
 	}
 	errTime := time.Now()
 	s.reply(s.shellSock, &s.shellMu, m, "execute_reply", reply)

@@ -60,12 +60,13 @@ func NewSupervisor(opts Options) *Supervisor {
 // The child sends on two pipes: replies, with the events of a request while
 // it is served, and events sent between requests (by goroutines that
 // outlive their cell). The replies pipe has no goroutine of its own: the
-// caller waiting for a reply reads it, with blocking reads, and delivers the
-// events it meets. Handing each reply from a reader goroutine to the caller
-// cost a wake-up of another thread, and a goroutine parked in the runtime's
-// poller resumes later than a thread blocked in read(2): 10-20 µs per
-// request on an idle machine, together. Events between requests can wait
-// for the poller.
+// caller waiting for a reply reads it and delivers the events it meets, as
+// handing each reply from a reader goroutine to the caller cost a wake-up of
+// another thread. The read parks in the runtime's poller rather than in
+// read(2): the kernel runs on one P (main.go), and a thread blocked in a
+// system call keeps that P until sysmon takes it back, delaying the IOPub
+// writes queued just before the request and keeping sysmon polling every
+// 20 µs.
 type process struct {
 	cmd     *exec.Cmd
 	in      io.WriteCloser
@@ -160,8 +161,6 @@ func (s *Supervisor) spawn() (p *process, err error) {
 			parentEnds[i], childEnds[i] = r, w
 		}
 	}
-	// Fd switches the replies pipe to blocking reads (see process).
-	_ = parentEnds[pipeReplies].Fd()
 	cmd := exec.Command(s.opts.Command[0], s.opts.Command[1:]...)
 	cmd.Env = s.opts.Env
 	cmd.Stdout, cmd.Stderr = childEnds[pipeStdout], childEnds[pipeStderr]
