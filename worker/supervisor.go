@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/gokernel/gokernel/internal/rawio"
 	"io"
 	"log/slog"
 	"os"
@@ -167,7 +168,17 @@ func (s *Supervisor) spawn() (p *process, err error) {
 	// fd 5 is the kernel's own stderr (the Jupyter server's log), so the
 	// child's logs never mix with the cell output on its stdout/stderr.
 	cmd.ExtraFiles = []*os.File{childEnds[pipeRequests], childEnds[pipeReplies], os.Stderr, childEnds[pipeEvents]}
-	p = &process{cmd: cmd, in: parentEnds[pipeRequests], replies: newFrameReader(parentEnds[pipeReplies]),
+	// The kernel's own reads and writes of the pipes are raw calls (see
+	// package rawio: ordinary ones keep sysmon awake).
+	in, err := rawio.NewFile(parentEnds[pipeRequests])
+	if err != nil {
+		return nil, fmt.Errorf("worker requests pipe: %w", err)
+	}
+	replies, err := rawio.NewFile(parentEnds[pipeReplies])
+	if err != nil {
+		return nil, fmt.Errorf("worker replies pipe: %w", err)
+	}
+	p = &process{cmd: cmd, in: in, replies: newFrameReader(replies),
 		readToken: make(chan struct{}, 1), pending: map[uint64]chan envelope{}, inputs: map[uint64]context.CancelFunc{},
 		dead: make(chan struct{}), ready: make(chan struct{}), tail: &tailBuffer{max: 4096}}
 	p.readToken <- struct{}{}
@@ -259,7 +270,7 @@ func (st *stream) drain(once bool) bool {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	for !st.eof {
-		n, err := syscall.Read(st.fd, st.buf)
+		n, err := rawio.TryRead(st.fd, st.buf)
 		if err == syscall.EINTR {
 			continue
 		}
