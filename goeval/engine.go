@@ -45,6 +45,7 @@ type Options struct {
 type Engine struct {
 	opts   Options
 	in     *interp.Interpreter
+	runner runner // runs compiled cells (runner.go)
 	stderr *frameFilter
 	stdin  *stdinReader
 

@@ -24,13 +24,14 @@ import (
 // compileAndRun is EvalWithContext split in its two halves, with the frame
 // grown in between. Like EvalWithContext, a panic while compiling is
 // returned as an interp.Panic, and a cancelled ctx stops the run.
-func compileAndRun(ctx context.Context, in *interp.Interpreter, src string) (reflect.Value, error) {
+// The run itself goes through r (runner.go).
+func compileAndRun(ctx context.Context, r *runner, in *interp.Interpreter, src string) (reflect.Value, error) {
 	prog, err := compile(in, src)
 	if err != nil {
 		return reflect.Value{}, err
 	}
 	growFrame(in)
-	return in.ExecuteWithContext(ctx, prog)
+	return r.execute(ctx, in, prog)
 }
 
 // compile is Interpreter.Compile with its panics turned into errors.

@@ -23,7 +23,7 @@ import (
 func (e *Engine) eval(ctx context.Context, src string) (reflect.Value, error) {
 	fset := e.in.FileSet()
 	base := fset.Base()
-	v, err := compileAndRun(ctx, e.in, src)
+	v, err := compileAndRun(ctx, &e.runner, e.in, src)
 	clearRootDefers(e.in) // see toplevel_defer.go
 	dropRoots(e.in)
 	dropScopeChildren(e.in)
