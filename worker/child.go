@@ -67,6 +67,9 @@ type child struct {
 	inputs    map[uint64]chan envelope
 	nextInput uint64
 	execMu    sync.Mutex
+	// turn hands the reading to a goroutine waiting in follow; stopped is
+	// closed when the reading has ended.
+	turn, stopped chan struct{}
 	// trim returns freed memory to the OS once the worker has been idle
 	// for trimAfter, so a long notebook's RSS follows its live heap
 	// instead of its high-water mark.
@@ -82,7 +85,8 @@ func ServeChild(cfg ChildConfig) error {
 	if cfg.In == nil || cfg.Out == nil || cfg.Events == nil {
 		return errors.New("worker: ChildConfig needs In, Out and Events")
 	}
-	c := &child{cfg: cfg, cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{}}
+	c := &child{cfg: cfg, cancel: map[uint64]context.CancelFunc{}, inputs: map[uint64]chan envelope{},
+		turn: make(chan struct{}), stopped: make(chan struct{})}
 	c.trim = time.AfterFunc(trimAfter, debug.FreeOSMemory)
 	defer c.trim.Stop()
 	if err := c.send(envelope{Op: opReady}); err != nil {
@@ -90,18 +94,25 @@ func ServeChild(cfg ChildConfig) error {
 	}
 	done := make(chan error, 1)
 	go c.read(newFrameReader(cfg.In), done)
-	return <-done
+	err := <-done
+	close(c.stopped) // a goroutine waiting in follow returns
+	return err
 }
 
 // read reads and serves messages. A request runs at once on the goroutine
 // that read it: handed to a new goroutine instead, it waited for another
 // thread to pick that goroutine up while this one blocked in its next read,
-// some 10-20 µs per request. An execute request first starts a new
-// goroutine to read on, for the cancellations and input replies that come
+// some 10-20 µs per request. An execute request first hands the reading to
+// another goroutine, for the cancellations and input replies that come
 // while a cell runs; the others (completion, inspection, is_complete) are
-// served without one, since the kernel sends nothing while it waits for
-// them and starting a goroutine costs the wake-up of another thread. The
-// reading ends with a message on done.
+// served without, since the kernel sends nothing while it waits for them.
+// The reading ends with a message on done.
+//
+// The goroutine that served a cell then waits to read again (follow), so
+// two goroutines take turns: a new goroutine per cell, as before, started
+// with a small stack that the interpreter's recursion grew by copying each
+// time, and with its creation and exit cost a quarter of the worker's CPU
+// on a trivial cell (perf).
 func (c *child) read(fr *frameReader, done chan<- error) {
 	for {
 		e, err := fr.next()
@@ -144,17 +155,37 @@ func (c *child) read(fr *frameReader, done chan<- error) {
 			// write to return (see serve).
 			c.serving.Add(1)
 			if handOver {
-				go c.read(fr, done)
+				c.handOver(fr, done)
 			}
 			c.serve(ctx, e)
 			c.mu.Lock()
 			delete(c.cancel, e.ID)
 			c.mu.Unlock()
 			cancel()
-			if handOver {
+			if handOver && !c.follow() {
 				return
 			}
 		}
+	}
+}
+
+// handOver gives the reading to a goroutine waiting in follow, or to a new one.
+func (c *child) handOver(fr *frameReader, done chan<- error) {
+	select {
+	case c.turn <- struct{}{}:
+	default:
+		go c.read(fr, done)
+	}
+}
+
+// follow waits until the reading is handed over, and reports false once
+// the reading ended for good.
+func (c *child) follow() bool {
+	select {
+	case <-c.turn:
+		return true
+	case <-c.stopped:
+		return false
 	}
 }
 
