@@ -110,16 +110,6 @@ func runKernel(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(stderr)
-	// The kernel process only moves messages between sockets and the
-	// interpreter process; cells run in the child, which keeps every CPU.
-	// With a second P, each goroutine hand-off (socket reader, request
-	// loop, IOPub writer) woke an idle thread that found nothing to do:
-	// 14 context switches and ~390 µs of CPU per trivial cell, against 7.5
-	// and ~280 µs on one P (README, Benchmarks). An explicit GOMAXPROCS
-	// still wins.
-	if os.Getenv("GOMAXPROCS") == "" {
-		runtime.GOMAXPROCS(1)
-	}
 	ci, err := kernel.ReadConnectionFile(*connFile)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -146,6 +136,19 @@ func runKernel(args []string, stderr io.Writer) int {
 	go func() {
 		if err := sup.Start(); err != nil {
 			log.Error("starting the interpreter", "err", err)
+		}
+		// From here the kernel process only moves messages between
+		// sockets and the interpreter process, which keeps every CPU for
+		// the cells. With a second P, each goroutine hand-off (socket
+		// reader, request loop, IOPub writer) woke an idle thread that
+		// found nothing to do: 14 context switches and ~390 µs of CPU per
+		// trivial cell, against 7.5 and ~280 µs on one P (README,
+		// Benchmarks). Not before: starting the child (a vfork and exec
+		// that keep their thread's P) would hold up the sockets' setup
+		// and the first kernel_info_reply. An explicit GOMAXPROCS still
+		// wins.
+		if os.Getenv("GOMAXPROCS") == "" {
+			runtime.GOMAXPROCS(1)
 		}
 	}()
 	ctx, cancel := context.WithCancel(context.Background())
