@@ -2,7 +2,8 @@
 
 usage: bench.py [--cells N] [--lines N] [--rounds R] [--rss-cells N] KERNEL [KERNEL ...]
 Prints a table: start to first kernel_info_reply, trivial-cell round trip
-(median and p99) through jupyter_client and through a lean raw pyzmq client,
+(median and p99) through jupyter_client and through a lean raw pyzmq client
+with the CPU time and context switches of the kernel's processes per cell,
 time until the last of N printed lines arrives, complete_request latency and
 RSS; ratios against the first kernel.
 """
@@ -29,19 +30,45 @@ CODE = {
 def tree_rss_kib(pid):
     """RSS of a process and its descendants (gokernel evaluates in a child)."""
     total = 0
-    pids = [pid]
-    while pids:
-        p = pids.pop()
+    for p in tree_pids(pid):
         try:
             for line in open(f"/proc/{p}/status"):
                 if line.startswith("VmRSS:"):
                     total += int(line.split()[1])
-            for t in os.listdir(f"/proc/{p}/task"):
-                children = open(f"/proc/{p}/task/{t}/children").read().split()
-                pids.extend(int(c) for c in children)
         except FileNotFoundError:
             pass
     return total
+
+
+def tree_pids(pid):
+    """pid and its descendants."""
+    out, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        out.append(p)
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                todo.extend(int(c) for c in open(f"/proc/{p}/task/{t}/children").read().split())
+        except FileNotFoundError:
+            pass
+    return out
+
+
+def tree_cpu_switches(pid):
+    """CPU seconds (user + system) and context switches (voluntary and not,
+    over every thread) of a process and its descendants."""
+    cpu, switches = 0.0, 0
+    for p in tree_pids(pid):
+        try:
+            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
+            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for t in os.listdir(f"/proc/{p}/task"):
+                for line in open(f"/proc/{p}/task/{t}/status"):
+                    if "ctxt_switches" in line:
+                        switches += int(line.split()[1])
+        except FileNotFoundError:
+            pass
+    return cpu, switches
 
 
 def wait_reply(kc, msg_id, timeout=120):
@@ -253,7 +280,9 @@ def bench(name, cells, lines, rss_cells):
         try:
             for _ in range(20):
                 lean.cell(code["trivial"])
+            cpu0, sw0 = tree_cpu_switches(pid)
             lean_rts = sorted(lean.cell(code["trivial"]) for _ in range(cells))
+            cpu1, sw1 = tree_cpu_switches(pid)
         finally:
             lean.close()
         return {
@@ -264,6 +293,8 @@ def bench(name, cells, lines, rss_cells):
             "kernel_median_ms": statistics.median(srv) * 1e3 if srv else float("nan"),
             "lean_median_ms": statistics.median(lean_rts) * 1e3,
             "lean_p99_ms": lean_rts[int(len(lean_rts) * 0.99) - 1] * 1e3,
+            "cell_cpu_us": (cpu1 - cpu0) / cells * 1e6,
+            "cell_switches": (sw1 - sw0) / cells,
             "lines_s": lines_t,
             "complete_ms": statistics.median(comp) * 1e3,
             "idle_rss_mib": idle_rss / 1024,
@@ -288,13 +319,14 @@ def main():
         for k in a.kernels:
             results[k].append(bench(k, a.cells, a.lines, a.rss_cells))
     keys = ["bare_start_ms", "start_ms", "cell_median_ms", "cell_p99_ms", "kernel_median_ms", "lean_median_ms", "lean_p99_ms",
-            "lines_s", "complete_ms",
+            "cell_cpu_us", "cell_switches", "lines_s", "complete_ms",
             "idle_rss_mib", "rss_after_mib", "rss_growth_pct"]
     labels = {"bare_start_ms": "exec → first kernel_info_reply (ms, median of 9)",
               "start_ms": "  via jupyter_client's start_kernel (ms)", "cell_median_ms": f"trivial cell median (ms, {a.cells} cells)",
               "cell_p99_ms": "trivial cell p99 (ms)",
               "kernel_median_ms": "  of which in the kernel, median (ms)",
               "lean_median_ms": f"trivial cell median, lean zmq client (ms, {a.cells})", "lean_p99_ms": "trivial cell p99, lean zmq client (ms)",
+              "cell_cpu_us": "  CPU per cell, kernel + children (µs)", "cell_switches": "  context switches per cell",
               "lines_s": f"{a.lines} printed lines (s)", "complete_ms": "complete_request on `fmt.` median (ms)",
               "idle_rss_mib": "idle RSS (MiB, kernel + children)", "rss_after_mib": f"RSS after {a.rss_cells} cells (MiB)",
               "rss_growth_pct": f"RSS growth over {a.rss_cells} cells (%)"}
