@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/exec"
+	"runtime"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
@@ -124,6 +125,8 @@ func (fakeEngine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 			os.Stdout.Write([]byte("é")[1:])
 		case "closestdout":
 			os.Stdout.Close()
+		case "goroutines":
+			res.Value = kernel.MIMEBundle{"text/plain": strconv.Itoa(runtime.NumGoroutine())}
 		case "laterdisplay":
 			go func() {
 				time.Sleep(50 * time.Millisecond)
@@ -446,6 +449,44 @@ func TestInterrupt(t *testing.T) {
 	res, err = s.Execute(context.Background(), kernel.ExecuteRequest{Code: "value ok"}, &recorder{})
 	if err != nil || res.Value["text/plain"] != "ok" {
 		t.Fatalf("after restart: %v %v", res, err)
+	}
+}
+
+// The goroutine that served a cell waits to read again (child.follow): the
+// child's goroutines do not grow with the cells served, interrupted or not.
+func TestChildGoroutinesStayFlat(t *testing.T) {
+	s := startWorker(t, "fake")
+	count := func() int {
+		t.Helper()
+		res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "goroutines"}, &recorder{})
+		if err != nil || res.Error != nil {
+			t.Fatalf("goroutines: %+v %v", res, err)
+		}
+		n, err := strconv.Atoi(fmt.Sprint(res.Value["text/plain"]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for i := 0; i < 5; i++ {
+		count()
+	}
+	before := count()
+	for i := 0; i < 300; i++ {
+		if i%50 == 0 {
+			ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+			if res, err := s.Execute(ctx, kernel.ExecuteRequest{Code: "wait"}, &recorder{}); err != nil || res.Error == nil {
+				t.Fatalf("interrupted cell: %+v %v", res, err)
+			}
+			cancel()
+			continue
+		}
+		if _, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "value x"}, &recorder{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if after := count(); after > before+1 {
+		t.Fatalf("child goroutines grew from %d to %d over 300 cells", before, after)
 	}
 }
 
