@@ -157,10 +157,14 @@ func newCoalescingConn(c net.Conn) *coalescingConn {
 }
 
 // Read serves zmq4's small reads (a flags byte, a size, a body) from a
-// buffer filled by one raw read.
+// buffer filled by one raw read; a read as large as the buffer, with the
+// buffer empty, goes straight into p.
 func (c *coalescingConn) Read(p []byte) (int, error) {
 	if c.raw == nil {
 		return c.Conn.Read(p)
+	}
+	if c.rpos == c.rend && len(p) >= readBuffer {
+		return rawio.Read(c.raw, p)
 	}
 	if c.rpos == c.rend {
 		if c.rbuf == nil {

@@ -438,15 +438,24 @@ func TestCoalescingTransportZMQ(t *testing.T) {
 				t.Fatal(err)
 			}
 			big := body(3<<20, 7)
+			// Requests go through the coalescing connection's reads:
+			// small ones from its buffer, the large one straight into
+			// zmq4's, and a burst that arrives in one read.
+			reqBody := func(i int) []byte {
+				if i == 2 {
+					return big
+				}
+				return big[:i*1000]
+			}
 			for i := 0; i < 3; i++ {
-				if err := dealer.SendMulti(zmq4.NewMsgFrom([]byte("req"), big[:i*1000])); err != nil {
+				if err := dealer.SendMulti(zmq4.NewMsgFrom([]byte("req"), reqBody(i))); err != nil {
 					t.Fatal(err)
 				}
 				req, err := router.Recv()
 				if err != nil {
 					t.Fatal(err)
 				}
-				if len(req.Frames) != 3 || string(req.Frames[1]) != "req" || !bytes.Equal(req.Frames[2], big[:i*1000]) {
+				if len(req.Frames) != 3 || string(req.Frames[1]) != "req" || !bytes.Equal(req.Frames[2], reqBody(i)) {
 					t.Fatalf("request %d: %d frames", i, len(req.Frames))
 				}
 				reply := [][]byte{req.Frames[0], []byte("<IDS|MSG>"), body(64, 1), nil, body(300, 2)}
@@ -467,6 +476,20 @@ func TestCoalescingTransportZMQ(t *testing.T) {
 					if !bytes.Equal(fr, reply[j+1]) {
 						t.Fatalf("reply %d frame %d differs", i, j)
 					}
+				}
+			}
+			for i := 0; i < 100; i++ {
+				if err := dealer.SendMulti(zmq4.NewMsgFrom([]byte("burst"), body(i*5, byte(i)))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			for i := 0; i < 100; i++ {
+				req, err := router.Recv()
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(req.Frames) != 3 || !bytes.Equal(req.Frames[2], body(i*5, byte(i))) {
+					t.Fatalf("burst message %d differs", i)
 				}
 			}
 		})
