@@ -57,6 +57,8 @@ type child struct {
 	cfg  ChildConfig
 	wmu  sync.Mutex // one message at a time, on Out or Events
 	wbuf []byte     // the frame being written, reused
+	// marks counts the marks written to Stdout and Stderr (marks.go).
+	marks uint64
 	// serving counts the requests being served (more than one only for
 	// a confused parent): their events go to Out, where the caller waiting
 	// for the reply reads them, the others to Events.
@@ -195,9 +197,21 @@ func (c *child) follow() bool {
 func (c *child) send(e envelope) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
+	marked := e.Op == opDisplay || e.Op == opClear
+	if marked {
+		e.Mark = c.marks + 1
+	}
 	b, err := appendFrame(c.wbuf[:0], e)
 	if err != nil {
 		return err
+	}
+	if marked {
+		// Text the cell writes from here on comes after this event
+		// (marks.go). A pipe the cell closed gets no mark: the parent
+		// has seen its end.
+		c.marks++
+		_, _ = c.cfg.Stdout.Write(syncMark)
+		_, _ = c.cfg.Stderr.Write(syncMark)
 	}
 	if cap(b) <= 64<<10 {
 		c.wbuf = b // do not keep a large display's buffer

@@ -9,8 +9,10 @@
 // goroutines that outlive the cell) becomes a stream message. Requests,
 // replies and rich output travel as binary frames on two more pipes. Before it
 // delivers an event the parent drains the output pipes: the child wrote the
-// text before the event, so that text is in the pipes by then, and text and
-// rich output keep the order in which the cell produced them.
+// text before the event, so that text is in the pipes by then. Text the cell
+// writes after a display may be in the pipes by then too: a mark written to
+// both pipes with each display tells the parent where to stop (marks.go), so
+// text and rich output keep the order in which the cell produced them.
 package worker
 
 import (
@@ -55,15 +57,18 @@ type envelope struct {
 	Op op
 	ID uint64
 
-	Execute    *kernel.ExecuteRequest
-	Code       string
-	Cursor     int
-	Detail     int
-	Prompt     string
-	Password   bool
-	Value      string
-	Wait       bool
-	Error      string
+	Execute  *kernel.ExecuteRequest
+	Code     string
+	Cursor   int
+	Detail   int
+	Prompt   string
+	Password bool
+	Value    string
+	Wait     bool
+	Error    string
+	// Mark is, on a display or clear event, how many marks the child had
+	// written to its stdout and stderr with it (marks.go).
+	Mark       uint64
 	Display    *kernel.Display
 	Result     *kernel.ExecuteResult
 	Complete   *kernel.CompleteResult

@@ -76,6 +76,7 @@ type process struct {
 	replies *frameReader
 	// readToken holds one token, taken by the caller that reads replies.
 	readToken chan struct{}
+	gate      markGate // how far displays were delivered (marks.go)
 	pending   map[uint64]chan envelope
 	inputs    map[uint64]context.CancelFunc
 	mu        sync.Mutex
@@ -188,6 +189,9 @@ func (s *Supervisor) spawn() (p *process, err error) {
 		}
 	}
 	p.streams[1].tail = p.tail
+	for _, st := range p.streams {
+		st.gate = &p.gate
+	}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("starting the Go interpreter process: %w", err)
 	}
@@ -217,11 +221,18 @@ type stream struct {
 	tail *tailBuffer // stderr: kept for crash reasons
 
 	// mu is held across a read and the delivery of what it read, so that
-	// whoever holds it knows every byte read so far has been delivered.
+	// whoever holds it knows every byte read so far has been delivered
+	// (or is waiting in after for its event).
 	mu   sync.Mutex
 	buf  []byte
-	held []byte // the start of a UTF-8 sequence whose end is still in the pipe
+	held []byte // the start of a UTF-8 sequence or mark whose end is still in the pipe
 	eof  bool
+	// gate, marks and after order text around displays (marks.go): marks
+	// is how many marks this stream has read, after the text read past a
+	// mark whose event is not delivered yet.
+	gate  *markGate
+	marks uint64
+	after []byte
 }
 
 func newStream(s *Supervisor, name string, f *os.File) (*stream, error) {
@@ -278,26 +289,63 @@ func (st *stream) drain(once bool) bool {
 			return false
 		}
 		if n <= 0 || err != nil {
-			// EOF (or a broken pipe): deliver what was held back.
+			// EOF (or a broken pipe): no event will come to release
+			// what waits; deliver it all, marks dropped.
 			st.eof = true
-			st.emit(st.held)
-			st.held = nil
+			rest := append(st.after, st.held...)
+			st.emit(bytes.ReplaceAll(rest, syncMark, nil))
+			st.after, st.held = nil, nil
 			return true
 		}
 		b := st.buf[:n]
 		if len(st.held) > 0 {
 			b = append(st.held, b...)
 		}
-		// Keep back an incomplete UTF-8 sequence: a message must not
-		// split a character.
-		keep := incompleteRune(b)
-		st.emit(b[:len(b)-keep])
-		st.held = append(st.held[:0], b[len(b)-keep:]...)
+		st.take(b)
 		if once && n < len(st.buf) {
 			return false
 		}
 	}
 	return true
+}
+
+// take delivers b up to the first mark whose event is not delivered yet and
+// keeps the rest in after. The end of b is held back when it may be the start
+// of a mark or of a UTF-8 sequence: a message must not split a character.
+// Called with mu held; b may share memory with held.
+func (st *stream) take(b []byte) {
+	for {
+		if len(st.after) > 0 || st.marks > st.gate.delivered.Load() {
+			st.after = append(st.after, b...)
+			st.held = st.held[:0]
+			return
+		}
+		i := bytes.Index(b, syncMark)
+		if i < 0 {
+			break
+		}
+		st.emit(b[:i])
+		st.marks++
+		b = b[i+len(syncMark):]
+	}
+	keep := partialMark(b)
+	if keep == 0 {
+		keep = incompleteRune(b)
+	}
+	st.emit(b[:len(b)-keep])
+	st.held = append(st.held[:0], b[len(b)-keep:]...)
+}
+
+// release delivers the text that waited for events now delivered.
+func (st *stream) release() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.eof || len(st.after) == 0 {
+		return
+	}
+	b := append(st.after, st.held...)
+	st.after, st.held = nil, nil
+	st.take(b)
 }
 
 func (st *stream) emit(b []byte) {
@@ -332,6 +380,18 @@ func incompleteRune(b []byte) int {
 func (p *process) textFirst() {
 	for _, st := range p.streams {
 		st.drain(true)
+	}
+}
+
+// textAfter delivers the text written after the event with mark k, up to
+// the next mark, now that the event is delivered.
+func (p *process) textAfter(k uint64) {
+	if k == 0 {
+		return
+	}
+	p.gate.advance(k)
+	for _, st := range p.streams {
+		st.release()
 	}
 }
 
@@ -399,11 +459,13 @@ func (s *Supervisor) deliver(p *process, e envelope) {
 		if out := s.output(); out != nil && e.Display != nil {
 			out.Display(*e.Display)
 		}
+		p.textAfter(e.Mark)
 	case opClear:
 		p.textFirst()
 		if out := s.output(); out != nil {
 			out.ClearOutput(e.Wait)
 		}
+		p.textAfter(e.Mark)
 	case opInput:
 		p.textFirst()
 		s.startInput(p, e)

@@ -80,6 +80,8 @@ const (
 	tagIsComplete // *kernel.IsCompleteResult
 	tagIsCompleteStatus
 	tagIsCompleteIndent
+
+	tagMark
 )
 
 // maxFrame bounds a frame's length, so that a corrupt length cannot make
@@ -275,6 +277,7 @@ func (w *frameWriter) envelope(e envelope) {
 	w.string(tagValue, e.Value)
 	w.flag(tagWait, e.Wait)
 	w.string(tagError, e.Error)
+	w.uint(tagMark, e.Mark)
 	if x := e.Execute; x != nil {
 		w.tag(tagExecute)
 		w.string(tagExecuteCode, x.Code)
@@ -546,6 +549,8 @@ func (r *frameDecoder) envelope() envelope {
 			in(r, e.IsComplete).Status = r.string()
 		case tagIsCompleteIndent:
 			in(r, e.IsComplete).Indent = r.string()
+		case tagMark:
+			e.Mark = r.uint()
 
 		default:
 			r.fail(fmt.Errorf("worker protocol: unknown field tag %d", t))

@@ -223,9 +223,9 @@ func (r *recorder) Input(ctx context.Context, prompt string, password bool) (str
 func TestOrdering(t *testing.T) {
 	s := startWorker(t, "fake")
 	// Text written before each display (directly to fd 1 and 2, and through
-	// the Output) arrives before it, and everything written before the
-	// reply arrives before the reply, over many rounds so that a race
-	// between the pipes would show.
+	// the Output) arrives before it, text written after it arrives after
+	// it, and everything written before the reply arrives before the
+	// reply, over many rounds so that a race between the pipes would show.
 	var code []string
 	var stdout, stderr string
 	for i := 0; i < 50; i++ {
@@ -252,11 +252,14 @@ func TestOrdering(t *testing.T) {
 		if len(rec.displays) != 50 {
 			t.Fatalf("%d displays", len(rec.displays))
 		}
+		var wantOut, wantErr string
 		for i, d := range rec.displays {
+			wantOut += fmt.Sprintf("o%d", i)
+			wantErr += fmt.Sprintf("e%d", i)
 			name, rest, _ := strings.Cut(d, ":")
 			out, errText, _ := strings.Cut(rest, "|")
-			if name != fmt.Sprintf("d%d", i) || !strings.Contains(out, fmt.Sprintf("o%d", i)) || !strings.Contains(errText, fmt.Sprintf("e%d", i)) {
-				t.Fatalf("round %d: display %d came with stdout %q, stderr %q", round, i, out, errText)
+			if name != fmt.Sprintf("d%d", i) || out != wantOut || errText != wantErr {
+				t.Fatalf("round %d: display %d came after stdout %q, stderr %q; want %q, %q", round, i, out, errText, wantOut, wantErr)
 			}
 		}
 	}

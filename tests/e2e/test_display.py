@@ -135,6 +135,31 @@ def test_clear(kc):
     assert clears == [False, True]
 
 
+def test_text_and_displays_keep_their_order(kc):
+    # Text written after a display must not overtake it (it did in three
+    # runs out of four: text and displays travel on different pipes).
+    code = ('import (\n"fmt"\n"os"\n"gokernel/display"\n)\nfor i := 0; i < 3; i++ {\n'
+            'fmt.Println("out", i)\nfmt.Fprintln(os.Stderr, "err", i)\ndisplay.Markdown(fmt.Sprint("md ", i))\n}\n'
+            'fmt.Println("end")\ndisplay.Clear(true)\nfmt.Println("after clear")')
+    # Each stream against the displays (stdout and stderr are two pipes:
+    # their order between themselves is not kept, as with ipykernel).
+    want = {"stdout": "out 0|D md 0|out 1|D md 1|out 2|D md 2|end|C|after clear|",
+            "stderr": "err 0|D md 0|err 1|D md 1|err 2|D md 2|C|"}
+    for _ in range(30):
+        reply, out = run(kc, code)
+        ok(reply)
+        seq = {"stdout": "", "stderr": ""}
+        for m in out:
+            for name in seq:
+                if m["msg_type"] == "stream" and m["content"]["name"] == name:
+                    seq[name] += m["content"]["text"].replace("\n", "|")
+                elif m["msg_type"] == "display_data":
+                    seq[name] += "D " + m["content"]["data"]["text/markdown"] + "|"
+                elif m["msg_type"] == "clear_output":
+                    seq[name] += "C|"
+        assert seq == want
+
+
 def test_table_error_fails_cell(kc):
     reply, _ = run(kc, 'import "gokernel/display"\ndisplay.Table(42)')
     assert reply["content"]["status"] == "error"
