@@ -55,14 +55,13 @@ def tree_pids(pid):
 
 
 def tree_cpu_switches(pid):
-    """CPU seconds (user + system) and context switches (voluntary and not,
-    over every thread) of a process and its descendants."""
+    """CPU seconds (from the scheduler's per-thread nanosecond counters) and
+    context switches (voluntary and not) of a process and its descendants."""
     cpu, switches = 0.0, 0
     for p in tree_pids(pid):
         try:
-            fields = open(f"/proc/{p}/stat").read().rsplit(")", 1)[1].split()
-            cpu += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
             for t in os.listdir(f"/proc/{p}/task"):
+                cpu += int(open(f"/proc/{p}/task/{t}/schedstat").read().split()[0]) / 1e9
                 for line in open(f"/proc/{p}/task/{t}/status"):
                     if "ctxt_switches" in line:
                         switches += int(line.split()[1])
