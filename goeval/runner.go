@@ -28,12 +28,19 @@ import (
 // ExecuteWithContext again.
 type runner struct {
 	work chan runJob // nil until the first run or after a cancelled run
+	// out receives the results of work's goroutine; a new one goes with
+	// each new goroutine, as an abandoned one may still send on its own.
+	out chan runResult
+	// fields are in's, looked up once (reflect by name costs ~1 µs).
+	in     *interp.Interpreter
+	fields stopFields
+	ok     bool
 }
 
 type runJob struct {
 	in   *interp.Interpreter
 	prog *interp.Program
-	out  chan runResult
+	out  chan<- runResult
 }
 
 type runResult struct {
@@ -66,10 +73,14 @@ func stopFieldsOf(in *interp.Interpreter) (stopFields, bool) {
 
 // execute runs prog as in.ExecuteWithContext(ctx, prog) would.
 func (r *runner) execute(ctx context.Context, in *interp.Interpreter, prog *interp.Program) (reflect.Value, error) {
-	f, ok := stopFieldsOf(in)
-	if !ok {
+	if r.in != in {
+		r.in = in
+		r.fields, r.ok = stopFieldsOf(in)
+	}
+	if !r.ok {
 		return in.ExecuteWithContext(ctx, prog)
 	}
+	f := r.fields
 	f.mu.Lock()
 	done := make(chan struct{})
 	*f.done = done
@@ -77,12 +88,12 @@ func (r *runner) execute(ctx context.Context, in *interp.Interpreter, prog *inte
 	f.mu.Unlock()
 	if r.work == nil {
 		r.work = make(chan runJob)
+		r.out = make(chan runResult, 1)
 		go runJobs(r.work)
 	}
-	out := make(chan runResult, 1)
-	r.work <- runJob{in: in, prog: prog, out: out}
+	r.work <- runJob{in: in, prog: prog, out: r.out}
 	select {
-	case res := <-out:
+	case res := <-r.out:
 		if res.exited {
 			r.work = nil
 		}
