@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/gokernel/gokernel/internal/rawio"
 	"io"
 	"log/slog"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gokernel/gokernel/internal/rawio"
 	"github.com/gokernel/gokernel/kernel"
 )
 
