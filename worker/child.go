@@ -111,10 +111,10 @@ func ServeChild(cfg ChildConfig) error {
 // The reading ends with a message on done.
 //
 // The goroutine that served a cell then waits to read again (follow), so
-// two goroutines take turns: a new goroutine per cell, as before, started
-// with a small stack that the interpreter's recursion grew by copying each
-// time, and with its creation and exit cost a quarter of the worker's CPU
-// on a trivial cell (perf).
+// two goroutines take turns. A new reading goroutine per cell started with
+// a small stack that the interpreter's recursion then grew by copying, and
+// with its creation and exit that cost a quarter of the worker's CPU on a
+// trivial cell (perf).
 func (c *child) read(fr *frameReader, done chan<- error) {
 	for {
 		e, err := fr.next()
@@ -192,8 +192,9 @@ func (c *child) follow() bool {
 }
 
 // send writes one event or reply, in a single write. Text written to stdout
-// and stderr before it needs no marker: the parent drains those pipes before
-// it delivers the message.
+// and stderr before it needs nothing more: the parent drains those pipes
+// before it delivers the message. A display or clear also gets a mark on
+// both pipes, for the text written after it (marks.go).
 func (c *child) send(e envelope) error {
 	c.wmu.Lock()
 	defer c.wmu.Unlock()
