@@ -26,21 +26,21 @@ func newPublisher(sock zmq4.Socket, log *slog.Logger) *publisher {
 	return &publisher{sock: sock, log: log}
 }
 
-// push sends frames; it reports false once the publisher is closed.
-func (p *publisher) push(frames [][]byte) bool {
+// push sends frames, unless the publisher is closed.
+func (p *publisher) push(frames [][]byte) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if p.closed {
-		return false
+		return
 	}
 	if err := p.sock.SendMulti(zmq4.NewMsgFrom(frames...)); err != nil {
 		p.log.Warn("iopub send failed", "err", err)
 	}
-	return true
 }
 
-// close stops accepting messages; the ones pushed before it are in the
-// socket's queue, which closing the socket writes out.
+// close stops accepting messages. Those pushed before it are in zmq4's
+// queue; its writer sends them until Serve closes the socket, after the
+// engine has stopped.
 func (p *publisher) close() {
 	p.mu.Lock()
 	p.closed = true

@@ -282,9 +282,6 @@ func (st *stream) drain(once bool) bool {
 	defer st.mu.Unlock()
 	for !st.eof {
 		n, err := rawio.TryRead(st.fd, st.buf)
-		if err == syscall.EINTR {
-			continue
-		}
 		if err == syscall.EAGAIN {
 			return false
 		}

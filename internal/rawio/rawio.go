@@ -31,8 +31,8 @@ func Read(rc syscall.RawConn, p []byte) (int, error) {
 		errno syscall.Errno
 	)
 	err := rc.Read(func(fd uintptr) bool {
-		n, _, errno = syscall.RawSyscall(syscall.SYS_READ, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
-		return errno != syscall.EAGAIN && errno != syscall.EINTR
+		n, errno = call(syscall.SYS_READ, fd, p)
+		return errno != syscall.EAGAIN
 	})
 	switch {
 	case err != nil:
@@ -55,8 +55,8 @@ func Write(rc syscall.RawConn, p []byte) (int, error) {
 			errno syscall.Errno
 		)
 		err := rc.Write(func(fd uintptr) bool {
-			n, _, errno = syscall.RawSyscall(syscall.SYS_WRITE, fd, uintptr(unsafe.Pointer(&p[done])), uintptr(len(p)-done))
-			return errno != syscall.EAGAIN && errno != syscall.EINTR
+			n, errno = call(syscall.SYS_WRITE, fd, p[done:])
+			return errno != syscall.EAGAIN
 		})
 		if err != nil {
 			return done, err
@@ -74,11 +74,23 @@ func TryRead(fd int, p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	n, _, errno := syscall.RawSyscall(syscall.SYS_READ, uintptr(fd), uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+	n, errno := call(syscall.SYS_READ, uintptr(fd), p)
 	if errno != 0 {
 		return -1, errno
 	}
 	return int(n), nil
+}
+
+// call makes a read or write system call on p, again when a signal
+// interrupted it: on EINTR the data may already be there, and waiting for
+// the poller's next edge could wait for ever.
+func call(trap, fd uintptr, p []byte) (uintptr, syscall.Errno) {
+	for {
+		n, _, errno := syscall.RawSyscall(trap, fd, uintptr(unsafe.Pointer(&p[0])), uintptr(len(p)))
+		if errno != syscall.EINTR {
+			return n, errno
+		}
+	}
 }
 
 // File is an *os.File on a non-blocking descriptor (os.Pipe's ends, unless
