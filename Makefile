@@ -1,5 +1,5 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install test bench fuzz run examples
+.PHONY: build install test test-fresh bench fuzz run examples
 
 build:
 	go build -o bin/gokernel .
@@ -9,6 +9,10 @@ install: build
 
 test:
 	./scripts/test.sh
+
+# The test command on a fresh clone with empty Go, pip and npm caches (what a new machine sees).
+test-fresh:
+	./scripts/test-fresh.sh
 
 bench: build
 	./scripts/bench.sh
