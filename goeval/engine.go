@@ -128,6 +128,9 @@ func New(opts Options) (*Engine, error) {
 	if err := e.in.Use(lower.Exports(stdext.Merge(stdlib.Symbols))); err != nil {
 		return nil, fmt.Errorf("goeval: loading the standard library: %w", err)
 	}
+	if err := e.in.Use(systemSymbols()); err != nil {
+		return nil, fmt.Errorf("goeval: loading os/exec, syscall and unsafe: %w", err)
+	}
 	if err := lower.Install(e.in); err != nil {
 		return nil, fmt.Errorf("goeval: installing slices, maps, cmp and iter: %w", err)
 	}
@@ -228,9 +231,15 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	}
 	e.mu.Unlock()
 	fname := fmt.Sprintf("In[%d]", n)
-	e.importMissing(req.Code)
 	var res kernel.ExecuteResult
-	res.Value, res.Error = e.run(ctx, fname, req.Code)
+	code, _, err := programCell(req.Code)
+	if err != nil {
+		src := cellSource{fname: fname, code: req.Code, funcCell: e.funcCell}
+		res.Error = src.compileError(ErrCompile, err)
+		return res, nil
+	}
+	e.importMissing(code)
+	res.Value, res.Error = e.run(ctx, fname, code)
 	if len(req.UserExpressions) > 0 {
 		res.UserExpressions = map[string]json.RawMessage{}
 		for name, expr := range req.UserExpressions {

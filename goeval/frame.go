@@ -43,7 +43,44 @@ func compile(in *interp.Interpreter, src string) (prog *interp.Program, err erro
 			prog, err = nil, interp.Panic{Value: r, Callers: pc[:n], Stack: debug.Stack()}
 		}
 	}()
-	return in.Compile(src)
+	prog, err = in.Compile(src)
+	if err == nil {
+		dropMain(prog)
+	}
+	return prog, err
+}
+
+// dropMain takes func main off the list of functions prog runs after its
+// package's init functions. yaegi appends main to that list in every
+// program compiled in package main once any cell declared it, so every
+// later cell ran main again. In a notebook func main is an ordinary
+// function: it runs when a cell calls it (a whole-program cell calls it
+// itself, see programCell). The field is yaegi v0.16.1's Program.init, and
+// main's node is a function declaration whose name child is "main"; if
+// they change, nothing is dropped and TestFuncMainIsOrdinary fails.
+func dropMain(prog *interp.Program) {
+	if prog == nil {
+		return
+	}
+	init, ok := settable(reflect.ValueOf(prog).Elem(), "init")
+	if !ok || init.Kind() != reflect.Slice || init.Len() == 0 {
+		return
+	}
+	last := init.Index(init.Len() - 1)
+	if last.Kind() != reflect.Pointer || last.IsNil() {
+		return
+	}
+	child := last.Elem().FieldByName("child")
+	if !child.IsValid() || child.Kind() != reflect.Slice || child.Len() < 2 {
+		return
+	}
+	name := child.Index(1)
+	if name.Kind() != reflect.Pointer || name.IsNil() {
+		return
+	}
+	if id := name.Elem().FieldByName("ident"); id.IsValid() && id.Kind() == reflect.String && id.String() == "main" {
+		init.Set(init.Slice(0, init.Len()-1))
+	}
 }
 
 // growFrame gives the global frame a slot for every global type the last
