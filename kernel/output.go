@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -23,7 +22,7 @@ const maxStreamChunk = 256 << 10
 // order they were written, and attributes it to the current parent request
 // (goroutines that outlive a cell keep writing to the last one, as ipykernel does).
 type streamer struct {
-	s      *Server
+	r      *Router
 	mu     sync.Mutex
 	parent json.RawMessage
 	segs   []streamContent
@@ -50,7 +49,7 @@ func (st *streamer) reportCutLocked() {
 	if st.cut == 0 {
 		return
 	}
-	st.s.publish(st.parent, "stream", streamContent{Name: "stderr", Text: fmt.Sprintf(
+	st.r.publish(st.parent, "stream", streamContent{Name: "stderr", Text: fmt.Sprintf(
 		"\n[gokernel: output truncated: %d more bytes were not shown (limit %d bytes per cell)]\n", st.cut, st.maxBytes)})
 	st.cut = 0
 }
@@ -120,7 +119,7 @@ func (st *streamer) flushLocked() {
 				chunk = chunk[:cut]
 			}
 			seg.Text = seg.Text[len(chunk):]
-			st.s.publish(st.parent, "stream", streamContent{Name: seg.Name, Text: chunk})
+			st.r.publish(st.parent, "stream", streamContent{Name: seg.Name, Text: chunk})
 		}
 	}
 	st.sent += st.size
@@ -130,7 +129,7 @@ func (st *streamer) flushLocked() {
 
 // requestOutput is the Output an Engine gets for one execute_request.
 type requestOutput struct {
-	s          *Server
+	r          *Router
 	parent     json.RawMessage
 	identities [][]byte
 	allowStdin bool
@@ -140,11 +139,11 @@ func (o *requestOutput) Stream(name, text string) {
 	if name != "stdout" && name != "stderr" {
 		name = "stdout"
 	}
-	o.s.streams.write(name, text)
+	o.r.streams.write(name, text)
 }
 
 func (o *requestOutput) Display(d Display) {
-	o.s.streams.flush()
+	o.r.streams.flush()
 	if d.Metadata == nil {
 		d.Metadata = map[string]any{}
 	}
@@ -156,12 +155,12 @@ func (o *requestOutput) Display(d Display) {
 	if d.Update && d.ID != "" {
 		typ = "update_display_data"
 	}
-	o.s.publish(o.parent, typ, c)
+	o.r.publish(o.parent, typ, c)
 }
 
 func (o *requestOutput) ClearOutput(wait bool) {
-	o.s.streams.flush()
-	o.s.publish(o.parent, "clear_output", clearOutput{Wait: wait})
+	o.r.streams.flush()
+	o.r.publish(o.parent, "clear_output", clearOutput{Wait: wait})
 }
 
 // ErrStdinNotAllowed is returned by Input when the request said allow_stdin: false
@@ -172,13 +171,13 @@ func (o *requestOutput) Input(ctx context.Context, prompt string, password bool)
 	if !o.allowStdin {
 		return "", ErrStdinNotAllowed
 	}
-	o.s.streams.flush()
-	return o.s.stdin.request(ctx, o.identities, o.parent, inputRequest{Prompt: prompt, Password: password})
+	o.r.streams.flush()
+	return o.r.stdin.request(ctx, o.identities, o.parent, inputRequest{Prompt: prompt, Password: password})
 }
 
 // stdinChannel sends input_request messages and hands back the replies.
 type stdinChannel struct {
-	s       *Server
+	r       *Router
 	mu      sync.Mutex
 	waiting chan string
 }
@@ -197,8 +196,8 @@ func (c *stdinChannel) request(ctx context.Context, ids [][]byte, parent json.Ra
 		c.waiting = nil
 		c.mu.Unlock()
 	}()
-	if err := c.s.send(c.s.stdinSock, &c.s.stdinMu, ids, parent, "input_request", req); err != nil {
-		return "", fmt.Errorf("sending input_request: %w", err)
+	if err := c.r.send(Stdin, ids, parent, "input_request", req); err != nil {
+		return "", err
 	}
 	select {
 	case v := <-ch:
@@ -221,31 +220,4 @@ func (c *stdinChannel) deliver(v string) bool {
 	default:
 		return false
 	}
-}
-
-// globMatch matches history search patterns: * matches any text, as in
-// IPython's history search (SQLite GLOB), newlines and slashes included.
-func globMatch(pattern, s string) bool {
-	if pattern == "" || pattern == "*" {
-		return true
-	}
-	parts := strings.Split(pattern, "*")
-	if len(parts) == 1 {
-		return pattern == s
-	}
-	if !strings.HasPrefix(s, parts[0]) {
-		return false
-	}
-	s = s[len(parts[0]):]
-	for i, p := range parts[1:] {
-		if i == len(parts)-2 {
-			return strings.HasSuffix(s, p)
-		}
-		j := strings.Index(s, p)
-		if j < 0 {
-			return false
-		}
-		s = s[j+len(p):]
-	}
-	return true
 }

@@ -177,21 +177,6 @@ func TestConnectionFile(t *testing.T) {
 	}
 }
 
-func TestGlobMatch(t *testing.T) {
-	tests := []struct {
-		pat, s string
-		want   bool
-	}{
-		{"*", "anything", true}, {"a*", "abc", true}, {"*c", "abc", true}, {"a*c", "abbbc", true},
-		{"x*", "abc", false}, {"*print*", `fmt.Println("x")`, false}, {"*Print*", `fmt.Println("x")`, true}, {"abc", "abc", true}, {"abc", "abcd", false},
-	}
-	for _, tt := range tests {
-		if got := globMatch(tt.pat, tt.s); got != tt.want {
-			t.Errorf("globMatch(%q, %q) = %v", tt.pat, tt.s, got)
-		}
-	}
-}
-
 func FuzzDecode(f *testing.F) {
 	s := NewSigner([]byte("k"), 8)
 	h, _ := json.Marshal(Header{MsgID: "1", MsgType: "execute_request"})
