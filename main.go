@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/builder"
+	"github.com/gokernel/gokernel/internal/prebind"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/kernelspec"
 	"github.com/gokernel/gokernel/worker"
@@ -110,6 +111,11 @@ func runKernel(args []string, stderr io.Writer) int {
 		return 2
 	}
 	log := newLogger(stderr)
+	// The sockets bound before main (internal/prebind), by port.
+	listenFDs := map[int]uintptr{}
+	for _, sk := range prebind.Sockets() {
+		listenFDs[sk.Port] = sk.FD
+	}
 	ci, err := kernel.ReadConnectionFile(*connFile)
 	if err != nil {
 		log.Error("cannot start", "err", err)
@@ -123,7 +129,7 @@ func runKernel(args []string, stderr io.Writer) int {
 	env := append(os.Environ(), "GOTRACEBACK=none")
 	sup := worker.NewSupervisor(worker.Options{Command: []string{exe, "worker"}, Env: env, Logger: log})
 	srv, err := kernel.NewServer(kernel.Config{
-		Conn: ci, Engine: sup, Logger: log,
+		Conn: ci, Engine: sup, Logger: log, ListenFDs: listenFDs,
 		Implementation: "gokernel", ImplementationVersion: kernelVersion(), LanguageVersion: languageVersion,
 		Banner: fmt.Sprintf("gokernel %s: Go %s interpreted by yaegi. %%help lists the magics (%%auth signs you in to Google, %%bq queries BigQuery).",
 			kernelVersion(), languageVersion),

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"log"
 	"log/slog"
+	"maps"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/go-zeromq/zmq4"
@@ -35,6 +37,11 @@ type Config struct {
 	// ReplayHistory is how many recent signatures are remembered to refuse replays.
 	ReplayHistory int
 	Limits        Limits
+	// ListenFDs are TCP sockets already listening, by connection-file port
+	// (see internal/prebind). Serve takes each one that listens on the
+	// connection's IP and that port, closes any other, and binds the
+	// remaining ports itself.
+	ListenFDs map[int]uintptr
 }
 
 // Server is the zmq wiring of a kernel: five sockets, the message codec
@@ -121,6 +128,12 @@ func (s *Server) Serve(ctx context.Context) error {
 			_ = sk.sock.Close()
 		}
 	}()
+	fds := maps.Clone(s.cfg.ListenFDs)
+	defer func() {
+		for _, fd := range fds {
+			_ = syscall.Close(int(fd))
+		}
+	}()
 	for _, sk := range socks {
 		// Listen on the same address through the coalescing transport
 		// (transport.go): one write per message instead of two per frame.
@@ -128,6 +141,21 @@ func (s *Server) Serve(ctx context.Context) error {
 		lep, err := listenEndpoint(ep)
 		if err != nil {
 			return fmt.Errorf("binding %s socket to %s: %w", sk.name, ep, err)
+		}
+		if fd, ok := fds[sk.port]; ok && s.cfg.Conn.Transport == "tcp" {
+			delete(fds, sk.port)
+			if listeningOn(fd, s.cfg.Conn.IP, sk.port) {
+				// The fd transport owns the descriptor from here, even if it fails.
+				if err := sk.sock.Listen(fmt.Sprintf("%s://%d", listenFD, fd)); err == nil {
+					s.log.Debug("serving a socket bound before main", "socket", sk.name, "port", sk.port)
+					continue
+				} else {
+					s.log.Warn("serving a prebound socket failed: binding anew", "socket", sk.name, "err", err)
+				}
+			} else {
+				s.log.Warn("a prebound socket does not listen where the connection file says: binding anew", "socket", sk.name, "port", sk.port)
+				_ = syscall.Close(int(fd))
+			}
 		}
 		if err := sk.sock.Listen(lep); err != nil {
 			return fmt.Errorf("binding %s socket to %s: %w", sk.name, ep, err)

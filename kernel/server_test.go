@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/go-zeromq/zmq4"
+	"golang.org/x/sys/unix"
 )
 
 // echoEngine answers every cell with its own code as the result: enough to
@@ -67,9 +68,16 @@ type testClient struct {
 func startKernel(t testing.TB) (*testClient, func()) {
 	t.Helper()
 	p := freePorts(t, 5)
+	return startKernelOn(t, p, nil)
+}
+
+// startKernelOn starts a kernel on the ports p (shell, control, stdin,
+// iopub, heartbeat) with the given listening descriptors.
+func startKernelOn(t testing.TB, p []int, fds map[int]uintptr) (*testClient, func()) {
+	t.Helper()
 	ci := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: "secret", SignatureScheme: "hmac-sha256",
 		ShellPort: p[0], ControlPort: p[1], StdinPort: p[2], IOPubPort: p[3], HBPort: p[4]}
-	srv, err := NewServer(Config{Conn: ci, Engine: echoEngine{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LanguageVersion: "1.22"})
+	srv, err := NewServer(Config{Conn: ci, Engine: echoEngine{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LanguageVersion: "1.22", ListenFDs: fds})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,6 +168,71 @@ func TestExecuteMessageFlow(t *testing.T) {
 	got := fmt.Sprint(c.untilIdle(id))
 	if got != "[execute_input stream execute_result]" {
 		t.Fatalf("iopub flow %s", got)
+	}
+}
+
+// listeningFD returns a listening descriptor on 127.0.0.1:port, as
+// internal/prebind hands them over, and its port.
+func listeningFD(t *testing.T) (uintptr, int) {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	// A raw descriptor of its own: an *os.File's finalizer would close the
+	// number later, when it may name something else.
+	fd, err := unix.Dup(int(f.Fd()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.Close()
+	return uintptr(fd), l.Addr().(*net.TCPAddr).Port
+}
+
+// refused reports whether nothing listens on 127.0.0.1:port.
+func refused(port int) bool {
+	c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", port))
+	if err == nil {
+		c.Close()
+	}
+	return err != nil
+}
+
+// TestListenFDs serves sockets that were listening before the kernel
+// started: a client that connected to them first is answered, and a
+// descriptor listening elsewhere than the connection file says is closed,
+// its port bound anew.
+func TestListenFDs(t *testing.T) {
+	shellFD, shellPort := listeningFD(t)
+	strayFD, strayPort := listeningFD(t) // listens on some other port than control's
+	p := freePorts(t, 4)
+	ports := []int{shellPort, p[0], p[1], p[2], p[3]}
+	// A client connects before the kernel serves: the backlog holds it.
+	early, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", shellPort))
+	if err != nil {
+		t.Fatalf("connecting to the listening socket before the kernel runs: %v", err)
+	}
+	early.Close()
+	c, stop := startKernelOn(t, ports, map[int]uintptr{shellPort: shellFD, p[0]: strayFD})
+	c.send(c.shell, "kernel_info_request", struct{}{})
+	if m := c.recv(c.shell); m.Header.MsgType != "kernel_info_reply" {
+		t.Fatalf("shell on the prebound socket: got %s", m.Header.MsgType)
+	}
+	c.send(c.control, "kernel_info_request", struct{}{})
+	if m := c.recv(c.control); m.Header.MsgType != "kernel_info_reply" {
+		t.Fatalf("control bound anew: got %s", m.Header.MsgType)
+	}
+	if !refused(strayPort) {
+		t.Error("the stray descriptor was left open: its port still accepts")
+	}
+	stop()
+	if !refused(shellPort) {
+		t.Error("the prebound shell socket still accepts after the kernel stopped: its descriptor leaked")
 	}
 }
 

@@ -2,8 +2,11 @@ package kernel
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
+	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -32,6 +35,9 @@ const (
 	// coalesceTCP and coalesceIPC are the schemes the kernel listens on.
 	coalesceTCP = "gokernel-tcp"
 	coalesceIPC = "gokernel-ipc"
+	// listenFD is the scheme of a listening descriptor handed to the
+	// kernel (Config.ListenFDs): gokernel-fd://3.
+	listenFD = "gokernel-fd"
 
 	// zmtpGreetingLen is the size of the ZMTP 3 greeting, passed through as is.
 	zmtpGreetingLen = 64
@@ -61,8 +67,57 @@ var registerTransports = sync.OnceValue(func() error {
 			return fmt.Errorf("registering the %s transport: %w", t.scheme, err)
 		}
 	}
+	if err := zmq4.RegisterTransport(listenFD, fdTransport{}); err != nil {
+		return fmt.Errorf("registering the %s transport: %w", listenFD, err)
+	}
 	return nil
 })
+
+// fdTransport listens on a descriptor that is already listening: its
+// address is the descriptor's number. It cannot dial.
+type fdTransport struct{}
+
+func (fdTransport) Dial(context.Context, transport.Dialer, string) (net.Conn, error) {
+	return nil, errors.New("the gokernel-fd transport only listens")
+}
+
+func (fdTransport) Listen(_ context.Context, addr string) (net.Listener, error) {
+	fd, err := strconv.ParseUint(addr, 10, 31)
+	if err != nil {
+		return nil, fmt.Errorf("listening descriptor %q: %w", addr, err)
+	}
+	f := os.NewFile(uintptr(fd), "listener-"+addr)
+	defer f.Close() // FileListener keeps a duplicate
+	l, err := net.FileListener(f)
+	if err != nil {
+		return nil, fmt.Errorf("listening descriptor %d: %w", fd, err)
+	}
+	return coalescingListener{l}, nil
+}
+
+func (fdTransport) Addr(ep string) (string, error) { return ep, nil }
+
+// listeningOn reports whether fd is a TCP socket listening on ip:port.
+func listeningOn(fd uintptr, ip string, port int) bool {
+	if v, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_ACCEPTCONN); err != nil || v != 1 {
+		return false
+	}
+	if v, err := syscall.GetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_TYPE); err != nil || v != syscall.SOCK_STREAM {
+		return false
+	}
+	want := net.ParseIP(ip)
+	sa, err := syscall.Getsockname(int(fd))
+	if err != nil || want == nil {
+		return false
+	}
+	switch a := sa.(type) {
+	case *syscall.SockaddrInet4:
+		return a.Port == port && net.IP(a.Addr[:]).Equal(want)
+	case *syscall.SockaddrInet6:
+		return a.Port == port && net.IP(a.Addr[:]).Equal(want)
+	}
+	return false
+}
 
 // listenEndpoint maps a tcp:// or ipc:// endpoint to the same address on the
 // coalescing transport.

@@ -12,5 +12,12 @@ export JUPYTER_DATA_DIR="$PWD/.cache/bench-jupyter-data"
 "$VENV/bin/python" scripts/bench.py gokernel python3 "$@"
 
 echo
+# Start as jupyter_client sees it, with libzmq's default 100 ms reconnect
+# interval (bench.py's start rows use a 1 ms one to time the kernel alone).
+# The second gokernel has the sockets-before-main step (internal/prebind) off.
+./bin/gokernel install --user --name gokernel-prebind-off --env GOKERNEL_PREBIND=0 >/dev/null
+"$VENV/bin/python" scripts/start-latency.py --runs "${START_RUNS:-20}" gokernel gokernel-prebind-off python3 2>/dev/null
+
+echo
 echo "%bq table rendering, 10,000 rows x 10 columns (Go benchmark, package bq):"
 go test -run '^$' -bench 'BenchmarkRender(HTML|Text)10k' -benchtime 20x ./bq | grep -E '^Benchmark'
