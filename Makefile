@@ -1,5 +1,5 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install test test-fresh bench fuzz run examples
+.PHONY: build install test test-fresh bench fuzz run examples gotest gotest-corpus
 
 build:
 	go build -o bin/gokernel .
@@ -13,6 +13,17 @@ test:
 # The test command on a fresh clone with empty Go, pip and npm caches (what a new machine sees).
 test-fresh:
 	./scripts/test-fresh.sh
+
+# Go's own test suite as notebook cells: the `// run` programs of $GOROOT/test (and typeparam,
+# ken, chan, interface) as two cells each in real kernels, compared with go run. Prints the
+# table; per-program results in artifacts/gotest/suite.{json,tsv}. GOTESTFLAGS="-v -j 2 -run ken/".
+gotest: build
+	go run ./internal/gotest/cmd/gotest suite $(GOTESTFLAGS)
+
+# The multi-cell corpus (internal/gotest/corpus) against go run of the equivalent programs
+# (also part of make test, with a floor: internal/gotest/testdata/corpus-baseline.json).
+gotest-corpus: build
+	go run ./internal/gotest/cmd/gotest corpus $(GOTESTFLAGS)
 
 bench: build
 	./scripts/bench.sh

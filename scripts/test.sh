@@ -30,7 +30,7 @@ fi
 step "Go unit tests (with the race detector)"
 # The conformance corpus runs interpreted goroutines, and yaegi v0.16.1 has
 # data races of its own there: it runs without -race (its own step).
-GOKERNEL_JUPYTER=1 PATH="$VENV/bin:$PATH" go test -race -count=1 $(go list ./... | grep -v /conformance)
+GOKERNEL_JUPYTER=1 PATH="$VENV/bin:$PATH" go test -race -count=1 $(go list ./... | grep -v -e /conformance -e /internal/gotest)
 
 step "Go conformance corpus (go run vs. notebook cells)"
 mkdir -p artifacts
@@ -38,6 +38,13 @@ if ! go test -count=1 -v ./conformance > artifacts/conformance.log 2>&1; then
   cat artifacts/conformance.log; exit 1
 fi
 grep -E 'conformance \(|^ok' artifacts/conformance.log
+
+step "multi-cell corpus through real kernels (go run vs. notebook cells; floor in internal/gotest/testdata)"
+# make gotest runs Go's own test suite the same way (too slow for every run).
+if ! GOTEST_KERNEL="$ROOT/bin/gokernel" go test -race -count=1 -v ./internal/gotest/... > artifacts/gotest-corpus.log 2>&1; then
+  cat artifacts/gotest-corpus.log; exit 1
+fi
+grep -E 'multi-cell corpus: |^ok' artifacts/gotest-corpus.log
 
 step "BigQuery magic against the in-process BigQuery emulator (nested module bq/emutest)"
 # The emulator's first compile is heavy (about 15 minutes, 6.5 GB on 2 cores); later runs reuse the cache.

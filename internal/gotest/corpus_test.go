@@ -1,0 +1,208 @@
+package gotest
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+// baseline is testdata/corpus-baseline.json: the corpus's pass-count floor
+// and the silent wrong answers known today.
+type baseline struct {
+	Floor  int               `json:"floor"`
+	Silent map[string]string `json:"silent"`
+}
+
+func TestCorpusShape(t *testing.T) {
+	seqs, err := LoadCorpus("corpus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(seqs) < 100 {
+		t.Fatalf("the corpus has %d sequences, want at least 100", len(seqs))
+	}
+	topics := map[string]int{}
+	for _, s := range seqs {
+		topics[s.Topic]++
+		if !strings.Contains(s.Program, "func main()") {
+			t.Errorf("%s: the equivalent program has no func main", s.Name)
+		}
+	}
+	for _, want := range []string{"decl", "redef", "generics", "iter", "closure", "method", "embed", "errors", "stringer", "scanner", "goroutine", "stdlib"} {
+		if topics[want] < 2 {
+			t.Errorf("topic %s has %d sequences, want at least 2", want, topics[want])
+		}
+	}
+}
+
+func TestEquivalentProgram(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		cells []string
+		want  []string // in this order in the program
+	}{
+		{"decl then stmt", []string{"type T int", "import \"fmt\"\n\nfmt.Println(T(1))"},
+			[]string{"import (\n\t\"fmt\"\n)", "type T int", "func main() {\n\tfmt.Println(T(1))\n}"}},
+		{"imports deduplicated", []string{"import \"fmt\"\nfmt.Println(1)", "import \"fmt\"\nfmt.Println(2)"},
+			[]string{"import (\n\t\"fmt\"\n)", "fmt.Println(1)\n\tfmt.Println(2)"}},
+		{"statements keep their order around declarations", []string{"x := 1", "func f() int { return 2 }", "println(x + f())"},
+			[]string{"func f() int { return 2 }", "x := 1\n\tprintln(x + f())"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, err := EquivalentProgram(tc.cells)
+			if err != nil {
+				t.Fatal(err)
+			}
+			at := 0
+			for _, w := range tc.want {
+				i := strings.Index(got[at:], w)
+				if i < 0 {
+					t.Fatalf("program lacks %q after byte %d:\n%s", w, at, got)
+				}
+				at += i + len(w)
+			}
+		})
+	}
+	if _, err := EquivalentProgram([]string{"func f( {"}); err == nil {
+		t.Error("a cell that is neither declarations nor statements was accepted")
+	}
+}
+
+func TestParseSequence(t *testing.T) {
+	for _, tc := range []struct {
+		name, text, err string
+	}{
+		{"ok", "topic: x\n-- cell --\nvar a = 1\n-- cell --\nprintln(a)\n", ""},
+		{"no topic", "-- cell --\nvar a = 1\n-- cell --\nprintln(a)\n", "no topic"},
+		{"one cell", "topic: x\n-- cell --\nprintln(1)\n", "2 to 6"},
+		{"bad section", "topic: x\n-- nope --\n", "unknown section"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s, err := ParseSequence(tc.name, []byte(tc.text))
+			if tc.err == "" {
+				if err != nil || len(s.Cells) != 2 || s.Topic != "x" {
+					t.Fatalf("got %+v, %v", s, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.err) {
+				t.Fatalf("error %v, want one containing %q", err, tc.err)
+			}
+		})
+	}
+}
+
+func TestCompare(t *testing.T) {
+	ok := Reference{Stdout: "a\n", Stderr: "b\n", Combined: "a\nb\n"}
+	cell := func(out, errOut string) CellResult {
+		return CellResult{Stdout: out, Stderr: errOut, Combined: out + errOut, Status: "ok"}
+	}
+	for _, tc := range []struct {
+		name   string
+		ref    Reference
+		nb     Notebook
+		pass   bool
+		cat    string
+		silent bool
+	}{
+		{"same", ok, Notebook{Failed: -1, Cells: []CellResult{cell("a\n", ""), cell("", "b\n")}}, true, "", false},
+		{"other stream, same text", ok, Notebook{Failed: -1, Cells: []CellResult{cell("a\nb\n", "")}}, true, "", false},
+		{"silent", ok, Notebook{Failed: -1, Cells: []CellResult{cell("a\n", "c\n")}}, false, CatOutput, true},
+		{"compile", ok, Notebook{Failed: 0, Cells: []CellResult{{Status: "error", EName: "CompileError", EValue: "In[1]:1:1: undefined: x"}}}, false, CatCompile, false},
+		{"import", ok, Notebook{Failed: 0, Cells: []CellResult{{Status: "error", EName: "CompileError", EValue: `In[1]:3:8: package "unsafe" is neither in the standard library (Go 1.22 API) nor compiled into this kernel`}}}, false, CatImport, false},
+		{"check", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "fail"}}}, false, CatCheck, false},
+		{"os.Exit", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "InterpreterRestarted", EValue: "the interpreter process stopped (exit status 1)"}}}, false, CatCheck, false},
+		{"runtime", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "runtime error: index out of range [3] with length 1"}}}, false, CatRuntime, false},
+		{"timeout", ok, Notebook{Failed: 0, Cells: []CellResult{{TimedOut: true}}}, false, CatTimeout, false},
+		{"go run failed", Reference{ExitCode: 1}, Notebook{Failed: -1}, false, CatRefFail, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			v := Compare(tc.ref, tc.nb)
+			if v.Pass != tc.pass || v.Category != tc.cat || v.Silent != tc.silent {
+				t.Fatalf("got %+v, want pass %v category %q silent %v", v, tc.pass, tc.cat, tc.silent)
+			}
+		})
+	}
+}
+
+// TestCorpus runs the multi-cell corpus through real kernel processes and
+// compares it with go run: the pass count may not fall below the floor of
+// testdata/corpus-baseline.json, and no silent wrong answer may appear that
+// is not listed there. The kernel is $GOTEST_KERNEL (make test sets it to
+// bin/gokernel) or one built here.
+func TestCorpus(t *testing.T) {
+	var base baseline
+	b, err := os.ReadFile(filepath.Join("testdata", "corpus-baseline.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, &base); err != nil {
+		t.Fatalf("corpus-baseline.json: %v", err)
+	}
+	seqs, err := LoadCorpus("corpus")
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, s := range seqs {
+		names[s.Name] = true
+	}
+	for n := range base.Silent {
+		if !names[n] {
+			t.Errorf("corpus-baseline.json lists %s, which is not in the corpus", n)
+		}
+	}
+	exe := os.Getenv("GOTEST_KERNEL")
+	if exe == "" {
+		exe = filepath.Join(t.TempDir(), "gokernel")
+		t.Logf("building the kernel (set GOTEST_KERNEL to use a built one)")
+		cmd := exec.Command("go", "build", "-o", exe, "github.com/gokernel/gokernel")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	if exe, err = filepath.Abs(exe); err != nil {
+		t.Fatal(err)
+	}
+	// The go run results are cached where make gotest-corpus keeps them.
+	cache, err := OpenRefCache(filepath.Join("..", "..", "artifacts", "gotest", "gorun-cache.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := CorpusJobs(seqs, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := Config{Kernel: exe, Tmp: t.TempDir(), Env: KernelEnv(), Parallel: 2,
+		Timeout: 60 * time.Second, RefTimeout: 3 * time.Minute, Cache: cache}
+	results, err := RunJobs(context.Background(), cfg, jobs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var table strings.Builder
+	sum := WriteTable(&table, "multi-cell corpus", results)
+	t.Log(table.String())
+	for _, r := range results {
+		switch {
+		case r.Category == CatRefFail:
+			t.Errorf("%s: go run of the equivalent program fails (%s): fix the sequence", r.ID, r.Reason)
+		case r.Silent && base.Silent[r.ID] == "":
+			t.Errorf("%s: a new silent wrong answer: %s\nwant:\n%s\ngot:\n%s", r.ID, r.Reason, r.Want, r.Got)
+		case r.Pass && base.Silent[r.ID] != "":
+			t.Logf("%s passes now: remove it from the silent list of corpus-baseline.json", r.ID)
+		}
+	}
+	t.Logf("multi-cell corpus: %d/%d pass (%.1f%%), %d silent wrong answers (floor %d)",
+		sum.Total.Pass, sum.Total.Total, sum.Total.Percent(), sum.Total.Silent, base.Floor)
+	if sum.Total.Pass < base.Floor {
+		t.Errorf("%d sequences pass, below the floor of %d (testdata/corpus-baseline.json)", sum.Total.Pass, base.Floor)
+	}
+	if sum.Total.Pass > base.Floor {
+		t.Logf("the pass count is above the floor: raise floor in testdata/corpus-baseline.json to %d", sum.Total.Pass)
+	}
+}

@@ -1,0 +1,209 @@
+package gotest
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+)
+
+// Failure categories, in the order the report lists them.
+const (
+	CatCompile = "compile"  // the interpreter refused the code (SyntaxError, CompileError)
+	CatImport  = "import"   // an import the kernel does not have
+	CatCheck   = "check"    // the program's own checks failed: its panic or a non-zero os.Exit
+	CatRuntime = "runtime"  // a runtime error or a crash of the interpreter process
+	CatOutput  = "output"   // every cell succeeded but the output differs: a silent wrong answer
+	CatTimeout = "timeout"  // no reply before the per-program deadline (a hang, or far too slow)
+	CatKernel  = "kernel"   // the kernel itself failed (did not start, protocol error)
+	CatRefFail = "ref-fail" // go run itself failed: not counted
+)
+
+// Categories lists the failure categories in report order.
+var Categories = []string{CatCompile, CatImport, CatCheck, CatRuntime, CatOutput, CatTimeout, CatKernel}
+
+// Notebook is what a sequence of cells printed in one kernel.
+type Notebook struct {
+	Cells []CellResult
+	// Failed is the index of the first failed cell, -1 if none failed.
+	Failed int
+	// Err is set when the kernel itself failed.
+	Err error
+	// Seconds is the time from kernel start to the last reply.
+	Seconds float64
+}
+
+// Stdout and Stderr concatenate the cells' streams.
+func (n Notebook) Stdout() string {
+	var b strings.Builder
+	for _, c := range n.Cells {
+		b.WriteString(c.Stdout)
+	}
+	return b.String()
+}
+
+// Combined concatenates both streams of the cells in arrival order.
+func (n Notebook) Combined() string {
+	var b strings.Builder
+	for _, c := range n.Cells {
+		b.WriteString(c.Combined)
+	}
+	return b.String()
+}
+
+// Stderr concatenates the cells' stderr streams.
+func (n Notebook) Stderr() string {
+	var b strings.Builder
+	for _, c := range n.Cells {
+		b.WriteString(c.Stderr)
+	}
+	return b.String()
+}
+
+// RunCells starts a kernel (exe) in dir, runs cells in it one after the
+// other, stopping at the first failed cell as a notebook's "run all" does,
+// and stops the kernel. The whole sequence has timeout.
+func RunCells(ctx context.Context, exe, dir, tmp string, env []string, cells []string, timeout time.Duration) Notebook {
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	start := time.Now()
+	nb := Notebook{Failed: -1}
+	k, err := StartKernel(ctx, exe, dir, tmp, env)
+	if err != nil {
+		nb.Err = err
+		return nb
+	}
+	defer k.Close()
+	for i, c := range cells {
+		r, err := k.Execute(ctx, c)
+		if err != nil {
+			nb.Err = err
+			nb.Failed = i
+			break
+		}
+		nb.Cells = append(nb.Cells, r)
+		if r.TimedOut || r.Status != "ok" {
+			nb.Failed = i
+			break
+		}
+	}
+	nb.Seconds = time.Since(start).Seconds()
+	return nb
+}
+
+// Verdict is the comparison of a notebook run with go run.
+type Verdict struct {
+	Pass bool `json:"pass"`
+	// Category is one of the Cat constants ("" when Pass).
+	Category string `json:"category,omitempty"`
+	// Silent marks a silent wrong answer: every cell succeeded, yet the
+	// output differs from go run's.
+	Silent bool `json:"silent,omitempty"`
+	// Reason is a one-line explanation.
+	Reason string `json:"reason,omitempty"`
+	// Note flags a pass with a difference that a reader of the notebook
+	// does not see: the same text in the same order, on the other stream
+	// (yaegi writes the builtin print and println to stdout).
+	Note string `json:"note,omitempty"`
+}
+
+// Compare judges a notebook run against the reference: cells must succeed
+// exactly when go run exits 0, and print the same stdout and stderr.
+func Compare(ref Reference, nb Notebook) Verdict {
+	if !ref.OK() {
+		return Verdict{Category: CatRefFail, Reason: fmt.Sprintf("go run: exit %d, timed out %v, .out match %v", ref.ExitCode, ref.TimedOut, ref.OutMatch)}
+	}
+	if nb.Err != nil {
+		return Verdict{Category: CatKernel, Reason: oneLine(nb.Err.Error())}
+	}
+	if nb.Failed >= 0 {
+		c := nb.Cells[nb.Failed]
+		cat, why := classify(c)
+		return Verdict{Category: cat, Reason: fmt.Sprintf("cell %d: %s", nb.Failed+1, why)}
+	}
+	gotOut, gotErr := nb.Stdout(), nb.Stderr()
+	if gotOut == ref.Stdout && gotErr == ref.Stderr {
+		return Verdict{Pass: true}
+	}
+	if nb.Combined() == ref.Combined {
+		return Verdict{Pass: true, Note: "same text in the same order, but not on the same streams as go run"}
+	}
+	switch {
+	case gotOut != ref.Stdout:
+		return Verdict{Category: CatOutput, Silent: true, Reason: "stdout differs: " + firstDiff(ref.Stdout, gotOut)}
+	case gotErr != ref.Stderr:
+		return Verdict{Category: CatOutput, Silent: true, Reason: "stderr differs: " + firstDiff(ref.Stderr, gotErr)}
+	}
+	return Verdict{Pass: true}
+}
+
+// classify names the category of a failed cell.
+func classify(c CellResult) (cat, why string) {
+	if c.TimedOut {
+		return CatTimeout, "no reply before the deadline"
+	}
+	msg := oneLine(c.EValue)
+	text := c.EValue + "\n" + strings.Join(c.Traceback, "\n")
+	switch {
+	case strings.Contains(text, "unable to find source related to") ||
+		strings.Contains(text, "is neither in the standard library") ||
+		strings.Contains(text, "is not compiled into this kernel"):
+		return CatImport, msg
+	case c.EName == "SyntaxError" || c.EName == "CompileError":
+		return CatCompile, msg
+	case c.EName == "runtime error" || strings.HasPrefix(c.EValue, "runtime error"):
+		return CatRuntime, msg
+	case c.EName == "InterpreterRestarted":
+		// A program that calls os.Exit(1) on a failed check ends the
+		// interpreter process with that status; anything else (a fatal
+		// error, a signal) is a crash.
+		if strings.Contains(c.EValue, "exit status") && !strings.Contains(c.EValue, "fatal error") &&
+			!strings.Contains(c.EValue, "panic:") && !strings.Contains(c.EValue, "exit status 2") {
+			return CatCheck, msg
+		}
+		return CatRuntime, msg
+	case c.EName == "panic":
+		return CatCheck, msg
+	}
+	return CatRuntime, c.EName + ": " + msg
+}
+
+// oneLine shortens s to its first line, at most 200 bytes.
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i] + " …"
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// firstDiff describes where got first departs from want.
+func firstDiff(want, got string) string {
+	i := 0
+	for i < len(want) && i < len(got) && want[i] == got[i] {
+		i++
+	}
+	ctx := func(s string) string {
+		lo := max(0, i-20)
+		hi := min(len(s), i+40)
+		return fmt.Sprintf("%q", s[lo:hi])
+	}
+	return fmt.Sprintf("at byte %d: want %s, got %s (lengths %d, %d)", i, ctx(want), ctx(got), len(want), len(got))
+}
+
+// KernelEnv is the environment kernels run with: the caller's, without
+// anything that would make the kernel talk to real Google services.
+func KernelEnv() []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(kv, "GOOGLE_APPLICATION_CREDENTIALS=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return env
+}
