@@ -157,6 +157,10 @@ func (m *magic) Summary() string {
 }
 func (m *magic) Usage() string { return usageText() }
 
+// ReadsLine makes the magic a magics.LineReader: the SQL after the options
+// is never split into shell words.
+func (m *magic) ReadsLine() {}
+
 // metadataProject asks the GCE metadata server, briefly, for the project.
 func metadataProject(ctx context.Context) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 3*time.Second)

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"go/token"
+	"go/types"
 	"io"
 	"regexp"
 	"strings"
 	"sync"
 
+	"github.com/gokernel/gokernel/internal/bytesize"
 	"github.com/gokernel/gokernel/magics"
 )
 
@@ -87,7 +90,7 @@ type sizeFlag struct{ n *int64 }
 
 func (f sizeFlag) String() string { return "" }
 func (f sizeFlag) Set(s string) error {
-	n, err := ParseSize(s)
+	n, err := bytesize.Parse(s)
 	if err != nil {
 		return err
 	}
@@ -102,7 +105,7 @@ func newFlagSet(o *QueryOptions, w io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.Location, "location", "", "job location, e.g. US, EU, europe-west1")
 	fs.Var(paramFlag{&o.Params}, "param", "query parameter `name=value` (STRING) or name:TYPE=value or name:TYPE (NULL); repeatable")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "validate only: show bytes processed, cost estimate and referenced tables")
-	fs.Var(sizeFlag{&o.MaxBytesBilled}, "max-bytes-billed", "fail the query rather than bill more than this `size` (e.g. 10GB, 1TiB)")
+	fs.Var(sizeFlag{&o.MaxBytesBilled}, "max-bytes-billed", "fail the query rather than bill more than this `size` (10GB = 10⁹ bytes, 1TiB = 2⁴⁰; a bare G is decimal)")
 	fs.BoolVar(&o.LegacySQL, "legacy-sql", false, "use legacy SQL instead of GoogleSQL")
 	fs.BoolVar(&o.NoCache, "no-cache", false, "do not use cached results")
 	fs.Var(labelFlag{o.Labels}, "label", "job label `key=value`; repeatable")
@@ -168,27 +171,11 @@ func ParseInvocation(line, body string, cell bool) (QueryOptions, error) {
 		}
 		o.SQL = body
 	} else {
-		rest := strings.TrimSpace(line)
-		for strings.HasPrefix(rest, "-") {
-			w, r, err := nextWord(rest)
-			if err != nil {
-				return o, err
-			}
-			args = append(args, w)
-			rest = r
-			if w == "--" {
-				break
-			}
-			name, _, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
-			if f := fs.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) {
-				v, r, err := nextWord(rest)
-				if err != nil {
-					return o, err
-				}
-				args = append(args, v)
-				rest = r
-			}
+		opts, rest, err := magics.LeadingOptions(line, fs)
+		if err != nil {
+			return o, err
 		}
+		args = opts
 		o.SQL = rest
 		if strings.TrimSpace(body) != "" {
 			o.SQL += "\n" + body
@@ -228,8 +215,10 @@ func ParseInvocation(line, body string, cell bool) (QueryOptions, error) {
 			return o, err
 		}
 	}
-	if o.Out != "" && !validGoIdent(o.Out) {
-		return o, fmt.Errorf("--out %q is not a Go identifier", o.Out)
+	if o.Out != "" {
+		if err := checkGoName(o.Out); err != nil {
+			return o, err
+		}
 	}
 	if o.PricePerTiB < 0 {
 		return o, errors.New("--price-per-tib must not be negative")
@@ -243,62 +232,23 @@ func ParseInvocation(line, body string, cell bool) (QueryOptions, error) {
 	return o, nil
 }
 
-func isBoolFlag(f *flag.Flag) bool {
-	b, ok := f.Value.(interface{ IsBoolFlag() bool })
-	return ok && b.IsBoolFlag()
-}
-
-// nextWord splits the first shell word off s (quotes and backslashes as
-// magics.SplitArgs handles them) and returns it with the untouched rest.
-func nextWord(s string) (word, rest string, err error) {
-	s = strings.TrimLeft(s, " \t")
-	var quote rune
-	escape := false
-	for i, c := range s {
-		switch {
-		case escape:
-			escape = false
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			} else if c == '\\' && quote == '"' {
-				escape = true
-			}
-		case c == '\\':
-			escape = true
-		case c == '\'' || c == '"':
-			quote = c
-		case c == ' ' || c == '\t' || c == '\n':
-			ws, err := magics.SplitArgs(s[:i])
-			if err != nil || len(ws) != 1 {
-				return "", "", fmt.Errorf("cannot read option %q: %v", s[:i], err)
-			}
-			return ws[0], strings.TrimLeft(s[i:], " \t"), nil
-		}
+// checkGoName reports why name cannot be the Go variable --out defines, or
+// nil. It runs before the query does, so a bad name never costs a billed
+// job. Predeclared names (len, string, true, nil, ...) are refused too:
+// defining one in the session would shadow it in every later cell, and an
+// interpreter global cannot be removed again.
+func checkGoName(name string) error {
+	switch {
+	case token.IsKeyword(name):
+		return fmt.Errorf("--out %q is a Go keyword; choose another name", name)
+	case !token.IsIdentifier(name):
+		return fmt.Errorf("--out %q is not a Go identifier (letters, digits and _, not starting with a digit)", name)
+	case name == "_":
+		return errors.New("--out _ would throw the result away; choose a name")
+	case types.Universe.Lookup(name) != nil:
+		return fmt.Errorf("--out %q would shadow Go's predeclared %s in every later cell; choose another name", name, name)
 	}
-	ws, err := magics.SplitArgs(s)
-	if err != nil {
-		return "", "", err
-	}
-	if len(ws) != 1 {
-		return "", "", fmt.Errorf("missing value after %q", s)
-	}
-	return ws[0], "", nil
-}
-
-func validGoIdent(s string) bool {
-	if s == "" || s == "_" {
-		return false
-	}
-	for i, c := range s {
-		switch {
-		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
-		case c >= '0' && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
+	return nil
 }
 
 // splitTable reads "[project.]dataset.table" (":" also separates the

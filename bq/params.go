@@ -147,10 +147,21 @@ func ParseParam(spec string) (Param, error) {
 	return p, nil
 }
 
-// validParamName: BigQuery parameter names are ASCII identifiers of at
-// most 128 characters, the same shape as the Go names --out accepts.
+// validParamName: BigQuery parameter names are ASCII letters, digits and
+// underscores, not starting with a digit, of at most 128 characters.
 func validParamName(s string) bool {
-	return len(s) <= 128 && (s == "_" || validGoIdent(s))
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i, c := range s {
+		switch {
+		case c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 // normalizeType upper-cases t, resolves aliases and checks it is supported.

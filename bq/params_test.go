@@ -226,37 +226,6 @@ func TestParamRefs(t *testing.T) {
 	}
 }
 
-func TestParseSize(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    int64
-		wantErr bool
-	}{
-		{"1000", 1000, false},
-		{"10GB", 10_000_000_000, false},
-		{"10 gb", 10_000_000_000, false},
-		{"1.5TB", 1_500_000_000_000, false},
-		{"1TiB", 1 << 40, false},
-		{"512MiB", 512 << 20, false},
-		{"2k", 2000, false},
-		{"1_000_000", 1_000_000, false},
-		{"0.5B", 0, true},
-		{"0", 0, true},
-		{"-1GB", 0, true},
-		{"10XB", 0, true},
-		{"", 0, true},
-		{"GB", 0, true},
-		{"1.2.3GB", 0, true},
-		{"99999999999PB", 0, true},
-	}
-	for _, tc := range tests {
-		got, err := ParseSize(tc.in)
-		if (err != nil) != tc.wantErr || got != tc.want {
-			t.Errorf("ParseSize(%q) = %d, %v; want %d (error %v)", tc.in, got, err, tc.want, tc.wantErr)
-		}
-	}
-}
-
 func TestFormatBytes(t *testing.T) {
 	tests := map[int64]string{
 		0: "0 B", 1023: "1023 B", 1024: "1.00 KiB", 1536: "1.50 KiB", 10 << 20: "10.0 MiB",

@@ -38,9 +38,10 @@ type Invocation struct {
 	Name string
 	// Cell is true for %%name (the rest of the cell is Body).
 	Cell bool
-	// Args are the words after the name on the first line, split like a shell does.
+	// Args are the words after the name on the first line, split like a
+	// shell does. Registry.Run fills them in, except for a LineReader.
 	Args []string
-	// Line is the raw text after the name on the first line.
+	// Line is the text after the name on the first line, as written.
 	Line string
 	// Body is the cell text after the first line (cell magics only).
 	Body string
@@ -57,6 +58,18 @@ type Magic interface {
 	// Run executes the magic. A returned error is shown as a kernel error
 	// whose ename is "MagicError"; return *kernel.EvalError to choose the name.
 	Run(ctx context.Context, inv Invocation, env Env) (kernel.ExecuteResult, error)
+}
+
+// LineReader is implemented by a magic that reads its first line itself,
+// because what follows its options is not shell words: %bq's SQL
+// (`WHERE opt = '-h'`, `'don\'t'`) or %time's Go statement. Registry.Run
+// gives such a magic inv.Line as written and no inv.Args, and shows the
+// usage when Run returns an error matching flag.ErrHelp (what FlagSet.Parse
+// returns for -h in option position). LeadingOptions splits the options off.
+type LineReader interface {
+	Magic
+	// ReadsLine marks the magic; it is never called.
+	ReadsLine()
 }
 
 // Registry holds the magics a kernel knows by name.
@@ -95,7 +108,9 @@ func IsMagic(code string) bool {
 	return strings.HasPrefix(strings.TrimLeftFunc(code, unicode.IsSpace), "%")
 }
 
-// Parse splits a magic cell into its invocation.
+// Parse splits a magic cell into its name, first line and body. It does not
+// split the line into words (Registry.Run does that for the magics that
+// want words), so it fails only when there is no magic name.
 func Parse(code string) (Invocation, error) {
 	code = strings.TrimLeftFunc(code, unicode.IsSpace)
 	if !strings.HasPrefix(code, "%") {
@@ -115,18 +130,15 @@ func Parse(code string) (Invocation, error) {
 			inv.Body = body
 		}
 	}
-	name, rest, _ := strings.Cut(first, " ")
-	name = strings.TrimSpace(name)
+	name, rest := first, ""
+	if i := strings.IndexAny(first, " \t"); i >= 0 {
+		name, rest = first[:i], first[i+1:]
+	}
 	if name == "" {
 		return Invocation{}, errors.New("missing magic name after %")
 	}
 	inv.Name = name
 	inv.Line = strings.TrimSpace(rest)
-	args, err := SplitArgs(inv.Line)
-	if err != nil {
-		return Invocation{}, fmt.Errorf("%%%s: %w", name, err)
-	}
-	inv.Args = args
 	return inv, nil
 }
 
@@ -219,13 +231,22 @@ func (r *Registry) Run(ctx context.Context, code string, env Env) (kernel.Execut
 		return errorResult("UnknownMagic", fmt.Sprintf("unknown magic %%%s; %%help lists the magics this kernel has (%s)",
 			inv.Name, "%"+strings.Join(r.Names(), ", %"))), nil
 	}
-	for _, a := range inv.Args {
-		if a == "--help" || a == "-h" || a == "-help" {
+	if _, raw := m.(LineReader); !raw {
+		args, err := SplitArgs(inv.Line)
+		if err != nil {
+			return errorResult("MagicUsageError", fmt.Sprintf("%%%s: %v", inv.Name, err)), nil
+		}
+		inv.Args = args
+		if wantsHelp(args) {
 			env.Out.Stream("stdout", m.Usage()+"\n")
 			return kernel.ExecuteResult{}, nil
 		}
 	}
 	res, err := m.Run(ctx, inv, env)
+	if errors.Is(err, flag.ErrHelp) {
+		env.Out.Stream("stdout", m.Usage()+"\n")
+		return kernel.ExecuteResult{}, nil
+	}
 	if err != nil {
 		var ee *kernel.EvalError
 		var ue *UsageError
@@ -241,6 +262,93 @@ func (r *Registry) Run(ctx context.Context, code string, env Env) (kernel.Execut
 		}
 	}
 	return res, nil
+}
+
+// wantsHelp reports whether args ask for the usage: -h, -help or --help in
+// option position, that is before a "--" that ends the options.
+func wantsHelp(args []string) bool {
+	for _, a := range args {
+		switch a {
+		case "--":
+			return false
+		case "-h", "-help", "--help":
+			return true
+		}
+	}
+	return false
+}
+
+// LeadingOptions splits the options at the start of line off the rest, for
+// a LineReader: words that start with "-" are options (split like a shell
+// does), a non-boolean flag of fs without "=value" takes the next word as
+// its value, and "--" ends the options. The rest is returned as written,
+// so quotes and backslashes in it survive. The options are not parsed:
+// pass them to fs.Parse.
+func LeadingOptions(line string, fs *flag.FlagSet) (opts []string, rest string, err error) {
+	rest = strings.TrimSpace(line)
+	for strings.HasPrefix(rest, "-") {
+		w, r, err := nextWord(rest)
+		if err != nil {
+			return nil, "", err
+		}
+		opts = append(opts, w)
+		rest = r
+		if w == "--" {
+			break
+		}
+		name, _, hasValue := strings.Cut(strings.TrimLeft(w, "-"), "=")
+		if f := fs.Lookup(name); f != nil && !hasValue && !isBoolFlag(f) {
+			v, r, err := nextWord(rest)
+			if err != nil {
+				return nil, "", fmt.Errorf("the value of %s: %w", w, err)
+			}
+			opts = append(opts, v)
+			rest = r
+		}
+	}
+	return opts, rest, nil
+}
+
+func isBoolFlag(f *flag.Flag) bool {
+	b, ok := f.Value.(interface{ IsBoolFlag() bool })
+	return ok && b.IsBoolFlag()
+}
+
+// nextWord splits the first shell word off s (quotes and backslashes as
+// SplitArgs reads them) and returns it with the untouched rest.
+func nextWord(s string) (word, rest string, err error) {
+	s = strings.TrimLeft(s, " \t")
+	var quote rune
+	escape := false
+	end := len(s)
+scan:
+	for i, c := range s {
+		switch {
+		case escape:
+			escape = false
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			} else if c == '\\' && quote == '"' {
+				escape = true
+			}
+		case c == '\\':
+			escape = true
+		case c == '\'' || c == '"':
+			quote = c
+		case c == ' ' || c == '\t' || c == '\n':
+			end = i
+			break scan
+		}
+	}
+	ws, err := SplitArgs(s[:end])
+	if err != nil {
+		return "", "", fmt.Errorf("cannot read option %q: %w", s[:end], err)
+	}
+	if len(ws) != 1 {
+		return "", "", fmt.Errorf("missing value after %q", s)
+	}
+	return ws[0], strings.TrimLeft(s[end:], " \t"), nil
 }
 
 func errorResult(name, msg string) kernel.ExecuteResult {

@@ -5,31 +5,11 @@ import (
 	"fmt"
 	"os"
 	"runtime/debug"
-	"strconv"
 	"strings"
 	"syscall"
-)
 
-// ParseSize reads sizes such as "4GiB", "512MB", "1.5G" or a plain byte count.
-func ParseSize(s string) (int64, error) {
-	t := strings.TrimSpace(strings.ToUpper(s))
-	mult := int64(1)
-	for _, u := range []struct {
-		suffix string
-		mult   int64
-	}{{"TIB", 1 << 40}, {"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10},
-		{"TB", 1e12}, {"GB", 1e9}, {"MB", 1e6}, {"KB", 1e3}, {"T", 1 << 40}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
-		if strings.HasSuffix(t, u.suffix) {
-			t, mult = strings.TrimSpace(strings.TrimSuffix(t, u.suffix)), u.mult
-			break
-		}
-	}
-	f, err := strconv.ParseFloat(t, 64)
-	if err != nil || f <= 0 {
-		return 0, fmt.Errorf("%q is not a size (examples: 4GiB, 512MB, 1073741824)", s)
-	}
-	return int64(f * float64(mult)), nil
-}
+	"github.com/gokernel/gokernel/internal/bytesize"
+)
 
 // totalMemory returns the machine's memory from /proc/meminfo, or 0.
 func totalMemory() int64 {
@@ -64,7 +44,7 @@ func ApplyMemoryLimit(spec string) (int64, error) {
 			return 0, nil
 		}
 	default:
-		l, err := ParseSize(spec)
+		l, err := bytesize.Parse(spec)
 		if err != nil {
 			return 0, fmt.Errorf("GOKERNEL_MEMORY_LIMIT: %w", err)
 		}
