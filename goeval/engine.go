@@ -140,6 +140,13 @@ func New(opts Options) (*Engine, error) {
 		"Stdin":  reflect.ValueOf(&stdin).Elem(),
 		"Stdout": reflect.ValueOf(&stdout).Elem(),
 		"Stderr": reflect.ValueOf(&stderr).Elem(),
+		// The real environment, not yaegi's private (and empty) copy:
+		// cells see $HOME, and what %env, os.Setenv and !commands set
+		// is one environment, as in IPython's os.environ.
+		"Getenv": reflect.ValueOf(os.Getenv), "LookupEnv": reflect.ValueOf(os.LookupEnv),
+		"Setenv": reflect.ValueOf(os.Setenv), "Unsetenv": reflect.ValueOf(os.Unsetenv),
+		"Environ": reflect.ValueOf(os.Environ), "ExpandEnv": reflect.ValueOf(os.ExpandEnv),
+		"Clearenv": reflect.ValueOf(os.Clearenv),
 	}}); err != nil {
 		return nil, fmt.Errorf("goeval: wiring os stdio: %w", err)
 	}
@@ -446,6 +453,10 @@ func (e *Engine) Lookup(name string) (any, bool) {
 	}
 	return v.Interface(), true
 }
+
+// Globals returns the session's variables and constants by name (not its
+// functions and types), for %who and %whos.
+func (e *Engine) Globals() map[string]reflect.Value { return e.safeGlobals() }
 
 // Define creates or replaces the global variable name with value. The value
 // keeps its compiled type, so cells can use its fields and methods.

@@ -20,18 +20,33 @@ type Engine struct {
 	Registry *Registry
 }
 
-// NewEngine composes a Go engine with a magic registry.
+// NewEngine composes a Go engine with a magic registry, and adds the magics
+// of a Go session: %doc, %time, %timeit, %who, %whos, %env, %cd, %pwd,
+// %%writefile, %%bash and %%sh.
 func NewEngine(goEngine GoEngine, reg *Registry) *Engine {
 	reg.Register(docMagic{goEngine})
+	reg.Register(timeMagic{goEngine})
+	reg.Register(timeitMagic{goEngine})
+	reg.Register(whoMagic{g: goEngine})
+	reg.Register(whoMagic{g: goEngine, long: true})
+	reg.Register(envMagic{})
+	reg.Register(cdMagic{})
+	reg.Register(pwdMagic{})
+	reg.Register(writefileMagic{})
+	reg.Register(shellMagic{"bash"})
+	reg.Register(shellMagic{"sh"})
 	return &Engine{Go: goEngine, Registry: reg}
 }
 
 // Execute implements kernel.Engine.
 func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
 	if !IsMagic(req.Code) {
+		if segs := splitShellLines(req.Code); segs != nil {
+			return e.runMixed(ctx, req, out, segs)
+		}
 		return e.Go.Execute(ctx, req, out)
 	}
-	return e.Registry.Run(ctx, req.Code, Env{Out: out, Vars: e.Go, AllowStdin: req.AllowStdin})
+	return e.Registry.Run(ctx, req.Code, Env{Out: out, Vars: e.Go, AllowStdin: req.AllowStdin, ExecutionCount: req.ExecutionCount})
 }
 
 // Complete completes magic names after a leading % and defers everything else.
@@ -79,6 +94,13 @@ func (e *Engine) IsComplete(ctx context.Context, code string) (kernel.IsComplete
 	if IsMagic(code) {
 		t := strings.TrimLeft(code, " \t\r\n")
 		if strings.HasPrefix(t, "%%") && !strings.HasSuffix(code, "\n\n") {
+			return kernel.IsCompleteResult{Status: "incomplete", Indent: ""}, nil
+		}
+		return kernel.IsCompleteResult{Status: "complete"}, nil
+	}
+	if segs := splitShellLines(code); segs != nil && segs[len(segs)-1].shell {
+		// A !cmd line ends a statement; a trailing backslash continues it.
+		if strings.HasSuffix(strings.TrimRight(code, " \t\r\n"), `\`) {
 			return kernel.IsCompleteResult{Status: "incomplete", Indent: ""}, nil
 		}
 		return kernel.IsCompleteResult{Status: "complete"}, nil

@@ -30,6 +30,8 @@ type Env struct {
 	Out        kernel.Output
 	Vars       Vars
 	AllowStdin bool
+	// ExecutionCount is the cell's In[n], for Go code a magic runs.
+	ExecutionCount int
 }
 
 // Invocation is a parsed magic call.
