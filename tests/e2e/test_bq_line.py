@@ -4,7 +4,7 @@ valid GoogleSQL, and a bad --out name fails before any job starts. Runs
 against the BigQuery emulator with test_bq.py's fixtures; the emulator's
 job list tells whether a query ran."""
 from conftest import run, stdout_of
-from test_bq import body_rows, emulator, kc, kernel, ok, result  # noqa: F401 (fixtures)
+from test_bq import body_rows, emulator, kernel, ok, result  # noqa: F401 (fixtures; kc comes from conftest over this kernel)
 
 
 def job_ids(emulator):
