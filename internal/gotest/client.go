@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -61,9 +62,12 @@ type CellResult struct {
 }
 
 // StartKernel starts exe as a kernel with its connection file in a fresh
-// temporary directory under tmp, runs it in dir, and connects to it over
-// ipc sockets (no TCP port to race for when kernels run in parallel).
-func StartKernel(ctx context.Context, exe, dir, tmp string, env []string) (*Kernel, error) {
+// temporary directory under tmp, runs it in dir, and connects to it. The
+// transport is "tcp" on loopback, as jupyter_client sets it up (free ports
+// picked by binding port 0; the kernel's start-up path for TCP sockets is
+// the one notebooks take), or "ipc" (Unix sockets under tmp: no port to
+// race for).
+func StartKernel(ctx context.Context, exe, dir, tmp, transport string, env []string) (*Kernel, error) {
 	cdir, err := os.MkdirTemp(tmp, "k")
 	if err != nil {
 		return nil, fmt.Errorf("kernel directory: %w", err)
@@ -71,6 +75,15 @@ func StartKernel(ctx context.Context, exe, dir, tmp string, env []string) (*Kern
 	key := randomHex(16)
 	ci := kernel.ConnectionInfo{Transport: "ipc", IP: filepath.Join(cdir, "s"), Key: key, SignatureScheme: "hmac-sha256",
 		ShellPort: 1, ControlPort: 2, StdinPort: 3, IOPubPort: 4, HBPort: 5}
+	if transport != "ipc" {
+		ports, err := freePorts(5)
+		if err != nil {
+			_ = os.RemoveAll(cdir)
+			return nil, err
+		}
+		ci = kernel.ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: key, SignatureScheme: "hmac-sha256",
+			ShellPort: ports[0], ControlPort: ports[1], StdinPort: ports[2], IOPubPort: ports[3], HBPort: ports[4]}
+	}
 	b, err := json.Marshal(ci)
 	if err != nil {
 		return nil, err
@@ -297,6 +310,27 @@ func (k *Kernel) recv(sock zmq4.Socket) (*kernel.Message, error) {
 		return nil, fmt.Errorf("decoding a kernel message: %w", err)
 	}
 	return m, nil
+}
+
+// freePorts returns n loopback ports that were free a moment ago, the way
+// jupyter_client picks them.
+func freePorts(n int) ([]int, error) {
+	var ports []int
+	var ls []net.Listener
+	defer func() {
+		for _, l := range ls {
+			_ = l.Close()
+		}
+	}()
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, fmt.Errorf("picking a free port: %w", err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports, nil
 }
 
 func randomHex(n int) string {

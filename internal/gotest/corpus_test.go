@@ -118,6 +118,9 @@ func TestCompare(t *testing.T) {
 		{"check", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "fail"}}}, false, CatCheck, false},
 		{"os.Exit", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "InterpreterRestarted", EValue: "the interpreter process stopped (exit status 1)"}}}, false, CatCheck, false},
 		{"runtime", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "runtime error: index out of range [3] with length 1"}}}, false, CatRuntime, false},
+		{"reflect panic", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "12:3: reflect.Set: value of type int is not assignable to type error"}}}, false, CatRuntime, false},
+		{"os.Exit(0) after the output", ok, Notebook{Failed: 1, Cells: []CellResult{cell("a\n", "b\n"), {Status: "error", EName: "panic", EValue: "os.Exit(0) called: the kernel keeps running"}}}, true, "", false},
+		{"os.Exit(1)", ok, Notebook{Failed: 1, Cells: []CellResult{cell("a\n", "b\n"), {Status: "error", EName: "panic", EValue: "os.Exit(1) called: the kernel keeps running"}}}, false, CatCheck, false},
 		{"timeout", ok, Notebook{Failed: 0, Cells: []CellResult{{TimedOut: true}}}, false, CatTimeout, false},
 		{"go run failed", Reference{ExitCode: 1}, Notebook{Failed: -1}, false, CatRefFail, false},
 	} {

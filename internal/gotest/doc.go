@@ -28,9 +28,11 @@
 // other stream also passes, with a note). A failure gets one category:
 // compile (the interpreter refused the code), import (a package the
 // kernel lacks), check (the program's own check failed: its panic or a
-// non-zero os.Exit), runtime (a runtime error or a crash of the
-// interpreter), output (every cell succeeded but the output differs: a
-// silent wrong answer, the worst kind), timeout (a hang).
+// non-zero os.Exit), runtime (a runtime error, a panic from inside the
+// interpreter such as reflect misuse or a failed type assertion, or a
+// crash of the interpreter process), output (every cell succeeded but the
+// output differs: a silent wrong answer, the worst kind), timeout (a
+// hang). A cell ending in os.Exit(0) ends the program as go run's does.
 //
 // go run results are cached in artifacts/gotest/gorun-cache.json, keyed by
 // the Go version and the hash of the program and its .out file.

@@ -41,6 +41,7 @@ type Result struct {
 type Config struct {
 	Kernel     string        // the gokernel executable
 	Tmp        string        // where connection files go
+	Transport  string        // "tcp" (default) or "ipc"
 	Env        []string      // the kernels' environment
 	Parallel   int           // jobs at a time
 	Timeout    time.Duration // per notebook run
@@ -108,7 +109,7 @@ func runJob(ctx context.Context, cfg Config, j Job) (Result, error) {
 		res.Want = ref.Combined
 		return res, nil
 	}
-	nb := RunCells(ctx, cfg.Kernel, j.Dir, cfg.Tmp, cfg.Env, j.Cells, cfg.Timeout)
+	nb := RunCells(ctx, cfg.Kernel, j.Dir, cfg.Tmp, cfg.Transport, cfg.Env, j.Cells, cfg.Timeout)
 	res.Seconds = nb.Seconds
 	res.Verdict = Compare(ref, nb)
 	if !res.Pass {

@@ -49,6 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	artifacts := fs.String("artifacts", "artifacts/gotest", "where results and the go run cache go")
 	filter := fs.String("run", "", "only programs whose folder/name matches this regular expression")
 	verbose := fs.Bool("v", false, "print one line per finished program")
+	transport := fs.String("transport", "tcp", "how the runner connects to each kernel: tcp (loopback, as jupyter_client does) or ipc")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
 	}
@@ -118,7 +119,11 @@ func run(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
 	defer stop()
-	cfg := gotest.Config{Kernel: exe, Tmp: tmp, Env: gotest.KernelEnv(), Parallel: *jobs,
+	if *transport != "tcp" && *transport != "ipc" {
+		fmt.Fprintf(stderr, "gotest: -transport %q: want tcp or ipc\n", *transport)
+		return 2
+	}
+	cfg := gotest.Config{Kernel: exe, Tmp: tmp, Transport: *transport, Env: gotest.KernelEnv(), Parallel: *jobs,
 		Timeout: *timeout, RefTimeout: *refTimeout, Cache: cache}
 	if *verbose {
 		cfg.Progress = stderr
