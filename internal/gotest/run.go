@@ -179,10 +179,12 @@ func classify(c CellResult) (cat, why string) {
 	case c.EName == "panic":
 		// The interpreter's own failures surface as panics too: reflect
 		// misuse inside yaegi, its internal types, failed type assertions
-		// (a runtime.Error in Go). The program's checks panic with their
+		// (a runtime.Error in Go), errors.As refusing an interpreted
+		// type. The program's checks panic with their
 		// own message or call os.Exit with a non-zero status.
 		v := posPrefix.ReplaceAllString(c.EValue, "")
-		if strings.HasPrefix(v, "reflect") || strings.Contains(v, "interp.") || strings.HasPrefix(v, "interface conversion") {
+		if strings.HasPrefix(v, "reflect") || strings.Contains(v, "interp.") || strings.HasPrefix(v, "interface conversion") ||
+			strings.HasPrefix(v, "errors: *target must be") {
 			return CatRuntime, msg
 		}
 		return CatCheck, msg
