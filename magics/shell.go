@@ -263,21 +263,16 @@ func streamText(r io.Reader, emit func(string)) {
 // /proc/PID/syscall shows it; "" where unknown (then wchan decides).
 var readSyscall = map[string]string{"amd64": "0", "arm64": "63", "386": "3", "arm": "3", "riscv64": "63", "ppc64le": "3", "s390x": "3"}[runtime.GOARCH]
 
-// waitsOn reports whether a process of group pgid is blocked reading its
-// stdin, the pipe pipeName ("pipe:[inode]"): /proc/PID/syscall shows
-// read(0, ...) in progress, or, where that file cannot be read, the
-// process sleeps in the kernel's pipe read.
-func waitsOn(pgid int, pipeName string) bool {
-	ents, err := os.ReadDir("/proc")
-	if err != nil {
-		return false
-	}
-	for _, e := range ents {
-		pid, err := strconv.Atoi(e.Name())
-		if err != nil || processGroup(pid) != pgid {
-			continue
-		}
-		dir := "/proc/" + e.Name()
+// waitsOn reports whether the command (leader, the process group's first
+// process) or one of its descendants is blocked reading its stdin, the
+// pipe pipeName ("pipe:[inode]"): /proc/PID/syscall shows read(0, ...) in
+// progress, or, where that file cannot be read, the process sleeps in the
+// kernel's pipe read. Descendants are found through
+// /proc/PID/task/TID/children (a few files, where a scan of /proc took
+// milliseconds); without that file every process of the group is looked at.
+func waitsOn(leader int, pipeName string) bool {
+	for _, pid := range commandProcesses(leader) {
+		dir := "/proc/" + strconv.Itoa(pid)
 		if l, err := os.Readlink(dir + "/fd/0"); err != nil || l != pipeName {
 			continue
 		}
@@ -293,6 +288,48 @@ func waitsOn(pgid int, pipeName string) bool {
 		}
 	}
 	return false
+}
+
+// commandProcesses returns leader and its descendants, or, where the
+// kernel does not list children, the processes of leader's group.
+func commandProcesses(leader int) []int {
+	pids := []int{leader}
+	for i := 0; i < len(pids) && len(pids) < 4096; i++ {
+		tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pids[i]) + "/task")
+		if err != nil {
+			continue
+		}
+		for _, t := range tasks {
+			b, err := os.ReadFile("/proc/" + strconv.Itoa(pids[i]) + "/task/" + t.Name() + "/children")
+			if err != nil {
+				if i == 0 && errors.Is(err, os.ErrNotExist) {
+					return groupProcesses(leader)
+				}
+				continue
+			}
+			for _, f := range strings.Fields(string(b)) {
+				if pid, err := strconv.Atoi(f); err == nil {
+					pids = append(pids, pid)
+				}
+			}
+		}
+	}
+	return pids
+}
+
+// groupProcesses returns the processes of group pgid, from a scan of /proc.
+func groupProcesses(pgid int) []int {
+	ents, err := os.ReadDir("/proc")
+	if err != nil {
+		return nil
+	}
+	var pids []int
+	for _, e := range ents {
+		if pid, err := strconv.Atoi(e.Name()); err == nil && processGroup(pid) == pgid {
+			pids = append(pids, pid)
+		}
+	}
+	return pids
 }
 
 // processGroup returns the process group of pid from /proc/PID/stat, or -1.

@@ -210,3 +210,27 @@ func TestLoopBody(t *testing.T) {
 		}
 	}
 }
+
+// stubGo is a Go engine that answers is_complete with "invalid", so that
+// a test sees which cells Engine answers itself.
+type stubGo struct{ GoEngine }
+
+func (stubGo) IsComplete(context.Context, string) (kernel.IsCompleteResult, error) {
+	return kernel.IsCompleteResult{Status: "invalid"}, nil
+}
+
+func TestIsCompleteShellLines(t *testing.T) {
+	e := &Engine{Go: stubGo{}, Registry: NewRegistry()}
+	for code, want := range map[string]string{
+		"!ls -l":             "complete",
+		"x := 1\n!echo hi":   "complete",
+		"!echo a \\":         "incomplete",
+		"x := 1":             "invalid",
+		"!echo a\nx := (1 +": "invalid",
+	} {
+		got, err := e.IsComplete(context.Background(), code)
+		if err != nil || got.Status != want {
+			t.Errorf("IsComplete(%q) = %+v, %v; want %s", code, got, err, want)
+		}
+	}
+}
