@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/types"
 	"io"
 	"math"
 	"strings"
@@ -260,15 +261,20 @@ func loopBody(code string) string {
 	return code
 }
 
-// isBuiltinCall reports whether c calls a builtin whose value must be used.
+// isBuiltinCall reports whether c calls a predeclared function that the
+// Go spec does not permit in statement context (len, append, min, ...):
+// every builtin of types.Universe except the ones listed as statements.
 func isBuiltinCall(c *ast.CallExpr) bool {
 	id, ok := c.Fun.(*ast.Ident)
 	if !ok {
 		return false
 	}
-	switch id.Name {
-	case "len", "cap", "append", "make", "new", "min", "max", "complex", "real", "imag":
-		return true
+	if _, builtin := types.Universe.Lookup(id.Name).(*types.Builtin); !builtin {
+		return false
 	}
-	return false
+	switch id.Name {
+	case "clear", "close", "copy", "delete", "panic", "print", "println", "recover":
+		return false
+	}
+	return true
 }

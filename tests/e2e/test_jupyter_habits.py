@@ -242,3 +242,20 @@ def test_env_cd_pwd_writefile(kc, tmp_path):
     c, _ = err(kc, "%cd /no/such/dir")
     assert "no such file" in c["evalue"], c
     assert result_of(ok(kc, "%pwd")) == f'"{d}"'
+
+
+def test_interrupt_stops_a_bang_line_and_keeps_the_session(kc, km):
+    ok(kc, "kept := 5")
+    msg_id = kc.execute("!echo started; sleep 300\nkept = 6")
+    deadline = time.monotonic() + 10
+    while True:
+        msg = kc.get_iopub_msg(timeout=max(0.1, deadline - time.monotonic()))
+        if msg["parent_header"].get("msg_id") == msg_id and msg["msg_type"] == "stream" and "started" in msg["content"]["text"]:
+            break
+    t0 = time.monotonic()
+    km.interrupt_kernel()
+    reply, _ = collect(kc, msg_id, timeout=15)
+    assert reply["content"]["status"] == "error" and reply["content"]["ename"] == "Interrupted", reply["content"]
+    assert time.monotonic() - t0 < 5
+    # The Go after the command did not run; the session is intact.
+    assert result_of(ok(kc, "kept")) == "5"
