@@ -234,3 +234,32 @@ func TestIsCompleteShellLines(t *testing.T) {
 		}
 	}
 }
+
+// FuzzSplitShellLines: any cell either has no !cmd line or is cut into
+// pieces that cover it in order: Go pieces verbatim, each command the
+// text of its lines after the !, each piece on the line it says.
+func FuzzSplitShellLines(f *testing.F) {
+	for _, s := range []string{"!ls", "x := 1\n!echo $x\ny", "a &&\n!b", "s := `\n!x\n`", "!a \\\nb\n!c", "if x {\n!y\n}\n!z"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, code string) {
+		segs := splitShellLines(code)
+		if segs == nil {
+			return
+		}
+		lines := strings.SplitAfter(code, "\n")
+		for _, s := range segs {
+			if s.line < 0 || s.line >= len(lines) {
+				t.Fatalf("segment %+v: line out of range in %q", s, code)
+			}
+			rest := strings.Join(lines[s.line:], "")
+			if s.shell {
+				if !strings.HasPrefix(strings.TrimLeft(rest, " \t"), "!") || !strings.Contains(rest, s.text) {
+					t.Fatalf("command %+v not at its line in %q", s, code)
+				}
+			} else if !strings.HasPrefix(rest, s.text) {
+				t.Fatalf("Go piece %+v not at its line in %q", s, code)
+			}
+		}
+	})
+}
