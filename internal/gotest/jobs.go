@@ -44,7 +44,7 @@ type Config struct {
 	Transport  string        // "tcp" (default) or "ipc"
 	Env        []string      // the kernels' environment
 	Parallel   int           // jobs at a time
-	Timeout    time.Duration // per notebook run
+	Timeout    time.Duration // per notebook run, plus twice the time go run took
 	RefTimeout time.Duration // per go run
 	Cache      *RefCache
 	Progress   io.Writer // one line per finished job; nil for none
@@ -109,7 +109,10 @@ func runJob(ctx context.Context, cfg Config, j Job) (Result, error) {
 		res.Want = ref.Combined
 		return res, nil
 	}
-	nb := RunCells(ctx, cfg.Kernel, j.Dir, cfg.Tmp, cfg.Transport, cfg.Env, j.Cells, cfg.Timeout)
+	// A program that is slow under go run (some build other programs)
+	// gets that much more time twice over: a timeout should mean a hang.
+	timeout := cfg.Timeout + time.Duration(2*ref.Seconds*float64(time.Second))
+	nb := RunCells(ctx, cfg.Kernel, j.Dir, cfg.Tmp, cfg.Transport, cfg.Env, j.Cells, timeout)
 	res.Seconds = nb.Seconds
 	res.Verdict = Compare(ref, nb)
 	if !res.Pass {

@@ -44,7 +44,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	goroot := fs.String("goroot", "", "the Go installation whose test folder is used (default: go env GOROOT)")
 	corpusDir := fs.String("dir", "internal/gotest/corpus", "corpus: the folder of .txtar sequences")
 	jobs := fs.Int("j", 2, "programs run at a time")
-	timeout := fs.Duration("timeout", 30*time.Second, "per-program deadline of the notebook run (a hang counts as a failure)")
+	timeout := fs.Duration("timeout", 30*time.Second, "per-program deadline of the notebook run, plus twice what go run took (a hang counts as a failure)")
 	refTimeout := fs.Duration("gorun-timeout", 3*time.Minute, "per-program deadline of go run")
 	artifacts := fs.String("artifacts", "artifacts/gotest", "where results and the go run cache go")
 	filter := fs.String("run", "", "only programs whose folder/name matches this regular expression")
