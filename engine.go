@@ -9,6 +9,7 @@ import (
 
 	"github.com/gokernel/gokernel/auth"
 	"github.com/gokernel/gokernel/bq"
+	"github.com/gokernel/gokernel/compiled"
 	"github.com/gokernel/gokernel/display"
 	"github.com/gokernel/gokernel/goeval"
 	"github.com/gokernel/gokernel/kernel"
@@ -23,7 +24,16 @@ const languageVersion = goeval.LanguageVersion
 // Go interpreter, with the display package bound to the running cell and
 // the curated packages of pkgs importable.
 func newEngine(log *slog.Logger) (kernel.Engine, error) {
-	g, err := goeval.New(goeval.Options{Stdout: os.Stdout, Stderr: os.Stderr})
+	// The compiled tier probes the toolchain and warms the build cache in
+	// the background: cells are interpreted until it is ready.
+	mode, err := compiled.ModeFromEnv()
+	if err != nil {
+		log.Warn("compiled cells off", "err", err)
+		mode = compiled.Off
+	}
+	tier := compiled.New(compiled.Options{Mode: mode, Logger: log})
+	go tier.Start(context.Background())
+	g, err := goeval.New(goeval.Options{Stdout: os.Stdout, Stderr: os.Stderr, Compiler: tier, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("starting the Go interpreter: %w", err)
 	}
@@ -42,6 +52,7 @@ func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	reg := magics.NewRegistry()
 	creds := auth.NewManager(auth.ManagerOptions{Logger: log})
 	reg.Register(auth.NewMagic(creds))
+	reg.Register(compiled.NewMagic(tier))
 	reg.Register(bq.NewMagic(bq.Options{Credentials: creds, SignInExpired: auth.ErrSignInExpired, Logger: log}))
 	return magics.NewEngine(t, reg), nil
 }

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/builder"
+	"github.com/gokernel/gokernel/compiled"
 	"github.com/gokernel/gokernel/internal/prebind"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/kernelspec"
@@ -131,8 +132,8 @@ func runKernel(args []string, stderr io.Writer) int {
 	srv, err := kernel.NewServer(kernel.Config{
 		Conn: ci, Engine: sup, Logger: log, ListenFDs: listenFDs,
 		Implementation: "gokernel", ImplementationVersion: kernelVersion(), LanguageVersion: languageVersion,
-		Banner: fmt.Sprintf("gokernel %s: Go %s interpreted by yaegi. %%help lists the magics (%%auth signs you in to Google, %%bq queries BigQuery).",
-			kernelVersion(), languageVersion),
+		Banner: fmt.Sprintf("gokernel %s: Go %s interpreted by yaegi. %s %%help lists the magics (%%auth signs you in to Google, %%bq queries BigQuery).",
+			kernelVersion(), languageVersion, compiled.Banner()),
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"go/scanner"
 	"io"
+	"log/slog"
 	"os"
 	"reflect"
 	"strconv"
@@ -17,6 +18,7 @@ import (
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
+	"github.com/gokernel/gokernel/compiled"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/lower"
 	"github.com/gokernel/gokernel/magics"
@@ -36,6 +38,11 @@ type Options struct {
 	// os.Stderr inside cells to *os.File values; fmt, log, print/println
 	// and direct writes to os.Stdout/os.Stderr all land here.
 	Stdout, Stderr *os.File
+	// Compiler is the compiled tier; nil (or a disabled tier) means every
+	// cell is interpreted.
+	Compiler *compiled.Tier
+	// Logger receives the engine's debug and warning lines; nil discards them.
+	Logger *slog.Logger
 }
 
 // Engine evaluates Go cells in one persistent yaegi interpreter. Execute,
@@ -102,6 +109,9 @@ var (
 func New(opts Options) (*Engine, error) {
 	if opts.Stdout == nil || opts.Stderr == nil {
 		return nil, errors.New("goeval: Options.Stdout and Options.Stderr are required")
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	e := &Engine{
 		opts:      opts,
@@ -221,9 +231,10 @@ func (e *Engine) goPanic(r any) {
 	_, _ = io.WriteString(e.opts.Stderr, out)
 }
 
-// Close releases the engine. The interpreter has no resources to free;
-// goroutines started by cells keep running until the process exits.
-func (e *Engine) Close() error { return nil }
+// Close releases the engine: the compiled tier's build directory. The
+// interpreter has no resources to free; goroutines started by cells keep
+// running until the process exits.
+func (e *Engine) Close() error { return e.opts.Compiler.Close() }
 
 // Execute runs one cell. Errors of the cell are reported in
 // ExecuteResult.Error; the returned error is reserved for engine failures.
@@ -245,8 +256,22 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		res.Error = src.compileError(ErrCompile, err)
 		return res, nil
 	}
+	if c := e.opts.Compiler; c.Enabled() {
+		// Compiled code checks its stop flags at function entries and
+		// loop iterations; an interrupt sets them, the next cell clears
+		// them.
+		c.Resume()
+		stop := context.AfterFunc(ctx, c.Interrupt)
+		defer stop()
+		if r, ok := e.executeCompiled(ctx, fname, n, code, out); ok {
+			return r, nil
+		}
+	}
 	e.importMissing(code)
 	res.Value, res.Error = e.run(ctx, fname, code)
+	if c := e.opts.Compiler; c.Enabled() {
+		c.Shadow(cellNames(code))
+	}
 	if len(req.UserExpressions) > 0 {
 		res.UserExpressions = map[string]json.RawMessage{}
 		for name, expr := range req.UserExpressions {
@@ -330,9 +355,11 @@ func (e *Engine) funcCell(frameFunc string) (cellSource, bool) {
 }
 
 // shownPlain reports whether a plain Eval's value is a real result: yaegi
-// returns a *interface{} for calls without results and declarations.
+// returns a *interface{} for calls without results and declarations, and
+// a func(...interface{}) for calls of compiled functions without results
+// (runtime.GC(), a compiled cell's func main).
 func shownPlain(v reflect.Value) bool {
-	return v.IsValid() && v.CanInterface() && v.Type() != reflect.TypeOf((*any)(nil))
+	return v.IsValid() && v.CanInterface() && v.Type() != reflect.TypeOf((*any)(nil)) && v.Type() != reflect.TypeOf(func(...any) {})
 }
 
 // isCompileError reports whether err happened before the run started to execute.

@@ -1,0 +1,432 @@
+package compiled
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"go/ast"
+	"go/importer"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"io"
+	"os"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// frontEnd is the typed session front-end: go/types over the latest
+// compiled declaration of every name. It decides whether a cell can be
+// compiled and rewrites it into a cell package.
+type frontEnd struct {
+	t *Tier
+
+	mu      sync.Mutex // guards everything below
+	fset    *token.FileSet
+	std     types.Importer    // the standard library, from gc export data
+	exports map[string]string // import path → export data file
+	latest  map[string]*decl  // name → latest compiled declaration
+	byObj   map[types.Object]*decl
+	seq     int
+}
+
+// decl is a package-level name a compiled cell declared.
+type decl struct {
+	obj   types.Object
+	path  string // gkcells/cS
+	alias string // import name in other cells: _gkS
+	ref   string // what a use in another cell becomes: _gkS.Gk_f_fib
+}
+
+func newFrontEnd(t *Tier) *frontEnd {
+	fe := &frontEnd{t: t, fset: token.NewFileSet(), exports: map[string]string{}, latest: map[string]*decl{}, byObj: map[types.Object]*decl{}}
+	fe.std = importer.ForCompiler(fe.fset, "gc", fe.lookup)
+	return fe
+}
+
+// lookup opens the export data of a standard library package, asking the
+// go command for its file the first time (`go list -export`).
+func (fe *frontEnd) lookup(path string) (io.ReadCloser, error) {
+	file, ok := fe.exports[path]
+	if !ok {
+		fe.listExports(context.Background(), []string{path})
+		if file, ok = fe.exports[path]; !ok {
+			return nil, fmt.Errorf("no export data for %q", path)
+		}
+	}
+	return os.Open(file)
+}
+
+// listExports records the export data files of paths (callers hold fe.mu
+// or run before the front-end is shared).
+func (fe *frontEnd) listExports(ctx context.Context, paths []string) {
+	args := append([]string{"list", "-export", "-f", "{{.ImportPath}}\t{{.Export}}"}, paths...)
+	out, err := fe.t.goCmd(ctx, fe.t.dir, args...).Output()
+	if err != nil {
+		fe.t.log.Debug("go list -export", "paths", paths, "err", err)
+	}
+	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	for sc.Scan() {
+		p, f, ok := strings.Cut(sc.Text(), "\t")
+		if ok && f != "" {
+			fe.exports[p] = f
+		}
+	}
+}
+
+// prefetch records the export data files of paths in one go command.
+func (fe *frontEnd) prefetch(ctx context.Context, paths []string) {
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	fe.listExports(ctx, paths)
+}
+
+// shadow forgets the compiled declarations of names.
+func (fe *frontEnd) shadow(names []string) {
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	for _, n := range names {
+		delete(fe.latest, n)
+	}
+}
+
+// names lists the names whose latest declaration is compiled.
+func (fe *frontEnd) names() []string {
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	var out []string
+	for n := range fe.latest {
+		out = append(out, n)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Plan is a cell the front-end accepted: the sources of its cell package
+// and plugin.
+type Plan struct {
+	path, pkgName, dirName string
+	alias                  string
+	cellSrc, gkSrc         string
+	mainSrc                string
+	names                  []string
+	pkg                    *types.Package
+	// exported maps a declared name to the forwarder other cells use.
+	fwd map[string]string
+}
+
+// Resolver maps a package name a cell uses without importing it to an
+// import path (the session's imports, unambiguous standard library names).
+type Resolver func(name string) (path string, ok bool)
+
+// Plan checks whether the cell code (execution count n) can be compiled
+// and returns its plan, or nil and the reason it is left to the
+// interpreter. Nothing is recorded until Build succeeds.
+func (t *Tier) Plan(n int, code string, resolve Resolver) (*Plan, string) {
+	if !t.Enabled() {
+		return nil, t.Reason()
+	}
+	if why := t.full(); why != "" {
+		return nil, why
+	}
+	return t.fe.plan(n, code, resolve)
+}
+
+// compileVars lets compiled cells declare package-level variables; off
+// until interpreted cells reach them through their forwarders (see the
+// comment where it is read).
+const compileVars = false
+
+// stopCheck is inserted at every function entry and loop body. An
+// interrupted goroutine exits (runtime.Goexit runs its deferred calls):
+// a panic would kill the process when the goroutine was started by an
+// interpreted go statement, whose recover the interpreter's stop skips.
+const stopCheck = "if Gk_stop.Load() { gk_exit() }; "
+
+func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	seq := fe.seq + 1
+	p := &Plan{path: fmt.Sprintf("%s/c%d", fe.t.module, seq), pkgName: fmt.Sprintf("cell%d", n), dirName: fmt.Sprintf("c%d", seq), alias: fmt.Sprintf("_gk%d", seq), fwd: map[string]string{}}
+	header := "package " + p.pkgName + "\n"
+	fname := fmt.Sprintf("In[%d]", n)
+	f, err := parser.ParseFile(fe.fset, fname, header+code, parser.ParseComments|parser.SkipObjectResolution)
+	if err != nil {
+		return nil, "not a cell of declarations only"
+	}
+	base := fe.fset.File(f.Pos()).Base() + len(header) // token.Pos of code[0]
+	hasFunc := false
+	declared := map[string]bool{}
+	imported := map[string]bool{}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.GenDecl:
+			switch d.Tok {
+			case token.TYPE:
+				return nil, "declares a type (types stay in the interpreter in this stage: methods added later, unexported fields)"
+			case token.IMPORT:
+				for _, s := range d.Specs {
+					is := s.(*ast.ImportSpec)
+					path, _ := strconv.Unquote(is.Path.Value)
+					if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") || path == "C" || strings.HasPrefix(path, "gokernel/") {
+						return nil, "imports " + path + ", which only the interpreter has"
+					}
+					name := path[strings.LastIndex(path, "/")+1:]
+					if is.Name != nil {
+						name = is.Name.Name
+					}
+					imported[name] = true
+				}
+			default:
+				for _, s := range d.Specs {
+					for _, id := range s.(*ast.ValueSpec).Names {
+						declared[id.Name] = true
+					}
+				}
+			}
+		case *ast.FuncDecl:
+			if d.Recv != nil {
+				return nil, "declares a method"
+			}
+			if d.Type.TypeParams != nil {
+				return nil, "declares a generic function (the interpreter cannot call compiled generic code)"
+			}
+			if d.Body != nil {
+				hasFunc = true
+			}
+			if d.Name.Name != "init" {
+				declared[d.Name.Name] = true
+			}
+		}
+	}
+	if !hasFunc && fe.t.mode != Always {
+		return nil, "declares no function"
+	}
+	reserved := ""
+	ast.Inspect(f, func(x ast.Node) bool {
+		if id, ok := x.(*ast.Ident); ok && (strings.HasPrefix(id.Name, "Gk_") || strings.HasPrefix(id.Name, "gk_")) {
+			reserved = id.Name
+		}
+		return reserved == ""
+	})
+	if reserved != "" {
+		return nil, "uses the reserved name " + reserved
+	}
+
+	// Type-check against the latest compiled declarations; names the
+	// session's imports or the standard library resolve are imported
+	// (as the interpreter's auto-imports do).
+	var extraImports []string
+	var pkg *types.Package
+	var info *types.Info
+	for attempt := 0; ; attempt++ {
+		pkg = types.NewPackage(p.path, p.pkgName)
+		for name, d := range fe.latest {
+			if !declared[name] {
+				pkg.Scope().Insert(d.obj)
+			}
+		}
+		info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}}
+		var errs []error
+		conf := types.Config{Importer: fe.std, GoVersion: "go" + langVersion(fe.t.tc.Version), Error: func(err error) { errs = append(errs, err) }}
+		if len(extraImports) > 0 {
+			// Imports are per file: the cell is parsed again with them
+			// in its header.
+			var b strings.Builder
+			b.WriteString(header)
+			for _, path := range extraImports {
+				fmt.Fprintf(&b, "import %q\n", path)
+			}
+			hdr := b.String()
+			f, err = parser.ParseFile(fe.fset, fname, hdr+code, parser.ParseComments|parser.SkipObjectResolution)
+			if err != nil {
+				return nil, "auto-imports: " + err.Error()
+			}
+			base = fe.fset.File(f.Pos()).Base() + len(hdr)
+		}
+		_ = types.NewChecker(&conf, fe.fset, pkg, info).Files([]*ast.File{f})
+		if len(errs) == 0 {
+			break
+		}
+		if attempt > 0 {
+			return nil, "does not type-check against the compiled declarations: " + errs[0].Error()
+		}
+		// Undefined names that are packages: import them and retry.
+		// Imports are per file in Go, so they go into a second file.
+		retry := false
+		for _, err := range errs {
+			te, ok := err.(types.Error)
+			if !ok {
+				continue
+			}
+			name, ok := strings.CutPrefix(te.Msg, "undefined: ")
+			if !ok || imported[name] || declared[name] || resolve == nil {
+				continue
+			}
+			if path, ok := resolve(name); ok {
+				extraImports = append(extraImports, path)
+				imported[name] = true
+				retry = true
+			}
+		}
+		if !retry {
+			return nil, "does not type-check against the compiled declarations: " + errs[0].Error()
+		}
+	}
+
+	// Declared objects: forwarders and the symbol table.
+	type declObj struct {
+		name string
+		obj  types.Object
+	}
+	var objs []declObj
+	for id, obj := range info.Defs {
+		if obj == nil || obj.Parent() != pkg.Scope() || id.Name == "_" || id.Name == "init" {
+			continue
+		}
+		objs = append(objs, declObj{id.Name, obj})
+	}
+	sort.Slice(objs, func(i, j int) bool { return objs[i].name < objs[j].name })
+	var gk strings.Builder
+	var syms strings.Builder
+	for _, d := range objs {
+		switch o := d.obj.(type) {
+		case *types.Func:
+			fw := "Gk_f_" + d.name
+			fmt.Fprintf(&gk, "var %s = %s\n", fw, d.name)
+			p.fwd[d.name] = p.alias + "." + fw
+			fmt.Fprintf(&syms, "\t\t%q: gkreflect.ValueOf(%s),\n", d.name, d.name)
+		case *types.Var:
+			// yaegi v0.16.1 refuses to assign to a dot-imported variable
+			// of basic type and corrupts assignments to others (a slice
+			// append panicked with "reflect.Set: value of type []int is
+			// not assignable to type func(...interface {})"): variables
+			// stay in the interpreter until interpreted uses are
+			// rewritten to go through the forwarder (the next stage).
+			if !compileVars {
+				return nil, "declares the package-level variable " + d.name + " (variables stay in the interpreter in this stage)"
+			}
+			fw := "Gk_p_" + d.name
+			fmt.Fprintf(&gk, "var %s = &%s\n", fw, d.name)
+			p.fwd[d.name] = "(*" + p.alias + "." + fw + ")"
+			fmt.Fprintf(&syms, "\t\t%q: gkreflect.ValueOf(&%s).Elem(),\n", d.name, d.name)
+		case *types.Const:
+			fw := "Gk_c_" + d.name
+			fmt.Fprintf(&gk, "const %s = %s\n", fw, d.name)
+			p.fwd[d.name] = p.alias + "." + fw
+			b, ok := o.Type().Underlying().(*types.Basic)
+			if !ok {
+				return nil, "declares a constant of an unusual type"
+			}
+			if b.Info()&types.IsUntyped != 0 {
+				// yaegi v0.16.1 takes a dot-imported constant.Value for
+				// a value of type constant.int64Val, not an untyped
+				// constant, and a typed stand-in would change untyped
+				// arithmetic silently (k/3*2.0): untyped constants stay
+				// interpreted.
+				return nil, "declares the untyped constant " + d.name + " (untyped constants stay in the interpreter in this stage)"
+			}
+			fmt.Fprintf(&syms, "\t\t%q: gkreflect.ValueOf(%s),\n", d.name, d.name)
+		}
+		p.names = append(p.names, d.name)
+	}
+
+	// Rewrite: uses of earlier compiled cells' names become references to
+	// their forwarders; function entries and loop bodies check the stop
+	// flag.
+	type edit struct {
+		off, end int
+		text     string
+	}
+	var edits []edit
+	cells := map[string]string{} // path → alias
+	for id, obj := range info.Uses {
+		d, ok := fe.byObj[obj]
+		if !ok {
+			continue
+		}
+		off := int(id.Pos()) - base
+		edits = append(edits, edit{off, off + len(id.Name), d.ref})
+		cells[d.path] = d.alias
+	}
+	ast.Inspect(f, func(x ast.Node) bool {
+		var body *ast.BlockStmt
+		switch x := x.(type) {
+		case *ast.FuncDecl:
+			body = x.Body
+		case *ast.FuncLit:
+			body = x.Body
+		case *ast.ForStmt:
+			body = x.Body
+		case *ast.RangeStmt:
+			body = x.Body
+		}
+		if body != nil {
+			off := int(body.Lbrace) - base + 1
+			edits = append(edits, edit{off, off, stopCheck})
+		}
+		return true
+	})
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].off < edits[j].off })
+	var out strings.Builder
+	last := 0
+	for _, e := range edits {
+		if e.off < last || e.end > len(code) {
+			return nil, "internal: overlapping rewrites"
+		}
+		out.WriteString(code[last:e.off])
+		out.WriteString(e.text)
+		last = e.end
+	}
+	out.WriteString(code[last:])
+
+	var cell strings.Builder
+	cell.WriteString(header)
+	paths := make([]string, 0, len(cells))
+	for path := range cells {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		fmt.Fprintf(&cell, "import %s %q\n", cells[path], path)
+	}
+	for _, path := range extraImports {
+		fmt.Fprintf(&cell, "import %q\n", path)
+	}
+	fmt.Fprintf(&cell, "//line %s:1:1\n", fname)
+	cell.WriteString(out.String())
+	cell.WriteString("\n")
+	p.cellSrc = cell.String()
+
+	var g strings.Builder
+	g.WriteString(header)
+	g.WriteString("\n// Generated by gokernel: the cell's stop flag, forwarders for later cells, symbol table for the interpreter.\n\n")
+	g.WriteString("import (\n\tgkreflect \"reflect\"\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n")
+	g.WriteString(")\n\n")
+	g.WriteString("// Gk_stop is set on interrupt; compiled code checks it at function entries and loop iterations.\nvar Gk_stop gkatomic.Bool\n\n")
+	g.WriteString("// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n\n")
+	g.WriteString(gk.String())
+	fmt.Fprintf(&g, "\n// Gk_symbols is the cell's symbol table, as yaegi extract makes them.\nvar Gk_symbols = map[string]map[string]gkreflect.Value{\n\t%q: {\n%s\t},\n}\n", p.path+"/"+p.pkgName, syms.String())
+	p.gkSrc = g.String()
+	p.mainSrc = fmt.Sprintf("package main\n\nimport c %q\n\n// Symbols and Stop are what the kernel looks up.\nvar (\n\tSymbols = c.Gk_symbols\n\tStop    = &c.Gk_stop\n)\n", p.path)
+	p.pkg = pkg
+	return p, ""
+}
+
+// commit records a built cell's declarations as the latest.
+func (fe *frontEnd) commit(p *Plan) {
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	fe.seq++
+	for _, name := range p.names {
+		obj := p.pkg.Scope().Lookup(name)
+		if obj == nil {
+			continue
+		}
+		d := &decl{obj: obj, path: p.path, alias: p.alias, ref: p.fwd[name]}
+		fe.latest[name] = d
+		fe.byObj[obj] = d
+	}
+}

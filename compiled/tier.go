@@ -1,0 +1,395 @@
+package compiled
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"plugin"
+	"reflect"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+)
+
+// Options configures a Tier.
+type Options struct {
+	Mode   Mode
+	Logger *slog.Logger
+	// Dir is the per-user base directory; "" means BaseDir().
+	Dir string
+}
+
+// Tier is the compiled tier of one interpreter process. Plan, Build and
+// Shadow are called from the engine's goroutine; Interrupt from any.
+type Tier struct {
+	mode Mode
+	log  *slog.Logger
+	opts Options
+
+	// Set by Start before ready is stored, read-only after.
+	tc     *Toolchain
+	base   string
+	dir    string // this session's directory
+	module string // module path of the cell packages
+	fe     *frontEnd
+
+	ready atomic.Bool   // Start set the tier up: cells may be compiled
+	done  chan struct{} // closed when Start returned (set up and warm, or failed)
+
+	mu     sync.Mutex // guards the fields below
+	reason string     // why the tier is unavailable ("" when it is)
+	stops  []*atomic.Bool
+	builds []time.Duration
+	loaded int
+	warm   bool
+}
+
+// New returns the tier in its starting state: every cell is interpreted
+// until Start has probed the toolchain (run it in a goroutine, so that
+// nothing waits for the go command).
+func New(opts Options) *Tier {
+	t := &Tier{mode: opts.Mode, log: opts.Logger, opts: opts, done: make(chan struct{})}
+	if t.log == nil {
+		t.log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	t.reason = "the compiled tier is starting (probing the Go toolchain)"
+	if t.mode == Off {
+		t.reason = "compiled cells are off (" + EnvVar + " is off or unset)"
+	}
+	return t
+}
+
+// Start probes the toolchain, creates the private session directory and
+// then warms the build cache. When compiled cells cannot work, Reason
+// says why and every cell stays interpreted. It returns when done.
+func (t *Tier) Start(ctx context.Context) {
+	defer close(t.done)
+	if t.mode == Off {
+		return
+	}
+	if err := t.setUp(ctx); err != nil {
+		t.mu.Lock()
+		t.reason = err.Error()
+		t.mu.Unlock()
+		t.log.Info("compiled cells unavailable: every cell is interpreted", "reason", err.Error())
+		return
+	}
+	t.mu.Lock()
+	t.reason = ""
+	t.mu.Unlock()
+	t.ready.Store(true)
+	t.warmUp(ctx)
+}
+
+func (t *Tier) setUp(ctx context.Context) error {
+	tc, err := Probe(ctx)
+	if err != nil {
+		return err
+	}
+	base := t.opts.Dir
+	if base == "" {
+		if base, err = BaseDir(); err != nil {
+			return err
+		}
+	}
+	dir, err := newSessionDir(base)
+	if err != nil {
+		return err
+	}
+	// The module path is the session directory's random suffix: a plugin
+	// is known by its package path, and one process may hold several
+	// sessions (tests).
+	mod := "gk" + dir[strings.LastIndex(dir, "-")+1:]
+	goMod := "module " + mod + "\n\ngo " + langVersion(tc.Version) + "\n"
+	if err := os.WriteFile(filepath.Join(dir, "go.mod"), []byte(goMod), 0o600); err != nil {
+		return fmt.Errorf("writing %s: %w", dir, err)
+	}
+	t.tc, t.base, t.dir, t.module = tc, base, dir, mod
+	t.fe = newFrontEnd(t)
+	return nil
+}
+
+// langVersion is the go directive for a toolchain version: go1.26.8 → 1.26.
+func langVersion(v string) string {
+	v = strings.TrimPrefix(v, "go")
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return v
+}
+
+// Enabled reports whether cells may be compiled now.
+func (t *Tier) Enabled() bool { return t != nil && t.mode != Off && t.ready.Load() }
+
+// Mode is the tier's mode.
+func (t *Tier) Mode() Mode { return t.mode }
+
+// Reason says why compiled cells are unavailable ("" when they are not).
+func (t *Tier) Reason() string {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.reason
+}
+
+// Close removes the session directory once Start is done. Loaded
+// plugins stay mapped.
+func (t *Tier) Close() error {
+	if t == nil || !t.ready.Load() {
+		return nil
+	}
+	<-t.done
+	return os.RemoveAll(t.dir)
+}
+
+// Interrupt makes compiled code stop at its next function entry or loop
+// iteration (with a panic the cell reports as an interrupt).
+func (t *Tier) Interrupt() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.stops {
+		s.Store(true)
+	}
+}
+
+// Resume clears the stop flags before a cell runs.
+func (t *Tier) Resume() {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for _, s := range t.stops {
+		s.Store(false)
+	}
+}
+
+// goCmd is the go command with the tier's environment, run in dir.
+func (t *Tier) goCmd(ctx context.Context, dir string, args ...string) *exec.Cmd {
+	cmd := exec.CommandContext(ctx, t.tc.Go, args...)
+	cmd.Dir = dir
+	cmd.Env = t.tc.Env
+	cmd.WaitDelay = time.Second
+	return cmd
+}
+
+// Loaded is a compiled cell loaded into the process.
+type Loaded struct {
+	// Symbols is the cell package's symbol table, for interp.Use.
+	Symbols map[string]map[string]reflect.Value
+	// Import is the declaration that brings the cell's names into the
+	// interpreter's scope.
+	Import string
+	// Names are the names the cell declared.
+	Names []string
+	// BuildTime is how long go build took.
+	BuildTime time.Duration
+}
+
+// ErrBuild wraps a go build failure: the cell was not compiled and
+// nothing of it ran.
+var ErrBuild = errors.New("go build failed")
+
+// Build compiles p and loads its plugin. On an error nothing of the cell
+// ran, unless the error says the cell's initialization panicked.
+func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
+	cellDir := filepath.Join(t.dir, p.dirName)
+	mainDir := filepath.Join(t.dir, "p"+strings.TrimPrefix(p.dirName, "c"))
+	for _, d := range []string{cellDir, mainDir} {
+		if err := os.MkdirAll(d, 0o700); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBuild, err)
+		}
+	}
+	files := map[string]string{
+		filepath.Join(cellDir, "cell.go"): p.cellSrc,
+		filepath.Join(cellDir, "gk.go"):   p.gkSrc,
+		filepath.Join(mainDir, "main.go"): p.mainSrc,
+	}
+	for name, src := range files {
+		if err := os.WriteFile(name, []byte(src), 0o600); err != nil {
+			return nil, fmt.Errorf("%w: %v", ErrBuild, err)
+		}
+	}
+	so := filepath.Join(t.dir, p.dirName+".so")
+	args := append([]string{"build", "-buildmode=plugin"}, t.tc.Flags...)
+	args = append(args, "-o", so, "./"+filepath.Base(mainDir))
+	cmd := t.goCmd(ctx, t.dir, args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	start := time.Now()
+	err := cmd.Run()
+	took := time.Since(start)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: %v: %s", ErrBuild, err, strings.TrimSpace(out.String()))
+	}
+	if err := os.Chmod(so, 0o600); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrBuild, err)
+	}
+	t.mu.Lock()
+	t.builds = append(t.builds, took)
+	t.mu.Unlock()
+	syms, stop, err := open(so)
+	if err != nil {
+		return nil, err
+	}
+	t.mu.Lock()
+	t.stops = append(t.stops, stop)
+	t.loaded++
+	t.mu.Unlock()
+	t.fe.commit(p)
+	return &Loaded{Symbols: syms, Import: fmt.Sprintf("import . %q", p.path), Names: p.names, BuildTime: took}, nil
+}
+
+// open loads a cell plugin and returns its symbol table and stop flag.
+func open(so string) (syms map[string]map[string]reflect.Value, stop *atomic.Bool, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("the compiled cell's initialization panicked: %v", r)
+		}
+	}()
+	pl, err := plugin.Open(so)
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the compiled cell: %w", err)
+	}
+	s, err := pl.Lookup("Symbols")
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the compiled cell: %w", err)
+	}
+	sp, ok := s.(*map[string]map[string]reflect.Value)
+	if !ok {
+		return nil, nil, fmt.Errorf("loading the compiled cell: Symbols is a %T", s)
+	}
+	f, err := pl.Lookup("Stop")
+	if err != nil {
+		return nil, nil, fmt.Errorf("loading the compiled cell: %w", err)
+	}
+	fp, ok := f.(**atomic.Bool)
+	if !ok {
+		return nil, nil, fmt.Errorf("loading the compiled cell: Stop is a %T", f)
+	}
+	return *sp, *fp, nil
+}
+
+// Shadow tells the tier that an interpreted cell (re)declared names: from
+// now on they are the interpreter's, and a cell that uses them is not
+// compiled (a compiled cell cannot see interpreted declarations).
+func (t *Tier) Shadow(names []string) {
+	if t.Enabled() {
+		t.fe.shadow(names)
+	}
+}
+
+// warmPackages are built for plugin mode (and their export data read) in
+// the background after start, so the first compiled cell does not pay for
+// rebuilding the standard library (6-9 s cold on 2 cores).
+var warmPackages = []string{"fmt", "strings", "strconv", "math", "sort", "errors", "time", "os", "slices", "maps", "sync", "bytes", "unicode", "math/rand", "math/bits", "reflect", "sync/atomic", "go/constant"}
+
+// warmUp builds a throw-away plugin importing warmPackages (at low CPU
+// priority) and fetches their export data for the front-end; later Builds
+// find the build cache warm.
+func (t *Tier) warmUp(ctx context.Context) {
+	start := time.Now()
+	dir := filepath.Join(t.dir, "warm")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return
+	}
+	var b strings.Builder
+	b.WriteString("package main\n\nimport (\n")
+	for _, p := range warmPackages {
+		fmt.Fprintf(&b, "\t_ %q\n", p)
+	}
+	b.WriteString(")\n")
+	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(b.String()), 0o600); err != nil {
+		return
+	}
+	args := append([]string{"build", "-buildmode=plugin"}, t.tc.Flags...)
+	args = append(args, "-o", filepath.Join(t.dir, "warm.so"), "./warm")
+	cmd := t.goCmd(ctx, t.dir, args...)
+	if err := cmd.Start(); err != nil {
+		t.log.Warn("warming the compiled tier", "err", err)
+		return
+	}
+	// Children forked by go inherit its priority: the warm-up yields to
+	// cells and to the kernel.
+	_ = syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
+	if err := cmd.Wait(); err != nil {
+		t.log.Warn("warming the compiled tier", "err", err)
+	}
+	_ = os.Remove(filepath.Join(t.dir, "warm.so"))
+	t.fe.prefetch(ctx, warmPackages)
+	t.mu.Lock()
+	t.warm = true
+	t.mu.Unlock()
+	t.log.Info("compiled tier warm", "took", time.Since(start).String())
+}
+
+// Wait waits until Start returned (for tests and benchmarks).
+func (t *Tier) Wait() { <-t.done }
+
+// Status describes the tier for %go.
+type Status struct {
+	Mode      Mode
+	Enabled   bool
+	Reason    string
+	Go        string // toolchain path
+	Version   string
+	Flags     []string
+	Dir       string // session directory
+	Base      string
+	DirBytes  int64
+	MaxBytes  int64
+	Cells     int // plugins loaded
+	MaxCells  int
+	MedianMs  float64 // median go build time
+	Warm      bool
+	Compiled  []string // names declared by compiled cells, latest first
+	Shadowed  int
+	BuildsRun int
+}
+
+// Status reports the tier's state.
+func (t *Tier) Status() Status {
+	s := Status{Mode: t.mode, Enabled: t.Enabled(), Reason: t.Reason(), MaxBytes: MaxSessionBytes, MaxCells: MaxCells}
+	if s.Enabled {
+		s.Go, s.Version, s.Flags = t.tc.Go, t.tc.Version, t.tc.Flags
+		s.Dir, s.Base = t.dir, t.base
+		s.DirBytes = dirSize(t.dir)
+	}
+	t.mu.Lock()
+	s.Warm = t.warm
+	s.Cells = t.loaded
+	s.BuildsRun = len(t.builds)
+	if n := len(t.builds); n > 0 {
+		d := append([]time.Duration(nil), t.builds...)
+		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+		s.MedianMs = float64(d[n/2].Microseconds()) / 1000
+	}
+	t.mu.Unlock()
+	if s.Enabled {
+		s.Compiled = t.fe.names()
+	}
+	return s
+}
+
+// full reports whether the session reached its caps.
+func (t *Tier) full() string {
+	t.mu.Lock()
+	n := t.loaded
+	t.mu.Unlock()
+	if n >= MaxCells {
+		return fmt.Sprintf("this session loaded %d compiled cells, the cap (plugins cannot be unloaded)", n)
+	}
+	if dirSize(t.dir) >= MaxSessionBytes {
+		return fmt.Sprintf("this session's build directory %s reached its cap of %d MiB", t.dir, MaxSessionBytes>>20)
+	}
+	return ""
+}

@@ -1,0 +1,156 @@
+package goeval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"time"
+
+	"github.com/gokernel/gokernel/compiled"
+	"github.com/gokernel/gokernel/kernel"
+)
+
+// progressAfter is how long a compile runs before the cell says it is
+// compiling.
+const progressAfter = time.Second
+
+// executeCompiled runs the cell through the compiled tier when its
+// front-end accepts it: the cell is built as a plugin, loaded, and its
+// names brought into the interpreter's scope. ok is false when the cell
+// must be interpreted instead (nothing of it ran).
+func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code string, out kernel.Output) (res kernel.ExecuteResult, ok bool) {
+	t := e.opts.Compiler
+	plan, why := t.Plan(n, code, e.resolvePackage)
+	if plan == nil {
+		e.opts.Logger.Debug("cell interpreted", "cell", fname, "why", why)
+		return res, false
+	}
+	timer := time.AfterFunc(progressAfter, func() {
+		out.Stream("stderr", fmt.Sprintf("compiling %s with go build (the first compile after installing Go builds the standard library for plugins)...\n", fname))
+	})
+	loaded, err := t.Build(ctx, plan)
+	timer.Stop()
+	if err != nil {
+		if ctx.Err() != nil {
+			res.Error = &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted while it compiled; nothing of it ran, the notebook state is kept"}}
+			return res, true
+		}
+		if errors.Is(err, compiled.ErrBuild) {
+			// The front-end accepted what gc refused (or the build
+			// broke): nothing ran, so the interpreter gets the cell.
+			e.opts.Logger.Warn("compiled tier: build failed, cell interpreted", "cell", fname, "err", err)
+			return res, false
+		}
+		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+		res.Error = src.compileError(ErrCompile, fmt.Errorf("compiled cell: %w", err))
+		return res, true
+	}
+	e.opts.Logger.Debug("cell compiled", "cell", fname, "build", loaded.BuildTime.String())
+
+	if err := e.in.Use(loaded.Symbols); err != nil {
+		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+		res.Error = src.compileError(ErrCompile, fmt.Errorf("compiled cell: giving its symbols to the interpreter: %w", err))
+		return res, true
+	}
+	// Through run, like a cell's own import, so that the engine records it.
+	if _, ee := e.run(ctx, fname, loaded.Import); ee != nil {
+		ee.Value = "compiled cell: importing it into the interpreter: " + ee.Value
+		res.Error = ee
+		return res, true
+	}
+	return res, true
+}
+
+// resolvePackage maps a package name a compiled cell uses without
+// importing it to a path: the session's imports first, then the
+// unambiguous standard library names (the interpreter's auto-imports).
+func (e *Engine) resolvePackage(name string) (string, bool) {
+	e.mu.Lock()
+	p, ok := e.aliases[name]
+	e.mu.Unlock()
+	if ok {
+		return p, true
+	}
+	if e.stdlibNames == nil {
+		e.stdlibNames = stdlibByName()
+	}
+	p, ok = e.stdlibNames[name]
+	return p, ok
+}
+
+// cellNames are the package-level names an interpreted cell declares:
+// funcs, types, vars, consts and top-level := definitions. The compiled
+// tier forgets its own declarations of them.
+func cellNames(code string) []string {
+	runs, err := splitCell(code)
+	if err != nil {
+		return nil
+	}
+	var names []string
+	for _, r := range runs {
+		text := code[r.start:r.end]
+		if r.text != "" {
+			text = r.text
+		}
+		if r.kind == declItem {
+			f, err := parser.ParseFile(token.NewFileSet(), "", "package p;"+text, parser.SkipObjectResolution)
+			if err != nil {
+				continue
+			}
+			for _, d := range f.Decls {
+				switch d := d.(type) {
+				case *ast.FuncDecl:
+					if d.Recv == nil {
+						names = append(names, d.Name.Name)
+					}
+				case *ast.GenDecl:
+					for _, s := range d.Specs {
+						switch s := s.(type) {
+						case *ast.TypeSpec:
+							names = append(names, s.Name.Name)
+						case *ast.ValueSpec:
+							for _, id := range s.Names {
+								names = append(names, id.Name)
+							}
+						}
+					}
+				}
+			}
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), "", "package p; func _() {"+text+"\n}", parser.SkipObjectResolution)
+		if err != nil || len(f.Decls) == 0 {
+			continue
+		}
+		body := f.Decls[0].(*ast.FuncDecl).Body
+		for _, st := range body.List {
+			switch st := st.(type) {
+			case *ast.AssignStmt:
+				if st.Tok == token.DEFINE {
+					for _, l := range st.Lhs {
+						if id, ok := l.(*ast.Ident); ok {
+							names = append(names, id.Name)
+						}
+					}
+				}
+			case *ast.DeclStmt:
+				if g, ok := st.Decl.(*ast.GenDecl); ok {
+					for _, s := range g.Specs {
+						switch s := s.(type) {
+						case *ast.TypeSpec:
+							names = append(names, s.Name.Name)
+						case *ast.ValueSpec:
+							for _, id := range s.Names {
+								names = append(names, id.Name)
+							}
+						}
+					}
+				}
+			}
+		}
+	}
+	return names
+}

@@ -1,0 +1,157 @@
+package goeval
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gokernel/gokernel/compiled"
+	"github.com/gokernel/gokernel/kernel"
+)
+
+// newCompiledEngine is an engine with a started compiled tier in mode. The
+// tier needs this binary's Go toolchain and cgo; without them the test is
+// skipped with the tier's reason, unless GOKERNEL_TEST_COMPILE=1 demands it.
+func newCompiledEngine(t *testing.T, mode compiled.Mode) (*testEngine, *compiled.Tier) {
+	t.Helper()
+	tier := compiled.New(compiled.Options{Mode: mode, Dir: t.TempDir()})
+	tier.Start(context.Background())
+	if !tier.Enabled() {
+		if os.Getenv("GOKERNEL_TEST_COMPILE") == "1" {
+			t.Fatalf("compiled tier unavailable: %s", tier.Reason())
+		}
+		t.Skipf("compiled tier unavailable: %s", tier.Reason())
+	}
+	ow, oc := newCapture(t)
+	ew, ec := newCapture(t)
+	log := slog.New(slog.NewTextHandler(testLog{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	e, err := New(Options{Stdout: ow, Stderr: ew, Compiler: tier, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return &testEngine{Engine: e, stdout: oc, stderr: ec}, tier
+}
+
+// TestCompiledCells runs declaration cells through go build and checks
+// that interpreted cells see them, that later compiled cells use earlier
+// ones (unexported names across packages), that redefinition replaces,
+// and that what the tier must not take stays interpreted and correct.
+func TestCompiledCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command (seconds per cell)")
+	}
+	te, tier := newCompiledEngine(t, compiled.Auto)
+	compiledNames := func() string { return strings.Join(tier.Status().Compiled, ",") }
+	runStepsOn(t, te, []step{
+		{code: "func fib(n int) int {\n\tif n < 2 {\n\t\treturn n\n\t}\n\treturn fib(n-1) + fib(n-2)\n}"},
+		{code: "fib(30)", want: "832040"},
+		// Auto-import of strings, a constant, a later cell using fib.
+		{code: "const k int = 10\nfunc shout(s string) string { return strings.ToUpper(s) + strings.Repeat(\"!\", fib(4)) }\nfunc tenth() int { return fib(k) }"},
+		{code: "shout(\"hi\")", want: `"HI!!!"`},
+		{code: "tenth() + k", want: "65"},
+		// A panic in compiled code is an ordinary panic of the cell.
+		{code: "func boom(xs []int) int { return xs[3] }"},
+		{code: "boom([]int{1})", errName: ErrRuntime, errHas: "index out of range [3] with length 1"},
+		{code: "1 + 1", want: "2"},
+		// Redefinition: the latest fib wins in interpreted cells.
+		{code: "func fib(n int) int { return -n }"},
+		{code: "fib(30)", want: "-30"},
+		// func main is ordinary in the compiled tier too: declaring it
+		// and running later cells runs nothing, calling it runs it. (Its
+		// panic is the witness: compiled code writes to the process's
+		// stdout, which is the worker's pipe, not this test's capture.)
+		{code: "func main() { panic(\"compiled main ran\") }"},
+		{code: "2 + 2", want: "4"},
+		{code: "main()", errName: ErrPanic, errHas: "compiled main ran"},
+	})
+	for _, name := range []string{"fib", "shout", "tenth", "k", "boom", "main"} {
+		if !strings.Contains(","+compiledNames()+",", ","+name+",") {
+			t.Errorf("%s was not compiled (compiled: %s)", name, compiledNames())
+		}
+	}
+	// Cells the tier leaves to the interpreter: types, methods, generics,
+	// variables, statements; a name an interpreted cell declared later.
+	runStepsOn(t, te, []step{
+		{code: "type P struct{ x int }\nfunc (p P) get() int { return p.x }"},
+		{code: "func Map[T, U any](xs []T, f func(T) U) []U { var out []U; for _, x := range xs { out = append(out, f(x)) }; return out }"},
+		{code: "var total = 3\nfunc addTotal(n int) int { return n + total }"},
+		{code: "total = 4\naddTotal(1)", want: "5"},
+		{code: "func useP() int { return P{7}.get() }\nuseP()", want: "7"},
+		{code: "Map([]int{1, 2}, func(i int) string { return fmt.Sprint(i * 2) })", want: "[2 4]"},
+		{code: "func shout(s string) string { return s + \"?\" }\nx := 1"},
+		{code: "func useShout() string { return shout(\"a\") }"},
+		{code: "useShout()", want: `"a?"`},
+	})
+	for _, name := range []string{"P", "Map", "total", "addTotal", "useP", "useShout", "shout"} {
+		if strings.Contains(","+compiledNames()+",", ","+name+",") {
+			t.Errorf("%s was compiled, want it interpreted (compiled: %s)", name, compiledNames())
+		}
+	}
+}
+
+// TestCompiledInterrupt: an interrupt stops `for {}` in a compiled
+// function within a second and keeps the state.
+func TestCompiledInterrupt(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command")
+	}
+	te, _ := newCompiledEngine(t, compiled.Auto)
+	te.mustOK(t, "func spin() int { n := 0; for { n++ } }\nfunc sq(x int) int { return x * x }")
+	for _, code := range []string{"spin()", "go spin()\nselect {}"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan kernel.ExecuteResult, 1)
+		go func() { done <- te.execWith(t, ctx, kernel.ExecuteRequest{Code: code}, &fakeOutput{}) }()
+		time.Sleep(300 * time.Millisecond)
+		t0 := time.Now()
+		cancel()
+		select {
+		case res := <-done:
+			if res.Error == nil || res.Error.Name != ErrInterrupted {
+				t.Fatalf("%s: got %+v, want an interrupt", code, res.Error)
+			}
+		case <-time.After(time.Second):
+			t.Fatalf("%s: not interrupted within 1s", code)
+		}
+		t.Logf("%s interrupted in %v", code, time.Since(t0))
+		if got := te.mustOK(t, "sq(9)"); got != "81" {
+			t.Fatalf("after the interrupt: sq(9) = %s", got)
+		}
+	}
+}
+
+// testLog writes log lines to the test's log.
+type testLog struct{ t *testing.T }
+
+func (l testLog) Write(b []byte) (int, error) {
+	l.t.Log(strings.TrimSpace(string(b)))
+	return len(b), nil
+}
+
+// runStepsOn is runSteps on an existing engine.
+func runStepsOn(t *testing.T, te *testEngine, steps []step) {
+	t.Helper()
+	for i, s := range steps {
+		res := te.exec(t, s.code)
+		if s.errName == "" {
+			if res.Error != nil {
+				t.Fatalf("step %d %q: unexpected error %s: %s\n%s", i, s.code, res.Error.Name, res.Error.Value, strings.Join(res.Error.Traceback, "\n"))
+			}
+			got := ""
+			if res.Value != nil {
+				got, _ = res.Value["text/plain"].(string)
+			}
+			if got != s.want {
+				t.Fatalf("step %d %q: result %q, want %q", i, s.code, got, s.want)
+			}
+		} else if res.Error == nil || res.Error.Name != s.errName || !strings.Contains(res.Error.Value, s.errHas) {
+			t.Fatalf("step %d %q: error %+v, want %s containing %q", i, s.code, res.Error, s.errName, s.errHas)
+		}
+		if s.stdout != "" {
+			te.stdout.waitFor(t, s.stdout)
+		}
+	}
+}
