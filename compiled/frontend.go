@@ -204,15 +204,27 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	if !hasFunc && fe.t.mode != Always {
 		return nil, "declares no function"
 	}
-	reserved := ""
+	reserved, goStmt := "", false
 	ast.Inspect(f, func(x ast.Node) bool {
-		if id, ok := x.(*ast.Ident); ok && (strings.HasPrefix(id.Name, "Gk_") || strings.HasPrefix(id.Name, "gk_")) {
-			reserved = id.Name
+		switch x := x.(type) {
+		case *ast.Ident:
+			if strings.HasPrefix(x.Name, "Gk_") || strings.HasPrefix(x.Name, "gk_") {
+				reserved = x.Name
+			}
+		case *ast.GoStmt:
+			goStmt = true
 		}
-		return reserved == ""
+		return reserved == "" && !goStmt
 	})
 	if reserved != "" {
 		return nil, "uses the reserved name " + reserved
+	}
+	if goStmt {
+		// A panic in a goroutine a compiled cell started would end the
+		// interpreter process; the interpreter reports it and keeps
+		// the state. Compiled go statements need a recovering wrapper
+		// that keeps Go's evaluation order of the arguments (next stage).
+		return nil, "starts a goroutine (go statements stay in the interpreter in this stage)"
 	}
 
 	// Type-check against the latest compiled declarations; names the
@@ -276,6 +288,24 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		}
 	}
 
+	// What compiled code must not touch: the process's stdin is not the
+	// front end's (input requests go through the interpreter), and exits
+	// would end the interpreter process (the interpreter contains them).
+	for id, obj := range info.Uses {
+		if obj == nil || obj.Pkg() == nil {
+			continue
+		}
+		key := obj.Pkg().Path() + "." + obj.Name()
+		if fn, ok := obj.(*types.Func); ok {
+			if recv := fn.Type().(*types.Signature).Recv(); recv != nil {
+				key = obj.Pkg().Path() + "." + types.TypeString(recv.Type(), func(*types.Package) string { return "" }) + "." + obj.Name()
+			}
+		}
+		if why, bad := untouchable[key]; bad {
+			return nil, fmt.Sprintf("uses %s at %s (%s)", id.Name, fe.fset.Position(id.Pos()), why)
+		}
+	}
+
 	// Declared objects: forwarders and the symbol table.
 	type declObj struct {
 		name string
@@ -294,6 +324,17 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	for _, d := range objs {
 		switch o := d.obj.(type) {
 		case *types.Func:
+			sig := o.Type().(*types.Signature)
+			for i := 0; i < sig.Params().Len(); i++ {
+				if pt := sig.Params().At(i).Type(); !closedType(pt, map[types.Type]bool{}) {
+					return nil, "declares " + d.name + " with a parameter of type " + pt.String() + ", which could carry interpreted code into compiled code (funcs, interfaces)"
+				}
+			}
+			for i := 0; i < sig.Results().Len(); i++ {
+				if rt := sig.Results().At(i).Type(); !outSafe(rt) {
+					return nil, "declares " + d.name + " with a result of type " + rt.String() + ", a func whose callers could pass interpreted code into compiled code"
+				}
+			}
 			fw := "Gk_f_" + d.name
 			fmt.Fprintf(&gk, "var %s = %s\n", fw, d.name)
 			p.fwd[d.name] = p.alias + "." + fw
@@ -429,4 +470,83 @@ func (fe *frontEnd) commit(p *Plan) {
 		fe.latest[name] = d
 		fe.byObj[obj] = d
 	}
+}
+
+// closedType reports whether values of t can hold no interpreted code: no
+// funcs, interfaces or unsafe pointers anywhere inside (unexported fields
+// included). Interpreted funcs and interpreted types' methods reach
+// compiled code only through such values, and there they differ from Go:
+// a panic in an interpreted closure called from compiled code surfaces as
+// reflect's panic ("reflect: slice index out of range" for an index out of
+// range), and fmt in compiled code does not see an interpreted type's
+// String method. Compiled functions take only closed parameters; values
+// flowing out (results) are safe.
+func closedType(t types.Type, seen map[types.Type]bool) bool {
+	if seen[t] {
+		return true
+	}
+	seen[t] = true
+	switch u := t.Underlying().(type) {
+	case *types.Basic:
+		return u.Kind() != types.UnsafePointer
+	case *types.Pointer:
+		return closedType(u.Elem(), seen)
+	case *types.Slice:
+		return closedType(u.Elem(), seen)
+	case *types.Array:
+		return closedType(u.Elem(), seen)
+	case *types.Map:
+		return closedType(u.Key(), seen) && closedType(u.Elem(), seen)
+	case *types.Chan:
+		return closedType(u.Elem(), seen)
+	case *types.Struct:
+		for i := 0; i < u.NumFields(); i++ {
+			if !closedType(u.Field(i).Type(), seen) {
+				return false
+			}
+		}
+		return true
+	}
+	return false // funcs, interfaces, type parameters
+}
+
+// outSafe reports whether a result of type t keeps interpreted code out
+// of compiled code: a func result must itself take only closed parameters
+// (its callers are interpreted cells).
+func outSafe(t types.Type) bool {
+	sig, ok := t.Underlying().(*types.Signature)
+	if !ok {
+		return true
+	}
+	for i := 0; i < sig.Params().Len(); i++ {
+		if !closedType(sig.Params().At(i).Type(), map[types.Type]bool{}) {
+			return false
+		}
+	}
+	for i := 0; i < sig.Results().Len(); i++ {
+		if !outSafe(sig.Results().At(i).Type()) {
+			return false
+		}
+	}
+	return true
+}
+
+// untouchable are the standard library objects a compiled cell may not
+// use, with the reason; such cells are interpreted.
+var untouchable = map[string]string{
+	"os.Stdin":                  "input requests go through the interpreter",
+	"os.Exit":                   "it would end the interpreter process",
+	"syscall.Exit":              "it would end the interpreter process",
+	"log.Fatal":                 "it would end the interpreter process",
+	"log.Fatalf":                "it would end the interpreter process",
+	"log.Fatalln":               "it would end the interpreter process",
+	"log.*Logger.Fatal":         "it would end the interpreter process",
+	"log.*Logger.Fatalf":        "it would end the interpreter process",
+	"log.*Logger.Fatalln":       "it would end the interpreter process",
+	"runtime.Goexit":            "it would end the interpreter's goroutine",
+	"os/signal.Notify":          "the kernel's signals are not the cell's",
+	"syscall.Kill":              "it could signal the interpreter process",
+	"os.*Process.Kill":          "it could kill the interpreter process",
+	"os.*Process.Signal":        "it could signal the interpreter process",
+	"runtime/debug.SetMaxStack": "it changes the interpreter process",
 }

@@ -66,7 +66,7 @@ func (s Status) String() string {
 		fmt.Fprintf(&b, "build cache: %s\n", warm)
 		fmt.Fprintf(&b, "compiled cells loaded: %d of at most %d", s.Cells, s.MaxCells)
 		if s.BuildsRun > 0 {
-			fmt.Fprintf(&b, ", median go build %.0f ms", s.MedianMs)
+			fmt.Fprintf(&b, ", median go build %.0f ms (%.0f ms CPU)", s.MedianMs, s.MedianCPU)
 		}
 		b.WriteString("\n")
 		if len(s.Compiled) > 0 {

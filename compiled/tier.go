@@ -26,6 +26,9 @@ type Options struct {
 	Logger *slog.Logger
 	// Dir is the per-user base directory; "" means BaseDir().
 	Dir string
+	// NoWarm skips the background warm-up (tests that start many tiers
+	// on an already warm build cache).
+	NoWarm bool
 }
 
 // Tier is the compiled tier of one interpreter process. Plan, Build and
@@ -49,6 +52,7 @@ type Tier struct {
 	reason string     // why the tier is unavailable ("" when it is)
 	stops  []*atomic.Bool
 	builds []time.Duration
+	cpus   []time.Duration // CPU time of each go build
 	loaded int
 	warm   bool
 }
@@ -87,6 +91,12 @@ func (t *Tier) Start(ctx context.Context) {
 	t.reason = ""
 	t.mu.Unlock()
 	t.ready.Store(true)
+	if t.opts.NoWarm {
+		t.mu.Lock()
+		t.warm = true
+		t.mu.Unlock()
+		return
+	}
 	t.warmUp(ctx)
 }
 
@@ -225,6 +235,13 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	start := time.Now()
 	err := cmd.Run()
 	took := time.Since(start)
+	var cpu time.Duration
+	if cmd.ProcessState != nil {
+		// The go command's usage includes its waited-for children
+		// (compile, link): CPU time, which the machine's load does not
+		// inflate as it does wall time.
+		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -236,6 +253,7 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	}
 	t.mu.Lock()
 	t.builds = append(t.builds, took)
+	t.cpus = append(t.cpus, cpu)
 	t.mu.Unlock()
 	syms, stop, err := open(so)
 	if err != nil {
@@ -350,6 +368,7 @@ type Status struct {
 	Cells     int // plugins loaded
 	MaxCells  int
 	MedianMs  float64 // median go build time
+	MedianCPU float64 // median CPU time of a go build, ms
 	Warm      bool
 	Compiled  []string // names declared by compiled cells, latest first
 	Shadowed  int
@@ -372,6 +391,9 @@ func (t *Tier) Status() Status {
 		d := append([]time.Duration(nil), t.builds...)
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
 		s.MedianMs = float64(d[n/2].Microseconds()) / 1000
+		c := append([]time.Duration(nil), t.cpus...)
+		sort.Slice(c, func(i, j int) bool { return c[i] < c[j] })
+		s.MedianCPU = float64(c[n/2].Microseconds()) / 1000
 	}
 	t.mu.Unlock()
 	if s.Enabled {

@@ -18,6 +18,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokernel/gokernel/compiled"
 	"github.com/gokernel/gokernel/goeval"
 	"github.com/gokernel/gokernel/kernel"
 )
@@ -68,7 +69,11 @@ func TestConformance(t *testing.T) {
 		for _, file := range files {
 			name := strings.TrimSuffix(filepath.Base(file), ".go")
 			t.Run(name, func(t *testing.T) {
-				t.Parallel()
+				if os.Getenv(compiled.EnvVar) == "" {
+					// With the compiled tier programs run one at a
+					// time: they share the process's os.Stdout.
+					t.Parallel()
+				}
 				pass := runProgram(t, sem, file, mode)
 				mu.Lock()
 				results = append(results, outcome{name, pass})
@@ -122,8 +127,11 @@ func runProgram(t *testing.T, sem chan struct{}, file, mode string) bool {
 	}
 
 	sem <- struct{}{}
-	got, cellErr := notebookRun(cells)
+	got, cellErr, compiledCells := notebookRun(cells)
 	<-sem
+	if compiledCells > 0 {
+		t.Logf("compiled cells: %d", compiledCells)
+	}
 	if cellErr == "" && got == want {
 		return true
 	}
@@ -193,24 +201,41 @@ func dedent(body string) string {
 }
 
 // notebookRun executes cells in a fresh engine and returns what they wrote
-// to stdout, and the first cell error ("" if none).
-func notebookRun(cells []string) (stdout, cellErr string) {
+// to stdout, the first cell error ("" if none) and how many cells the
+// compiled tier (GOKERNEL_COMPILE) took.
+func notebookRun(cells []string) (stdout, cellErr string, compiledCells int) {
 	or, ow, err := os.Pipe()
 	if err != nil {
-		return "", err.Error()
+		return "", err.Error(), 0
 	}
 	er, ew, err := os.Pipe()
 	if err != nil {
-		return "", err.Error()
+		return "", err.Error(), 0
 	}
 	var out, errOut bytes.Buffer
 	var wg sync.WaitGroup
 	wg.Add(2)
 	go func() { defer wg.Done(); _, _ = io.Copy(&out, or) }()
 	go func() { defer wg.Done(); _, _ = io.Copy(&errOut, er) }()
-	e, err := goeval.New(goeval.Options{Stdout: ow, Stderr: ew})
+	opts := goeval.Options{Stdout: ow, Stderr: ew}
+	if mode := os.Getenv(compiled.EnvVar); mode != "" {
+		// The compiled tier: compiled code writes to the process's
+		// os.Stdout (the worker's pipe in the kernel), so it is the
+		// capture pipe while the program runs.
+		m, err := compiled.ParseMode(mode)
+		if err != nil {
+			return "", err.Error(), 0
+		}
+		tier := compiled.New(compiled.Options{Mode: m, NoWarm: true})
+		tier.Start(context.Background())
+		opts.Compiler = tier
+		old := os.Stdout
+		os.Stdout = ow
+		defer func() { os.Stdout = old }()
+	}
+	e, err := goeval.New(opts)
 	if err != nil {
-		return "", err.Error()
+		return "", err.Error(), 0
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), programTimeout)
 	defer cancel()
@@ -228,6 +253,9 @@ func notebookRun(cells []string) (stdout, cellErr string) {
 			break
 		}
 	}
+	if opts.Compiler != nil {
+		compiledCells = opts.Compiler.Status().Cells
+	}
 	_ = e.Close()
 	// Goroutines a cell started may still hold the write ends; closing
 	// them ends the copies. Programs of the corpus finish their goroutines.
@@ -239,7 +267,7 @@ func notebookRun(cells []string) (stdout, cellErr string) {
 	if cellErr != "" && errOut.Len() > 0 {
 		cellErr += "\nstderr: " + errOut.String()
 	}
-	return out.String(), cellErr
+	return out.String(), cellErr, compiledCells
 }
 
 // nopOutput is a kernel.Output for cells that do not display or read input.

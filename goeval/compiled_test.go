@@ -101,6 +101,7 @@ func TestCompiledInterrupt(t *testing.T) {
 	}
 	te, _ := newCompiledEngine(t, compiled.Auto)
 	te.mustOK(t, "func spin() int { n := 0; for { n++ } }\nfunc sq(x int) int { return x * x }")
+	// A goroutine an interpreted cell started runs the compiled spin too.
 	for _, code := range []string{"spin()", "go spin()\nselect {}"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan kernel.ExecuteResult, 1)

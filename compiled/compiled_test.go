@@ -1,0 +1,154 @@
+package compiled
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+func TestParseMode(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want Mode
+		err  bool
+	}{
+		{"", DefaultMode, false}, {"off", Off, false}, {"auto", Auto, false}, {"ALWAYS", Always, false},
+		{"1", Always, false}, {"sometimes", Off, true},
+	} {
+		got, err := ParseMode(tt.in)
+		if (err != nil) != tt.err || got != tt.want {
+			t.Errorf("ParseMode(%q) = %v, %v; want %v, error %v", tt.in, got, err, tt.want, tt.err)
+		}
+	}
+}
+
+// TestPrivateDir: the base directory ends up 0700 and owned by us, the
+// session directory too, and directories of dead sessions are removed.
+func TestPrivateDir(t *testing.T) {
+	base := filepath.Join(t.TempDir(), "compiled")
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	stale := filepath.Join(base, "session-999999999-1")
+	if err := os.Mkdir(stale, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	live := filepath.Join(base, "session-"+strconv.Itoa(os.Getpid())+"-old")
+	if err := os.Mkdir(live, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := newSessionDir(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{base, dir} {
+		fi, err := os.Stat(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fi.Mode().Perm() != 0o700 {
+			t.Errorf("%s has mode %v, want 0700", d, fi.Mode().Perm())
+		}
+	}
+	if _, err := os.Stat(stale); !os.IsNotExist(err) {
+		t.Errorf("the dead session's directory is still there (%v)", err)
+	}
+	if _, err := os.Stat(live); err != nil {
+		t.Errorf("a live session's directory was removed: %v", err)
+	}
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := privateDir(file); err == nil {
+		t.Error("privateDir accepted a regular file")
+	}
+}
+
+func TestOffStatus(t *testing.T) {
+	tier := New(Options{Mode: Off})
+	tier.Start(context.Background())
+	if tier.Enabled() {
+		t.Fatal("an Off tier is enabled")
+	}
+	s := tier.Status().String()
+	for _, want := range []string{"compiled cells: off", EnvVar + "=off", "to enable: set " + EnvVar + "=auto"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("status %q lacks %q", s, want)
+		}
+	}
+	if p, why := tier.Plan(1, "func f() {}", nil); p != nil || why == "" {
+		t.Errorf("Plan on an Off tier: %v, %q", p, why)
+	}
+}
+
+// TestPlanRouting: which cells the front-end compiles and why the others
+// stay interpreted. Plans only: nothing is built.
+func TestPlanRouting(t *testing.T) {
+	tier := New(Options{Mode: Auto, Dir: t.TempDir()})
+	tier.Start(context.Background())
+	if !tier.Enabled() {
+		if os.Getenv("GOKERNEL_TEST_COMPILE") == "1" {
+			t.Fatalf("compiled tier unavailable: %s", tier.Reason())
+		}
+		t.Skipf("compiled tier unavailable: %s", tier.Reason())
+	}
+	defer tier.Close()
+	resolve := func(name string) (string, bool) {
+		if name == "strings" || name == "fmt" {
+			return name, true
+		}
+		return "", false
+	}
+	for _, tt := range []struct {
+		code string
+		why  string // "" = compiled
+	}{
+		{"func f(n int) int { return n * 2 }", ""},
+		{"import \"fmt\"\nfunc hello() { fmt.Println(\"hi\") }", ""},
+		{"func up(s string) string { return strings.ToUpper(s) }", ""}, // auto-import
+		{"const c int = 3\nfunc g() int { return c }", ""},
+		{"func main() {}", ""},
+		{"x := 1", "not a cell of declarations only"},
+		{"func f() {}\nf()", "not a cell of declarations only"},
+		{"type T int", "declares a type"},
+		{"func (t T) M() {}", "declares a method"},
+		{"func Id[T any](x T) T { return x }", "generic"},
+		{"var v = 1\nfunc h() int { return v }", "package-level variable v"},
+		{"const u = 1\nfunc h() int { return u }", "untyped constant u"},
+		{"const c int = 3", "declares no function"},
+		{"func k() int { return undefinedName }", "undefined: undefinedName"},
+		{"import \"github.com/x/y\"\nfunc k() {}", "which only the interpreter has"},
+		{"func Gk_f_x() {}", "reserved name"},
+		{"func try(f func()) { f() }", "parameter of type func()"},
+		{"func show(v any) string { return fmt.Sprint(v) }", "parameter of type any"},
+		{"func sum(xs []float64, m map[string][2]int, p *struct{ a []byte }) float64 { return 0 }", ""},
+		{"func later() func() int { return func() int { return 1 } }", ""},
+		{"import \"os\"\nfunc bye() { os.Exit(1) }", "uses Exit"},
+		{"import (\"bufio\"; \"os\")\nfunc line() string { s, _ := bufio.NewReader(os.Stdin).ReadString('\\n'); return s }", "uses Stdin"},
+		{"import \"log\"\nfunc die(l *log.Logger) { l.Fatal(\"x\") }", "uses Fatal"},
+		{"func bg() { go func() {}() }", "starts a goroutine"},
+		{"func wrap() func(func()) { return func(f func()) { f() } }", "result of type func(func())"},
+	} {
+		p, why := tier.Plan(1, tt.code, resolve)
+		if tt.why == "" {
+			if p == nil {
+				t.Errorf("%q not compiled: %s", tt.code, why)
+				continue
+			}
+			if !strings.Contains(p.cellSrc, "//line In[1]:1:1\n") || !strings.Contains(p.cellSrc, stopCheck) {
+				t.Errorf("%q: cell source lacks the line directive or the stop check:\n%s", tt.code, p.cellSrc)
+			}
+			continue
+		}
+		if p != nil || !strings.Contains(why, tt.why) {
+			t.Errorf("%q: plan %v, reason %q; want no plan, reason containing %q", tt.code, p != nil, why, tt.why)
+		}
+	}
+}
