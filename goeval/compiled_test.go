@@ -99,6 +99,7 @@ func TestCompiledInterrupt(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds plugins with the go command")
 	}
+	skipUnderRace(t) // as TestInterrupt: the abandoned run races with the next Eval inside yaegi
 	te, _ := newCompiledEngine(t, compiled.Auto)
 	te.mustOK(t, "func spin() int { n := 0; for { n++ } }\nfunc sq(x int) int { return x * x }")
 	// A goroutine an interpreted cell started runs the compiled spin too.
