@@ -113,6 +113,10 @@ type Plan struct {
 	mainSrc                string
 	names                  []string
 	pkg                    *types.Package
+	// stmts: a statement cell, run once by Gk_run; defs are the names it
+	// defines, handed to the interpreter.
+	stmts bool
+	defs  []string
 	// exported maps a declared name to the forwarder other cells use.
 	fwd map[string]string
 }
@@ -154,7 +158,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	fname := fmt.Sprintf("In[%d]", n)
 	f, err := parser.ParseFile(fe.fset, fname, header+code, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return nil, "not a cell of declarations only"
+		return fe.planStmts(p, n, code, resolve)
 	}
 	base := fe.fset.File(f.Pos()).Base() + len(header) // token.Pos of code[0]
 	hasFunc := false
@@ -288,22 +292,8 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		}
 	}
 
-	// What compiled code must not touch: the process's stdin is not the
-	// front end's (input requests go through the interpreter), and exits
-	// would end the interpreter process (the interpreter contains them).
-	for id, obj := range info.Uses {
-		if obj == nil || obj.Pkg() == nil {
-			continue
-		}
-		key := obj.Pkg().Path() + "." + obj.Name()
-		if fn, ok := obj.(*types.Func); ok {
-			if recv := fn.Type().(*types.Signature).Recv(); recv != nil {
-				key = obj.Pkg().Path() + "." + types.TypeString(recv.Type(), func(*types.Package) string { return "" }) + "." + obj.Name()
-			}
-		}
-		if why, bad := untouchable[key]; bad {
-			return nil, fmt.Sprintf("uses %s at %s (%s)", id.Name, fe.fset.Position(id.Pos()), why)
-		}
+	if why := untouched(fe.fset, info); why != "" {
+		return nil, why
 	}
 
 	// Declared objects: forwarders and the symbol table.
@@ -374,54 +364,10 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		p.names = append(p.names, d.name)
 	}
 
-	// Rewrite: uses of earlier compiled cells' names become references to
-	// their forwarders; function entries and loop bodies check the stop
-	// flag.
-	type edit struct {
-		off, end int
-		text     string
+	rewritten, cells, ok := fe.rewrite(code, base, f, info)
+	if !ok {
+		return nil, "internal: overlapping rewrites"
 	}
-	var edits []edit
-	cells := map[string]string{} // path → alias
-	for id, obj := range info.Uses {
-		d, ok := fe.byObj[obj]
-		if !ok {
-			continue
-		}
-		off := int(id.Pos()) - base
-		edits = append(edits, edit{off, off + len(id.Name), d.ref})
-		cells[d.path] = d.alias
-	}
-	ast.Inspect(f, func(x ast.Node) bool {
-		var body *ast.BlockStmt
-		switch x := x.(type) {
-		case *ast.FuncDecl:
-			body = x.Body
-		case *ast.FuncLit:
-			body = x.Body
-		case *ast.ForStmt:
-			body = x.Body
-		case *ast.RangeStmt:
-			body = x.Body
-		}
-		if body != nil {
-			off := int(body.Lbrace) - base + 1
-			edits = append(edits, edit{off, off, stopCheck})
-		}
-		return true
-	})
-	sort.SliceStable(edits, func(i, j int) bool { return edits[i].off < edits[j].off })
-	var out strings.Builder
-	last := 0
-	for _, e := range edits {
-		if e.off < last || e.end > len(code) {
-			return nil, "internal: overlapping rewrites"
-		}
-		out.WriteString(code[last:e.off])
-		out.WriteString(e.text)
-		last = e.end
-	}
-	out.WriteString(code[last:])
 
 	var cell strings.Builder
 	cell.WriteString(header)
@@ -437,7 +383,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		fmt.Fprintf(&cell, "import %q\n", path)
 	}
 	fmt.Fprintf(&cell, "//line %s:1:1\n", fname)
-	cell.WriteString(out.String())
+	cell.WriteString(rewritten)
 	cell.WriteString("\n")
 	p.cellSrc = cell.String()
 
@@ -549,4 +495,83 @@ var untouchable = map[string]string{
 	"os.*Process.Kill":          "it could kill the interpreter process",
 	"os.*Process.Signal":        "it could signal the interpreter process",
 	"runtime/debug.SetMaxStack": "it changes the interpreter process",
+}
+
+// edit replaces code[off:end] with text.
+type edit struct {
+	off, end int
+	text     string
+}
+
+// rewrite applies the front-end's edits to code (whose first byte is at
+// token.Pos base in f): uses of earlier compiled cells' names become
+// references to their forwarders, and function entries and loop bodies
+// check the stop flag. It returns the text and the cell packages it
+// references (path → import name).
+func (fe *frontEnd) rewrite(code string, base int, f *ast.File, info *types.Info, extra ...edit) (string, map[string]string, bool) {
+	edits := append([]edit(nil), extra...)
+	cells := map[string]string{} // path → alias
+	for id, obj := range info.Uses {
+		d, ok := fe.byObj[obj]
+		if !ok {
+			continue
+		}
+		off := int(id.Pos()) - base
+		edits = append(edits, edit{off, off + len(id.Name), d.ref})
+		cells[d.path] = d.alias
+	}
+	ast.Inspect(f, func(x ast.Node) bool {
+		var body *ast.BlockStmt
+		switch x := x.(type) {
+		case *ast.FuncDecl:
+			body = x.Body
+		case *ast.FuncLit:
+			body = x.Body
+		case *ast.ForStmt:
+			body = x.Body
+		case *ast.RangeStmt:
+			body = x.Body
+		}
+		if body != nil {
+			if off := int(body.Lbrace) - base + 1; off > 0 && off <= len(code) {
+				edits = append(edits, edit{off, off, stopCheck})
+			}
+		}
+		return true
+	})
+	sort.SliceStable(edits, func(i, j int) bool { return edits[i].off < edits[j].off })
+	var out strings.Builder
+	last := 0
+	for _, e := range edits {
+		if e.off < last || e.end > len(code) {
+			return "", nil, false
+		}
+		out.WriteString(code[last:e.off])
+		out.WriteString(e.text)
+		last = e.end
+	}
+	out.WriteString(code[last:])
+	return out.String(), cells, true
+}
+
+// untouched says why a cell uses an object compiled code must not touch
+// ("" when it uses none). The process's stdin is not the front end's
+// (input requests go through the interpreter), and exits would end the
+// interpreter process (the interpreter contains them).
+func untouched(fset *token.FileSet, info *types.Info) string {
+	for id, obj := range info.Uses {
+		if obj == nil || obj.Pkg() == nil {
+			continue
+		}
+		key := obj.Pkg().Path() + "." + obj.Name()
+		if fn, ok := obj.(*types.Func); ok {
+			if recv := fn.Type().(*types.Signature).Recv(); recv != nil {
+				key = obj.Pkg().Path() + "." + types.TypeString(recv.Type(), func(*types.Package) string { return "" }) + "." + obj.Name()
+			}
+		}
+		if why, bad := untouchable[key]; bad {
+			return fmt.Sprintf("uses %s at %s (%s)", id.Name, fset.Position(id.Pos()), why)
+		}
+	}
+	return ""
 }

@@ -198,6 +198,14 @@ type Loaded struct {
 	Import string
 	// Names are the names the cell declared.
 	Names []string
+	// A statement cell (Import is ""): Run runs it once; then Out holds
+	// the values of Defs, the names it defined at its top level, in
+	// order, and Result its trailing value when HasResult.
+	Run       func()
+	Defs      []string
+	Out       *[]any
+	Result    *any
+	HasResult *bool
 	// BuildTime is how long go build took.
 	BuildTime time.Duration
 }
@@ -258,7 +266,8 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	t.builds = append(t.builds, took)
 	t.cpus = append(t.cpus, cpu)
 	t.mu.Unlock()
-	syms, stop, err := open(so)
+	l := &Loaded{Names: p.names, Defs: p.defs, BuildTime: took}
+	stop, err := open(so, p.stmts, l)
 	if err != nil {
 		return nil, err
 	}
@@ -267,11 +276,15 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	t.loaded++
 	t.mu.Unlock()
 	t.fe.commit(p)
-	return &Loaded{Symbols: syms, Import: fmt.Sprintf("import . %q", p.path), Names: p.names, BuildTime: took}, nil
+	if !p.stmts {
+		l.Import = fmt.Sprintf("import . %q", p.path)
+	}
+	return l, nil
 }
 
-// open loads a cell plugin and returns its symbol table and stop flag.
-func open(so string) (syms map[string]map[string]reflect.Value, stop *atomic.Bool, err error) {
+// open loads a cell plugin and fills l with what the kernel looks up in
+// it; it returns the cell's stop flag.
+func open(so string, stmts bool, l *Loaded) (stop *atomic.Bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the compiled cell's initialization panicked: %v", r)
@@ -279,25 +292,56 @@ func open(so string) (syms map[string]map[string]reflect.Value, stop *atomic.Boo
 	}()
 	pl, err := plugin.Open(so)
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading the compiled cell: %w", err)
+		return nil, fmt.Errorf("loading the compiled cell: %w", err)
 	}
-	s, err := pl.Lookup("Symbols")
+	bad := func(name string, v any) error {
+		return fmt.Errorf("loading the compiled cell: %s is a %T", name, v)
+	}
+	look := func(name string) (plugin.Symbol, error) {
+		v, err := pl.Lookup(name)
+		if err != nil {
+			return nil, fmt.Errorf("loading the compiled cell: %w", err)
+		}
+		return v, nil
+	}
+	f, err := look("Stop")
 	if err != nil {
-		return nil, nil, fmt.Errorf("loading the compiled cell: %w", err)
-	}
-	sp, ok := s.(*map[string]map[string]reflect.Value)
-	if !ok {
-		return nil, nil, fmt.Errorf("loading the compiled cell: Symbols is a %T", s)
-	}
-	f, err := pl.Lookup("Stop")
-	if err != nil {
-		return nil, nil, fmt.Errorf("loading the compiled cell: %w", err)
+		return nil, err
 	}
 	fp, ok := f.(**atomic.Bool)
 	if !ok {
-		return nil, nil, fmt.Errorf("loading the compiled cell: Stop is a %T", f)
+		return nil, bad("Stop", f)
 	}
-	return *sp, *fp, nil
+	if !stmts {
+		s, err := look("Symbols")
+		if err != nil {
+			return nil, err
+		}
+		sp, ok := s.(*map[string]map[string]reflect.Value)
+		if !ok {
+			return nil, bad("Symbols", s)
+		}
+		l.Symbols = *sp
+		return *fp, nil
+	}
+	var run, out, result, has plugin.Symbol
+	for _, x := range []struct {
+		name string
+		v    *plugin.Symbol
+	}{{"Run", &run}, {"Out", &out}, {"Result", &result}, {"HasResult", &has}} {
+		if *x.v, err = look(x.name); err != nil {
+			return nil, err
+		}
+	}
+	rp, ok1 := run.(*func())
+	op, ok2 := out.(**[]any)
+	resp, ok3 := result.(**any)
+	hp, ok4 := has.(**bool)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return nil, fmt.Errorf("loading the compiled cell: unexpected symbol types %T %T %T %T", run, out, result, has)
+	}
+	l.Run, l.Out, l.Result, l.HasResult = *rp, *op, *resp, *hp
+	return *fp, nil
 }
 
 // Shadow tells the tier that an interpreted cell (re)declared names: from

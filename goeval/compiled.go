@@ -50,6 +50,9 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 	}
 	e.opts.Logger.Debug("cell compiled", "cell", fname, "build", loaded.BuildTime.String())
 
+	if loaded.Run != nil {
+		return e.runCompiled(ctx, fname, code, loaded), true
+	}
 	if err := e.in.Use(loaded.Symbols); err != nil {
 		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
 		res.Error = src.compileError(ErrCompile, fmt.Errorf("compiled cell: giving its symbols to the interpreter: %w", err))
@@ -153,4 +156,66 @@ func cellNames(code string) []string {
 		}
 	}
 	return names
+}
+
+// runCompiled runs a compiled statement cell on its own goroutine (an
+// interrupt ends it with runtime.Goexit at its next loop iteration), then
+// hands the names it defined to the interpreter as globals and shows its
+// trailing value.
+func (e *Engine) runCompiled(ctx context.Context, fname, code string, l *compiled.Loaded) kernel.ExecuteResult {
+	var res kernel.ExecuteResult
+	done := make(chan struct{})
+	var rec any
+	panicked, finished := false, false
+	go func() {
+		defer close(done)
+		defer func() {
+			if r := recover(); r != nil {
+				rec, panicked = r, true
+			}
+		}()
+		l.Run()
+		finished = true
+	}()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		// The stop flags are set (Execute's AfterFunc): the loop exits at
+		// its next iteration; one blocked in a system call is left.
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+		res.Error = &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the names it would have defined are not set, the notebook state is kept"}}
+		return res
+	}
+	if panicked {
+		name, msg := describePanic(rec)
+		res.Error = &kernel.EvalError{Name: name, Value: msg, Traceback: []string{name + ": " + msg, "", "in " + fname + " (compiled)"}}
+		return res
+	}
+	if !finished {
+		res.Error = &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the notebook state is kept"}}
+		return res
+	}
+	out := *l.Out
+	for i, name := range l.Defs {
+		if i >= len(out) {
+			break
+		}
+		if err := e.Define(name, out[i]); err != nil {
+			src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+			res.Error = src.compileError(ErrCompile, fmt.Errorf("compiled cell: defining %s in the interpreter: %w", name, err))
+			return res
+		}
+	}
+	e.opts.Compiler.Shadow(l.Defs)
+	if *l.HasResult {
+		e.result.set = false
+		e.setResult(*l.Result)
+		if e.result.set {
+			res.Value = e.result.bundle()
+		}
+	}
+	return res
 }

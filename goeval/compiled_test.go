@@ -53,6 +53,13 @@ func TestCompiledCells(t *testing.T) {
 		{code: "const k int = 10\nfunc shout(s string) string { return strings.ToUpper(s) + strings.Repeat(\"!\", fib(4)) }\nfunc tenth() int { return fib(k) }"},
 		{code: "shout(\"hi\")", want: `"HI!!!"`},
 		{code: "tenth() + k", want: "65"},
+		// Statement cells with loops run compiled; their names become
+		// interpreter globals, their trailing value the result.
+		{code: "s := 0.0\nfor i := 0; i < 10000000; i++ {\n\ts += float64(i) * 0.5\n}\ns", want: "2.49999975e+13"},
+		{code: "s + 1", want: "2.4999997500001e+13"},
+		{code: "t := 0\nfor i := range 10 {\n\tt += fib(i)\n}\nwords := strings.Fields(\"a bb ccc\")\nfor _, w := range words {\n\tt += len(w)\n}\nt", want: "94"},
+		{code: "len(words)", want: "3"},
+		{code: "xs := []int{3}\nfor i := range 2 {\n\t_ = xs[i+1]\n}", errName: ErrRuntime, errHas: "index out of range [1] with length 1"},
 		// A panic in compiled code is an ordinary panic of the cell.
 		{code: "func boom(xs []int) int { return xs[3] }"},
 		{code: "boom([]int{1})", errName: ErrRuntime, errHas: "index out of range [3] with length 1"},
@@ -103,7 +110,7 @@ func TestCompiledInterrupt(t *testing.T) {
 	te, _ := newCompiledEngine(t, compiled.Auto)
 	te.mustOK(t, "func spin() int { n := 0; for { n++ } }\nfunc sq(x int) int { return x * x }")
 	// A goroutine an interpreted cell started runs the compiled spin too.
-	for _, code := range []string{"spin()", "go spin()\nselect {}"} {
+	for _, code := range []string{"spin()", "go spin()\nselect {}", "n := 0\nfor {\n\tn++\n}"} {
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan kernel.ExecuteResult, 1)
 		go func() { done <- te.execWith(t, ctx, kernel.ExecuteRequest{Code: code}, &fakeOutput{}) }()

@@ -1,0 +1,232 @@
+package compiled
+
+import (
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"go/types"
+	"sort"
+	"strings"
+)
+
+// planStmts plans a cell of top-level statements with a loop (the
+// compute-heavy kind of simple cell): the statements become the body of
+// the cell package's Gk_run, the names the cell defines at its top level
+// are handed back to the interpreter as its globals when Gk_run returns
+// (values copied: the cell may not create closures, goroutines or
+// deferred calls that could keep using the compiled copies), and a
+// trailing expression becomes the cell's result. Callers hold fe.mu.
+func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*Plan, string) {
+	fname := fmt.Sprintf("In[%d]", n)
+	header := "package " + p.pkgName + "\n"
+	open := "func Gk_run() {\n//line " + fname + ":1:1\n"
+	// First parse: is it statements, what does it define?
+	f, err := parser.ParseFile(fe.fset, fname, header+open+code+"\n}\n", parser.SkipObjectResolution)
+	if err != nil {
+		return nil, "not a cell of declarations or of statements only"
+	}
+	body := f.Decls[0].(*ast.FuncDecl).Body
+	hasLoop, why := false, ""
+	ast.Inspect(body, func(x ast.Node) bool {
+		switch x := x.(type) {
+		case *ast.ForStmt, *ast.RangeStmt:
+			hasLoop = true
+		case *ast.FuncLit:
+			why = "creates a closure"
+		case *ast.GoStmt:
+			why = "starts a goroutine"
+		case *ast.DeferStmt:
+			why = "defers a call"
+		case *ast.ReturnStmt:
+			why = "returns"
+		case *ast.LabeledStmt:
+			why = "has a label"
+		case *ast.DeclStmt:
+			if g, ok := x.Decl.(*ast.GenDecl); ok && g.Tok != token.VAR {
+				why = "declares a " + g.Tok.String() + " inside statements"
+			}
+		case *ast.Ident:
+			if strings.HasPrefix(x.Name, "Gk_") || strings.HasPrefix(x.Name, "gk_") {
+				why = "uses the reserved name " + x.Name
+			}
+		}
+		return why == ""
+	})
+	if why != "" {
+		return nil, "a statement cell that " + why + " stays interpreted"
+	}
+	if !hasLoop {
+		return nil, "a statement cell without a loop stays interpreted (sub-ms)"
+	}
+	defs, seen, _ := topDefs(body)
+	// A trailing expression that is not a call is no valid statement in
+	// Go: it becomes the assignment to the result before type-checking
+	// (a trailing call is decided after, when its type is known).
+	if k := len(body.List); k > 0 {
+		if es, ok := body.List[k-1].(*ast.ExprStmt); ok {
+			if _, call := es.X.(*ast.CallExpr); !call {
+				base0 := fe.fset.File(f.Pos()).Base() + len(header+open)
+				start, end := int(es.X.Pos())-base0, int(es.X.End())-base0
+				if start >= 0 && end <= len(code) && start <= end {
+					code = code[:start] + "Gk_result, Gk_hasResult = " + code[start:end] + ", true" + code[end:]
+				}
+			}
+		}
+	}
+	tail := "\nGk_out = []any{" + strings.Join(defs, ", ") + "}\n}\n\n// Gk_out holds the values of the names the cell defined, Gk_result its trailing value.\nvar (\n\tGk_out       []any\n\tGk_result    any\n\tGk_hasResult bool\n)\n"
+	var extraImports []string
+	imported := map[string]bool{}
+	var info *types.Info
+	var pkg *types.Package
+	base := 0
+	for attempt := 0; ; attempt++ {
+		var hb strings.Builder
+		hb.WriteString(header)
+		for _, path := range extraImports {
+			fmt.Fprintf(&hb, "import %q\n", path)
+		}
+		hb.WriteString(open)
+		hdr := hb.String()
+		f, err = parser.ParseFile(fe.fset, fname, hdr+code+tail, parser.SkipObjectResolution)
+		if err != nil {
+			return nil, "statements: " + err.Error()
+		}
+		base = fe.fset.File(f.Pos()).Base() + len(hdr)
+		pkg = types.NewPackage(p.path, p.pkgName)
+		for _, d := range fe.latest {
+			pkg.Scope().Insert(d.obj)
+		}
+		info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
+		var errs []error
+		conf := types.Config{Importer: fe.std, GoVersion: "go" + langVersion(fe.t.tc.Version), Error: func(err error) { errs = append(errs, err) }}
+		_ = types.NewChecker(&conf, fe.fset, pkg, info).Files([]*ast.File{f})
+		if len(errs) == 0 {
+			break
+		}
+		retry := false
+		if attempt == 0 && resolve != nil {
+			for _, err := range errs {
+				te, ok := err.(types.Error)
+				if !ok {
+					continue
+				}
+				name, ok := strings.CutPrefix(te.Msg, "undefined: ")
+				if !ok || imported[name] || seen[name] {
+					continue
+				}
+				if path, ok := resolve(name); ok {
+					extraImports = append(extraImports, path)
+					imported[name] = true
+					retry = true
+				}
+			}
+		}
+		if !retry {
+			return nil, "does not type-check against the compiled declarations: " + errs[0].Error()
+		}
+	}
+	if why := untouched(fe.fset, info); why != "" {
+		return nil, why
+	}
+	// The defined names' types: an interface-typed global would come back
+	// with its dynamic type, so such cells stay interpreted.
+	var runBody *ast.BlockStmt
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "Gk_run" {
+			runBody = fd.Body
+		}
+	}
+	if runBody == nil || len(runBody.List) == 0 {
+		return nil, "internal: no Gk_run"
+	}
+	_, _, idents := topDefs(runBody)
+	for id := range idents {
+		if obj, ok := info.Defs[id].(*types.Var); ok {
+			if _, isIface := obj.Type().Underlying().(*types.Interface); isIface {
+				return nil, "defines " + id.Name + " of interface type " + obj.Type().String()
+			}
+		}
+	}
+	// The trailing expression (the statement before the generated
+	// Gk_out assignment) becomes the result, if it is one value.
+	var extra []edit
+	if k := len(runBody.List); k >= 2 {
+		if es, ok := runBody.List[k-2].(*ast.ExprStmt); ok {
+			if tv, ok := info.Types[es.X]; ok && tv.IsValue() {
+				if _, tuple := tv.Type.(*types.Tuple); !tuple && isCall(es.X) {
+					start, end := int(es.X.Pos())-base, int(es.X.End())-base
+					extra = append(extra, edit{start, start, "Gk_result, Gk_hasResult = "}, edit{end, end, ", true"})
+				}
+			}
+		}
+	}
+	rewritten, cells, ok := fe.rewrite(code, base, f, info, extra...)
+	if !ok {
+		return nil, "internal: overlapping rewrites"
+	}
+	var cell strings.Builder
+	cell.WriteString(header)
+	paths := make([]string, 0, len(cells))
+	for path := range cells {
+		paths = append(paths, path)
+	}
+	sort.Strings(paths)
+	for _, path := range paths {
+		fmt.Fprintf(&cell, "import %s %q\n", cells[path], path)
+	}
+	for _, path := range extraImports {
+		fmt.Fprintf(&cell, "import %q\n", path)
+	}
+	cell.WriteString(open)
+	cell.WriteString(rewritten)
+	cell.WriteString(tail)
+	p.cellSrc = cell.String()
+	p.gkSrc = header + "\n// Generated by gokernel: the cell's stop flag.\n\nimport (\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n)\n\n// Gk_stop is set on interrupt.\nvar Gk_stop gkatomic.Bool\n\n// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n"
+	p.mainSrc = fmt.Sprintf("package main\n\nimport c %q\n\n// What the kernel looks up.\nvar (\n\tRun       = c.Gk_run\n\tOut       = &c.Gk_out\n\tResult    = &c.Gk_result\n\tHasResult = &c.Gk_hasResult\n\tStop      = &c.Gk_stop\n)\n", p.path)
+	p.pkg = pkg
+	p.stmts = true
+	p.defs = defs
+	return p, ""
+}
+
+// topDefs are the names a statement body defines at its top level (:= and
+// var), in order, and their defining identifiers.
+func topDefs(body *ast.BlockStmt) ([]string, map[string]bool, map[*ast.Ident]bool) {
+	var defs []string
+	seen := map[string]bool{}
+	idents := map[*ast.Ident]bool{}
+	for _, st := range body.List {
+		var ids []*ast.Ident
+		switch st := st.(type) {
+		case *ast.AssignStmt:
+			if st.Tok == token.DEFINE {
+				for _, l := range st.Lhs {
+					if id, ok := l.(*ast.Ident); ok {
+						ids = append(ids, id)
+					}
+				}
+			}
+		case *ast.DeclStmt:
+			for _, sp := range st.Decl.(*ast.GenDecl).Specs {
+				ids = append(ids, sp.(*ast.ValueSpec).Names...)
+			}
+		}
+		for _, id := range ids {
+			if id.Name == "_" {
+				continue
+			}
+			idents[id] = true
+			if !seen[id.Name] {
+				seen[id.Name] = true
+				defs = append(defs, id.Name)
+			}
+		}
+	}
+	return defs, seen, idents
+}
+
+func isCall(x ast.Expr) bool {
+	_, ok := x.(*ast.CallExpr)
+	return ok
+}
