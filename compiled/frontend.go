@@ -2,6 +2,7 @@ package compiled
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"fmt"
 	"go/ast"
@@ -15,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // frontEnd is the typed session front-end: go/types over the latest
@@ -51,7 +53,9 @@ func newFrontEnd(t *Tier) *frontEnd {
 func (fe *frontEnd) lookup(path string) (io.ReadCloser, error) {
 	file, ok := fe.exports[path]
 	if !ok {
-		fe.listExports(context.Background(), []string{path})
+		for p, f := range fe.listExports(context.Background(), []string{path}, false) {
+			fe.exports[p] = f
+		}
 		if file, ok = fe.exports[path]; !ok {
 			return nil, fmt.Errorf("no export data for %q", path)
 		}
@@ -59,28 +63,47 @@ func (fe *frontEnd) lookup(path string) (io.ReadCloser, error) {
 	return os.Open(file)
 }
 
-// listExports records the export data files of paths (callers hold fe.mu
-// or run before the front-end is shared).
-func (fe *frontEnd) listExports(ctx context.Context, paths []string) {
-	args := append([]string{"list", "-export", "-f", "{{.ImportPath}}\t{{.Export}}"}, paths...)
-	out, err := fe.t.goCmd(ctx, fe.t.dir, args...).Output()
-	if err != nil {
+// listExports records the export data files of paths, compiled as plugin
+// builds compile them (so the build cache entries are the ones go build
+// -buildmode=plugin reuses), into a new map. nice lowers the go command's
+// CPU priority (its compiler children inherit it).
+func (fe *frontEnd) listExports(ctx context.Context, paths []string, nice bool) map[string]string {
+	found := map[string]string{}
+	args := append([]string{"list", "-buildmode=plugin"}, fe.t.tc.Flags...)
+	args = append(args, "-export", "-f", "{{.ImportPath}}\t{{.Export}}")
+	args = append(args, paths...)
+	cmd := fe.t.goCmd(ctx, fe.t.dir, args...)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	if err := cmd.Start(); err != nil {
+		fe.t.log.Debug("go list -export", "paths", paths, "err", err)
+		return found
+	}
+	if nice {
+		_ = syscall.Setpriority(syscall.PRIO_PROCESS, cmd.Process.Pid, 10)
+	}
+	if err := cmd.Wait(); err != nil {
 		fe.t.log.Debug("go list -export", "paths", paths, "err", err)
 	}
-	sc := bufio.NewScanner(strings.NewReader(string(out)))
+	sc := bufio.NewScanner(&out)
 	for sc.Scan() {
 		p, f, ok := strings.Cut(sc.Text(), "\t")
 		if ok && f != "" {
-			fe.exports[p] = f
+			found[p] = f
 		}
 	}
+	return found
 }
 
-// prefetch records the export data files of paths in one go command.
-func (fe *frontEnd) prefetch(ctx context.Context, paths []string) {
+// prefetch records the export data files of paths in one go command,
+// without holding fe.mu while it runs (cells keep being planned).
+func (fe *frontEnd) prefetch(ctx context.Context, paths []string, nice bool) {
+	found := fe.listExports(ctx, paths, nice)
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
-	fe.listExports(ctx, paths)
+	for p, f := range found {
+		fe.exports[p] = f
+	}
 }
 
 // shadow forgets the compiled declarations of names.
