@@ -101,7 +101,7 @@ func TestPlanRouting(t *testing.T) {
 	}
 	defer tier.Close()
 	resolve := func(name string) (string, bool) {
-		if name == "strings" || name == "fmt" {
+		if name == "strings" || name == "fmt" || name == "io" {
 			return name, true
 		}
 		return "", false
@@ -115,8 +115,13 @@ func TestPlanRouting(t *testing.T) {
 		{"func up(s string) string { return strings.ToUpper(s) }", ""}, // auto-import
 		{"const c int = 3\nfunc g() int { return c }", ""},
 		{"func main() {}", ""},
-		{"x := 1", "not a cell of declarations only"},
-		{"func f() {}\nf()", "not a cell of declarations only"},
+		{"x := 1", "without a loop stays interpreted"},
+		{"func f() {}\nf()", "not a cell of declarations or of statements only"},
+		{"s := 0\nfor i := range 10 {\n\ts += i\n}\ns", ""},
+		{"n := 0\nfor i := range 3 {\n\tgo func() { n += i }()\n}", "starts a goroutine"},
+		{"fs := []func(){}\nfor i := range 3 {\n\tfs = append(fs, func() { println(i) })\n}", "creates a closure"},
+		{"var r io.Reader\nfor range 2 {\n}", "of interface type"},
+		{"total := 0\nfor i := range 3 {\n\ttotal += i\n}\nfmt.Println(total)", ""},
 		{"type T int", "declares a type"},
 		{"func (t T) M() {}", "declares a method"},
 		{"func Id[T any](x T) T { return x }", "generic"},
