@@ -97,6 +97,16 @@ func TestParseSequence(t *testing.T) {
 	}
 }
 
+func TestKernelProgress(t *testing.T) {
+	in := "a\ncompiling In[3] with go build (the first compile after installing Go builds the standard library for plugins)...\nb\n"
+	if got := KernelProgress.ReplaceAllString(in, ""); got != "a\nb\n" {
+		t.Errorf("got %q", got)
+	}
+	if got := KernelProgress.ReplaceAllString("compiling In[3] by hand\n", ""); got == "" {
+		t.Error("a program's own line was removed")
+	}
+}
+
 func TestCompare(t *testing.T) {
 	ok := Reference{Stdout: "a\n", Stderr: "b\n", Combined: "a\nb\n"}
 	cell := func(out, errOut string) CellResult {
@@ -182,7 +192,7 @@ func TestCorpus(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := Config{Kernel: exe, Tmp: t.TempDir(), Env: KernelEnv(), Parallel: 2,
-		Timeout: 60 * time.Second, RefTimeout: 3 * time.Minute, Cache: cache}
+		Timeout: 60 * time.Second, RefTimeout: 3 * time.Minute, Cache: cache, KernelProgress: KernelProgress}
 	results, err := RunJobs(context.Background(), cfg, jobs)
 	if err != nil {
 		t.Fatal(err)

@@ -33,6 +33,8 @@
 // crash of the interpreter process), output (every cell succeeded but the
 // output differs: a silent wrong answer, the worst kind), timeout (a
 // hang). A cell ending in os.Exit(0) ends the program as go run's does.
+// The kernel's own progress lines on stderr (a compiled cell's slow go
+// build) are removed before comparing (-keep-progress keeps them).
 //
 // go run results are cached in artifacts/gotest/gorun-cache.json, keyed by
 // the Go version and the hash of the program and its .out file.

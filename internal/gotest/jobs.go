@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 	"sync"
@@ -35,6 +36,8 @@ type Result struct {
 	// Want and Got are go run's and the notebook's stdout, kept for failures.
 	Want string `json:"want,omitempty"`
 	Got  string `json:"got,omitempty"`
+	// ProgressLines counts the kernel progress lines removed from stderr.
+	ProgressLines int `json:"progress_lines,omitempty"`
 }
 
 // Config is how jobs run.
@@ -48,7 +51,16 @@ type Config struct {
 	RefTimeout time.Duration // per go run
 	Cache      *RefCache
 	Progress   io.Writer // one line per finished job; nil for none
+	// KernelProgress matches the kernel's own progress lines on stderr
+	// (compiled cells report a slow go build there); they are removed
+	// before the comparison, as they are not the program's output. Nil
+	// keeps every line.
+	KernelProgress *regexp.Regexp
 }
+
+// KernelProgress matches the line the compiled tier writes to a cell's
+// stderr while go build runs longer than a second (goeval/compiled.go).
+var KernelProgress = regexp.MustCompile(`(?m)^compiling In\[\d+\] with go build [^\n]*\.\.\.\n`)
 
 // RunJobs runs every job's reference (cached) and notebook, Parallel at a
 // time, and returns the results in the jobs' order.
@@ -114,6 +126,14 @@ func runJob(ctx context.Context, cfg Config, j Job) (Result, error) {
 	timeout := cfg.Timeout + time.Duration(2*ref.Seconds*float64(time.Second))
 	nb := RunCells(ctx, cfg.Kernel, j.Dir, cfg.Tmp, cfg.Transport, cfg.Env, j.Cells, timeout)
 	res.Seconds = nb.Seconds
+	if cfg.KernelProgress != nil {
+		for i := range nb.Cells {
+			c := &nb.Cells[i]
+			res.ProgressLines += len(cfg.KernelProgress.FindAllStringIndex(c.Stderr, -1))
+			c.Stderr = cfg.KernelProgress.ReplaceAllString(c.Stderr, "")
+			c.Combined = cfg.KernelProgress.ReplaceAllString(c.Combined, "")
+		}
+	}
 	res.Verdict = Compare(ref, nb)
 	if !res.Pass {
 		res.Want = clip(ref.Stdout + ref.Stderr)

@@ -49,6 +49,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	artifacts := fs.String("artifacts", "artifacts/gotest", "where results and the go run cache go")
 	filter := fs.String("run", "", "only programs whose folder/name matches this regular expression")
 	verbose := fs.Bool("v", false, "print one line per finished program")
+	keepProgress := fs.Bool("keep-progress", false, "compare the kernel's own progress lines on stderr (\"compiling In[n] with go build ...\") too; by default they are removed")
 	transport := fs.String("transport", "tcp", "how the runner connects to each kernel: tcp (loopback, as jupyter_client does) or ipc")
 	if err := fs.Parse(args[1:]); err != nil {
 		return 2
@@ -127,6 +128,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		Timeout: *timeout, RefTimeout: *refTimeout, Cache: cache}
 	if *verbose {
 		cfg.Progress = stderr
+	}
+	if !*keepProgress {
+		cfg.KernelProgress = gotest.KernelProgress
 	}
 	start := time.Now()
 	results, err := gotest.RunJobs(ctx, cfg, js)
