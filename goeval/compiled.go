@@ -7,6 +7,7 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"sync/atomic"
 	"time"
 
 	"github.com/gokernel/gokernel/compiled"
@@ -28,11 +29,21 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 		e.opts.Logger.Debug("cell interpreted", "cell", fname, "why", why)
 		return res, false
 	}
+	// Progress is a display, not stream text: the cell's stdout and
+	// stderr stay what the program prints.
+	id := fmt.Sprintf("gokernel-compile-%d-%d", n, time.Now().UnixNano())
+	start := time.Now()
+	var shown atomic.Bool
 	timer := time.AfterFunc(progressAfter, func() {
-		out.Stream("stderr", fmt.Sprintf("compiling %s with go build (the first compile after installing Go builds the standard library for plugins)...\n", fname))
+		shown.Store(true)
+		out.Display(kernel.Display{ID: id, Metadata: map[string]any{}, Data: kernel.MIMEBundle{
+			"text/plain": fmt.Sprintf("compiling %s with go build...", fname)}})
 	})
 	loaded, err := t.Build(ctx, plan)
-	timer.Stop()
+	if !timer.Stop() && shown.Load() {
+		out.Display(kernel.Display{ID: id, Update: true, Metadata: map[string]any{}, Data: kernel.MIMEBundle{
+			"text/plain": fmt.Sprintf("%s compiled by go build in %.1f s", fname, time.Since(start).Seconds())}})
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			res.Error = &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted while it compiled; nothing of it ran, the notebook state is kept"}}
