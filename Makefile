@@ -1,11 +1,15 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install test test-fresh bench fuzz run examples gotest gotest-corpus
+.PHONY: build install wheel test test-fresh bench fuzz run examples gotest gotest-corpus
 
 build:
 	go build -o bin/gokernel .
 
 install: build
 	./bin/gokernel install --user
+
+# The platform wheel for `pip install gokernel` in dist/ (VERSION=X.Y.Z for a release).
+wheel:
+	python3 scripts/build-wheel.py --out dist
 
 test:
 	./scripts/test.sh

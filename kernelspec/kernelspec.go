@@ -246,10 +246,16 @@ func Install(opts Options) (dir string, err error) {
 		return "", err
 	}
 	kernels := filepath.Join(data, "kernels")
+	dir = filepath.Join(kernels, opts.Name)
+	// The wheel (pip install gokernel) puts the binary inside its own
+	// kernelspec directory; replacing that directory would delete the
+	// binary the new kernel.json points at.
+	if within(exe, dir) {
+		return "", fmt.Errorf("kernelspec: %s is already installed there, with this gokernel binary inside it (pip install gokernel put it there; pip uninstall gokernel removes it): pick another --name or scope", dir)
+	}
 	if err := os.MkdirAll(kernels, 0o755); err != nil {
 		return "", fmt.Errorf("kernelspec: create %s: %w", kernels, err)
 	}
-	dir = filepath.Join(kernels, opts.Name)
 
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
@@ -358,6 +364,9 @@ func Uninstall(opts Options) (dir string, err error) {
 		return "", err
 	}
 	dir = filepath.Join(data, "kernels", opts.Name)
+	if exe, err := defaultExecutable(); err == nil && within(exe, dir) {
+		return dir, fmt.Errorf("kernelspec: %s holds this gokernel binary: pip install gokernel put it there, remove it with pip uninstall gokernel", dir)
+	}
 	if _, err := os.Lstat(dir); err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return dir, fmt.Errorf("kernelspec: %s is not installed in %s: %w", opts.Name, filepath.Dir(dir), fs.ErrNotExist)
@@ -368,6 +377,19 @@ func Uninstall(opts Options) (dir string, err error) {
 		return dir, fmt.Errorf("kernelspec: remove %s: %w", dir, err)
 	}
 	return dir, nil
+}
+
+// within reports whether path is inside dir (both compared with symlinks
+// resolved as far as they exist, so a symlinked prefix cannot hide it).
+func within(path, dir string) bool {
+	resolve := func(p string) string {
+		if r, err := filepath.EvalSymlinks(p); err == nil {
+			return r
+		}
+		return filepath.Clean(p)
+	}
+	rel, err := filepath.Rel(resolve(dir), resolve(path))
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && rel != "."
 }
 
 // DataDir returns the Jupyter data directory for scope, exactly as

@@ -490,3 +490,50 @@ func TestScopeString(t *testing.T) {
 		}
 	}
 }
+
+func TestWithin(t *testing.T) {
+	tests := []struct {
+		path, dir string
+		want      bool
+	}{
+		{"/p/share/jupyter/kernels/gokernel/gokernel", "/p/share/jupyter/kernels/gokernel", true},
+		{"/p/share/jupyter/kernels/gokernel/sub/gokernel", "/p/share/jupyter/kernels/gokernel", true},
+		{"/p/share/jupyter/kernels/gokernel", "/p/share/jupyter/kernels/gokernel", false},
+		{"/p/share/jupyter/kernels/gokernel-old/gokernel", "/p/share/jupyter/kernels/gokernel", false},
+		{"/p/bin/gokernel", "/p/share/jupyter/kernels/gokernel", false},
+		{"/p/..gokernel/x", "/p", true},
+	}
+	for _, tt := range tests {
+		if got := within(tt.path, tt.dir); got != tt.want {
+			t.Errorf("within(%q, %q) = %v, want %v", tt.path, tt.dir, got, tt.want)
+		}
+	}
+}
+
+// The wheel's layout: the binary inside the spec directory it belongs to.
+// Installing or uninstalling that spec with this binary would delete it.
+func TestInstallRefusesToReplaceItsOwnDirectory(t *testing.T) {
+	isolate(t)
+	prefix := t.TempDir()
+	dir := filepath.Join(prefix, "share", "jupyter", "kernels", "gokernel")
+	exe := filepath.Join(dir, "gokernel")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(exe, []byte("binary"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	_, err := Install(Options{Scope: Prefix, Prefix: prefix, Executable: exe})
+	if err == nil || !strings.Contains(err.Error(), "pip uninstall gokernel") {
+		t.Fatalf("Install over its own directory: err = %v, want a refusal naming pip", err)
+	}
+	if b, err := os.ReadFile(exe); err != nil || string(b) != "binary" {
+		t.Fatalf("the binary was touched: %q, %v", b, err)
+	}
+	// Another name in the same scope is fine.
+	other, err := Install(Options{Scope: Prefix, Prefix: prefix, Executable: exe, Name: "gokernel-2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFiles(t, other)
+}
