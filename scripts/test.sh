@@ -70,3 +70,9 @@ if [ ! -x /usr/bin/chromium ]; then
   $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium
 fi
 (cd tests/browser && npm ci --no-audit --no-fund && JUPYTER="$VENV/bin/jupyter" node --test --test-concurrency=1 frontends.test.js)
+
+step "pip install gokernel: the wheel in a fresh venv with JupyterLab (kernelspec list, nbclient, launcher, uninstall)"
+# The venvs are cached under .cache/wheel-* keyed by their requirements; the
+# first run installs JupyterLab from PyPI into a new one.
+wheel=$(python3 scripts/build-wheel.py --out .cache/wheel-dist)
+GOKERNEL_WHEEL=$wheel "$VENV/bin/python" -m pytest -q -p no:cacheprovider tests/wheel
