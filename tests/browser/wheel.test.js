@@ -58,20 +58,26 @@ test('the JupyterLab launcher shows Go and starts it', { timeout: 10 * 60_000 },
       if (Date.now() > deadline) throw new Error(`the new notebook's kernel is "${name}", want "${KERNEL_DISPLAY}"`);
       await page.waitForTimeout(200);
     }
-    // The new notebook's path, for the /api/sessions checks of waitForIdle.
-    const deadline = Date.now() + T.kernel;
-    for (;;) {
+    // Idle in the toolbar, and idle as the server sees the Go session (the
+    // new notebook's session path can change while JupyterLab settles its
+    // name, so it is looked up by kernel name).
+    await nb.panel().locator('.jp-Notebook-ExecutionIndicator[data-status="idle"]').first()
+      .waitFor({ state: 'attached', timeout: T.kernel });
+    for (const deadline = Date.now() + T.kernel; ; ) {
       const sessions = await server.api('GET', '/api/sessions');
-      const s = sessions.find((x) => x.kernel?.name === KERNEL_NAME);
-      if (s) {
-        nb.path = s.path;
-        break;
-      }
-      if (Date.now() > deadline) throw new Error(`no ${KERNEL_NAME} session: ${JSON.stringify(sessions)}`);
+      if (sessions.some((x) => x.kernel?.name === KERNEL_NAME && x.kernel.execution_state === 'idle')) break;
+      if (Date.now() > deadline) throw new Error(`no idle ${KERNEL_NAME} session: ${JSON.stringify(sessions)}`);
       await page.waitForTimeout(200);
     }
-    await nb.waitForIdle(T.kernel);
-    const cell = await nb.runCell('import "strings"\nstrings.ToUpper("from the wheel")');
+    // Type into the new notebook's one empty cell and run it (Ctrl+Enter).
+    const cell = nb.cell(0);
+    const editor = cell.locator('.jp-InputArea-editor .cm-content[contenteditable="true"]');
+    await cell.locator('.jp-InputArea-editor').click({ timeout: T.ui });
+    await editor.waitFor({ timeout: T.ui });
+    await page.keyboard.insertText('import "strings"\nstrings.ToUpper("from the wheel")');
+    await editor.filter({ hasText: 'strings.ToUpper' }).waitFor({ timeout: T.ui });
+    await page.keyboard.press('Control+Enter');
+    await nb.waitForCellDone(cell);
     await nb.waitForOutput(cell, { result: '"FROM THE WHEEL"' });
     await nb.screenshot('wheel-cell');
   } catch (err) {
