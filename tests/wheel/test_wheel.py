@@ -249,6 +249,70 @@ def test_notebook_runs_through_nbclient(wheel, venv, env):
     assert Version(info["implementation_version"]) == Version(os.path.basename(wheel).split("-")[1]), info
 
 
+COMPILED_PROBE = r"""
+import json, os, sys, time
+from jupyter_client.manager import start_new_kernel
+
+def run(kc, code, timeout=300):
+    msg_id = kc.execute(code)
+    text, err = [], []
+    while True:
+        m = kc.get_iopub_msg(timeout=timeout)
+        if m["parent_header"].get("msg_id") != msg_id:
+            continue
+        t, c = m["msg_type"], m["content"]
+        if t == "execute_result":
+            text.append(c["data"]["text/plain"])
+        elif t == "stream":
+            text.append(c["text"])
+        elif t == "error":
+            err.append(c["ename"] + ": " + c["evalue"])
+        elif t == "status" and c["execution_state"] == "idle":
+            return "".join(text), err
+
+res = {}
+km, kc = start_new_kernel(kernel_name="gokernel", startup_timeout=120, env=dict(os.environ))
+try:
+    res["default"] = run(kc, "%go")
+finally:
+    kc.stop_channels(); km.shutdown_kernel(now=True)
+km, kc = start_new_kernel(kernel_name="gokernel", startup_timeout=120, env=dict(os.environ, GOKERNEL_COMPILE="auto"))
+try:
+    deadline = time.monotonic() + 600
+    while True:
+        status, _ = run(kc, "%go")
+        if "build cache: warm" in status.splitlines() or time.monotonic() > deadline:
+            break
+        if "compiled cells: off" in status and "starting" not in status:
+            break
+        time.sleep(0.5)
+    res["warm"] = status
+    res["decl"] = run(kc, "func fib(n int) int {\n\tif n < 2 {\n\t\treturn n\n\t}\n\treturn fib(n-1) + fib(n-2)\n}", 600)
+    res["status"] = run(kc, "%go")
+    t0 = time.monotonic()
+    res["call"] = run(kc, "fib(30)")
+    res["took"] = time.monotonic() - t0
+finally:
+    kc.stop_channels(); km.shutdown_kernel(now=True)
+json.dump(res, sys.stdout)
+"""
+
+
+def test_compiled_cells(venv, env):
+    """By default the installed kernel interprets and %go says how to turn
+    compiled cells on; with GOKERNEL_COMPILE=auto and the Go it was built
+    with on PATH (this machine's), a declaration cell is compiled into a
+    plugin and loaded: the wheel's build flags (cgo, -trimpath, -w) allow it."""
+    res = sh_json([f"{venv}/bin/python", "-c", COMPILED_PROBE], env=env, timeout=1500)
+    default, err = res["default"]
+    assert not err and "compiled cells: off" in default and "GOKERNEL_COMPILE=auto" in default, res["default"]
+    assert "build cache: warm" in res["warm"].splitlines(), res["warm"]
+    assert not res["decl"][1], res["decl"]
+    assert "compiled names: fib" in res["status"][0], res["status"]
+    assert res["call"] == ["832040", []], res["call"]
+    assert res["took"] < 2, res
+
+
 def test_prefix_install_found_through_jupyter_path(wheel, venv, env, scratch):
     """A wheel installed somewhere other than the Jupyter server's sys.prefix
     (pip --user, --prefix, another env on JUPYTER_PATH) still starts: this
