@@ -125,18 +125,22 @@ func TestRevokedTokenIsSignInExpired(t *testing.T) {
 		t.Fatalf("revoke: %v %v", err, resp)
 	}
 	resp.Body.Close()
-	ts, _ := e.m.TokenSource(context.Background())
-	_, err = ts.Token()
-	if !errors.Is(err, ErrSignInExpired) {
+	// TokenSource itself fails: no token source is handed out that would
+	// let a request go out without a token.
+	ts, err := e.m.TokenSource(context.Background())
+	if !errors.Is(err, ErrSignInExpired) || ts != nil {
 		t.Fatalf("err = %v, want ErrSignInExpired", err)
 	}
-	if !strings.HasPrefix(err.Error(), "your sign-in expired: run %auth login") {
+	if err.Error() != "your sign-in for alice@example.com expired: run %auth login" {
 		t.Errorf("message = %q", err)
+	}
+	if _, err := u.Token(); !errors.Is(err, ErrSignInExpired) {
+		t.Errorf("session token: %v", err)
 	}
 	// status says so, and %auth does not reuse the dead cached credential.
 	out := newRecOutput()
 	_ = e.run(context.Background(), out, "%auth status")
-	if s, _ := out.out(); !strings.Contains(s, "sign-in expired") {
+	if s, _ := out.out(); !strings.Contains(s, "Access token:    your sign-in for alice@example.com expired: run %auth login") {
 		t.Errorf("status = %q", s)
 	}
 	e.newManager()

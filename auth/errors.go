@@ -14,6 +14,39 @@ import (
 // errors.Is and tell the user exactly that instead of showing a stack.
 var ErrSignInExpired = errors.New("your sign-in expired: run %auth login")
 
+// ErrNoIdentity means there is no Google identity at all: nobody signed in
+// with %auth, nothing cached, nothing chosen with %auth use, and no
+// Application Default Credentials. It is the only token error after which
+// a caller may go on unauthenticated (a loopback emulator): every other one
+// (an expired sign-in, several cached accounts and no choice, a remembered
+// choice that no longer works) must stop the call, so that no request goes
+// out as somebody the user did not choose.
+var ErrNoIdentity = errors.New("no Google identity")
+
+// signInExpiredError is ErrSignInExpired for one account. The server's
+// error code goes to the log, not into the message, which is the one
+// sentence the user needs.
+type signInExpiredError struct {
+	account string
+}
+
+func (e *signInExpiredError) Error() string {
+	return fmt.Sprintf("your sign-in for %s expired: run %%auth login", e.account)
+}
+
+// Is makes errors.Is(err, ErrSignInExpired) true.
+func (e *signInExpiredError) Is(target error) bool { return target == ErrSignInExpired }
+
+// noIdentityError is ErrNoIdentity with the reason ADC was not found.
+type noIdentityError struct {
+	msg string
+	err error // why the ADC lookup failed, already free of secrets
+}
+
+func (e *noIdentityError) Error() string        { return e.msg }
+func (e *noIdentityError) Unwrap() error        { return e.err }
+func (e *noIdentityError) Is(target error) bool { return target == ErrNoIdentity }
+
 // redactedError carries a message scrubbed of secrets while keeping the
 // original error reachable for errors.Is/As. Its Error never prints the
 // original, whose text may quote a server's response.

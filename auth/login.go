@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -105,13 +107,14 @@ func (m *Manager) finishLogin(out kernel.Output, req loginRequest, cs *clientSec
 	}
 	if !noCache {
 		u.store = m.store
-		p, err := m.store.save(u.stored())
+		p, err := m.saveLocked(u.stored())
 		if err != nil {
 			return fmt.Errorf("signed in as %s, but saving the credential failed (use --no-cache to keep it in memory only): %w", account, err)
 		}
 		u.path = p
 	}
 	m.activate(u)
+	m.remember(out, u)
 	m.log.Info("auth: signed in", "account", account, "cached", !noCache, "elapsed", time.Since(start))
 
 	var b strings.Builder
@@ -154,6 +157,7 @@ func (m *Manager) reuse(out kernel.Output, req loginRequest, wanted []string) (b
 				m.setProject(u, req.project)
 			}
 			m.activate(u)
+			m.remember(out, u)
 			out.Stream("stdout", fmt.Sprintf("Already signed in as %s in this kernel; Google calls run as %s.\n", u.account, u.who()))
 			return true, nil
 		}
@@ -165,12 +169,24 @@ func (m *Manager) reuse(out kernel.Output, req loginRequest, wanted []string) (b
 	if req.account != "" {
 		accounts = []string{req.account}
 	} else {
+		// The account last chosen, else the only cached one; with several
+		// and no choice, sign in anew (the user picks in the browser)
+		// instead of guessing.
 		list, err := m.store.list()
 		if err != nil {
 			return false, err
 		}
-		for _, c := range list {
-			accounts = append(accounts, c.account)
+		choice, _ := loadChoice(m.choicePath())
+		cached := make([]string, len(list))
+		for i, c := range list {
+			cached[i] = c.account
+		}
+		switch sel := selectIdentity(choice, cached, m.store.dir); {
+		case sel.kind == choiceUser:
+			accounts = []string{sel.account}
+		case len(cached) > 1:
+			out.Stream("stderr", fmt.Sprintf("Several accounts are cached (%s) and none was chosen: signing in anew. "+
+				"(%%auth use EMAIL switches to a cached one without a browser.)\n", strings.Join(cached, ", ")))
 		}
 	}
 	for _, acct := range accounts {
@@ -197,11 +213,12 @@ func (m *Manager) reuse(out kernel.Output, req loginRequest, wanted []string) (b
 			return false, fmt.Errorf("checking the cached credential for %s: %w", acct, err)
 		}
 		if req.project != "" {
-			if _, err := m.store.save(u.stored()); err != nil {
+			if _, err := m.saveLocked(u.stored()); err != nil {
 				return false, err
 			}
 		}
 		m.activate(u)
+		m.remember(out, u)
 		out.Stream("stdout", fmt.Sprintf("Signed in as %s (reusing the cached credential at %s).\nScopes: %s\n"+
 			"Google calls from this kernel now run as %s.\n", u.account, path, strings.Join(shortScopes(u.scopes), ", "), u.who()))
 		return true, nil
@@ -216,10 +233,39 @@ func (m *Manager) setProject(u *userSession, project string) {
 	c := u.stored()
 	u.mu.Unlock()
 	if st != nil {
-		if _, err := st.save(c); err != nil {
+		if _, err := m.saveLocked(c); err != nil {
 			m.log.Warn("auth: could not save project", "account", u.account, "error", err.Error())
 		}
 	}
+}
+
+// saveLocked writes a credential under its account's lock, so it never
+// interleaves with another kernel's refresh of the same file.
+func (m *Manager) saveLocked(c *storedCredential) (string, error) {
+	unlock, err := m.store.lock(c.Account)
+	if err != nil {
+		return "", err
+	}
+	defer unlock()
+	return m.store.save(c)
+}
+
+// remember records u as the identity later kernels start with, when it is
+// cached (a memory-only sign-in cannot outlive this kernel).
+func (m *Manager) remember(out kernel.Output, u *userSession) {
+	if u.store == nil {
+		return
+	}
+	m.rememberChoice(out, &rememberedChoice{Kind: choiceUser, Account: u.account})
+}
+
+// rememberChoice saves c; failing to is worth a warning, not a failed cell.
+func (m *Manager) rememberChoice(out kernel.Output, c *rememberedChoice) {
+	if err := saveChoice(m.choicePath(), c); err != nil {
+		out.Stream("stderr", fmt.Sprintf("Warning: could not remember this choice for later kernels: %v\n", err))
+		return
+	}
+	m.log.Info("auth: identity choice remembered", "kind", c.Kind, "path", m.choicePath())
 }
 
 // activate makes u the %auth user, which outranks every other identity.
@@ -236,11 +282,18 @@ func (m *Manager) activate(u *userSession) {
 	}
 	m.sessions[u.account] = u
 	m.user = u
+	m.selected = true
 }
 
-// logout forgets the %auth user (or account), optionally revoking its
-// refresh token at the server first.
+// logout forgets the %auth user (or the named account) in this kernel and
+// deletes its cached credential, optionally revoking the refresh token at
+// the client file's revoke_uri first. It works from any kernel: an account
+// this kernel never signed in is found in the cache, and the token revoked
+// is the file's latest (another kernel may have rotated it).
 func (m *Manager) logout(ctx context.Context, out kernel.Output, account string, revoke bool) error {
+	if err := m.ensureSelected(ctx, false); err != nil && !errors.Is(err, errNotResolved) && account == "" {
+		return fmt.Errorf("%w; to log out of one of them, name it: %%auth logout [--revoke] EMAIL", err)
+	}
 	m.mu.Lock()
 	u := m.user
 	if account != "" {
@@ -258,6 +311,9 @@ func (m *Manager) logout(ctx context.Context, out kernel.Output, account string,
 		}
 	}
 	if u == nil {
+		if account != "" {
+			return fmt.Errorf("%s is neither signed in in this kernel nor cached in %s, so there is nothing to log out", account, m.store.dir)
+		}
 		return fmt.Errorf("%w, so there is nothing to log out; Google calls run as %s", errNoUser, m.Who())
 	}
 	u.mu.Lock()
@@ -265,25 +321,48 @@ func (m *Manager) logout(ctx context.Context, out kernel.Output, account string,
 	u.loggedOut = true
 	u.mu.Unlock()
 	var revokeErr error
-	if revoke {
-		tok := rt
-		if tok == "" {
-			tok = at
+	removed := false
+	err := func() error {
+		unlock, err := m.store.lock(u.account)
+		if err != nil {
+			return err
 		}
-		revokeErr = m.revoke(ctx, u, tok)
+		defer unlock()
+		if c, _, err := m.store.load(u.account); err == nil {
+			rt, removed = c.RefreshToken, true
+			if c.RevokeURI != "" {
+				u.revoke = c.RevokeURI // the client file's, as saved at sign-in
+			}
+		}
+		if revoke {
+			tok := rt
+			if tok == "" {
+				tok = at
+			}
+			revokeErr = m.revoke(ctx, u, tok)
+		}
+		return m.store.remove(u.account)
+	}()
+	if err != nil {
+		return err
 	}
 	m.mu.Lock()
 	if m.user == u || (m.user != nil && m.user.account == u.account) {
 		m.user = nil
+		// Select again at the next call, as a new kernel would (unless
+		// something chosen with %auth use in this kernel outranks it).
+		m.selected = false
 	}
 	delete(m.sessions, u.account)
 	m.mu.Unlock()
-	if err := m.store.remove(u.account); err != nil {
-		return err
+	if c, err := loadChoice(m.choicePath()); err == nil && c != nil && c.Kind == choiceUser && c.Account == u.account {
+		if err := os.Remove(m.choicePath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			out.Stream("stderr", fmt.Sprintf("Warning: could not forget %s as the remembered choice: %v\n", u.account, err))
+		}
 	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "Signed out of %s", u.account)
-	if u.path != "" {
+	if removed {
 		b.WriteString("; its cached credential was deleted")
 	}
 	if revoke && revokeErr == nil {
@@ -323,10 +402,12 @@ func (m *Manager) revoke(ctx context.Context, u *userSession, token string) erro
 	return nil
 }
 
-// use switches to a cached or in-kernel account, ADC or a service account.
-func (m *Manager) use(ctx context.Context, out kernel.Output, target, keyPath, project string, scopes []string) error {
+// use switches to a cached or in-kernel account, ADC, a service account or
+// the gcloud CLI, and remembers the choice for later kernels.
+func (m *Manager) use(ctx context.Context, out kernel.Output, target, keyPath, account, project string, scopes []string) error {
+	var choice *rememberedChoice
 	switch target {
-	case "adc":
+	case choiceADC:
 		fb, err := m.resolveADC(ctx, scopes, true)
 		if err != nil {
 			return err
@@ -334,10 +415,9 @@ func (m *Manager) use(ctx context.Context, out kernel.Output, target, keyPath, p
 		if project != "" {
 			fb.project = project
 		}
-		m.mu.Lock()
-		m.user, m.explicit = nil, fb
-		m.mu.Unlock()
-	case "service-account":
+		m.setExplicit(fb)
+		choice = &rememberedChoice{Kind: choiceADC, Project: project, Scopes: scopes}
+	case choiceServiceAccount:
 		fb, err := m.loadServiceAccount(keyPath, scopes)
 		if err != nil {
 			return err
@@ -348,9 +428,27 @@ func (m *Manager) use(ctx context.Context, out kernel.Output, target, keyPath, p
 		if project != "" {
 			fb.project = project
 		}
-		m.mu.Lock()
-		m.user, m.explicit = nil, fb
-		m.mu.Unlock()
+		m.setExplicit(fb)
+		abs, err := filepath.Abs(keyPath)
+		if err != nil {
+			abs = keyPath
+		}
+		choice = &rememberedChoice{Kind: choiceServiceAccount, KeyFile: abs, Project: project, Scopes: scopes}
+	case choiceGcloud:
+		fb := m.gcloudIdentity(ctx, account)
+		// Ask for a token now: a missing CLI or a gcloud that is not signed
+		// in should fail here, not in the next query.
+		if _, err := fb.ts.Token(); err != nil {
+			return err
+		}
+		if a := fb.gcloud.activeAccount(); a != "" && account == "" {
+			fb.who = fmt.Sprintf("%s (gcloud CLI, via %%auth use gcloud)", a)
+		}
+		if project != "" {
+			fb.project = project
+		}
+		m.setExplicit(fb)
+		choice = &rememberedChoice{Kind: choiceGcloud, Account: account, Project: project}
 	default:
 		m.mu.Lock()
 		u := m.sessions[target]
@@ -368,16 +466,35 @@ func (m *Manager) use(ctx context.Context, out kernel.Output, target, keyPath, p
 		if project != "" {
 			m.setProject(u, project)
 		}
+		u.mu.Lock()
+		u.origin = ""
+		u.mu.Unlock()
 		m.activate(u)
+		if u.store != nil {
+			choice = &rememberedChoice{Kind: choiceUser, Account: u.account}
+		}
+	}
+	if choice != nil {
+		m.rememberChoice(out, choice)
 	}
 	out.Stream("stdout", fmt.Sprintf("Google calls from this kernel now run as %s.\n", m.Who()))
 	if p := m.Project(); p != "" {
 		out.Stream("stdout", fmt.Sprintf("Project: %s\n", p))
 	}
+	if choice != nil {
+		out.Stream("stdout", "Later kernels start with this identity too (remembered in "+m.choicePath()+").\n")
+	}
 	return nil
 }
 
-// status prints the active identity and what it may do.
+// setExplicit makes fb the identity chosen in this kernel.
+func (m *Manager) setExplicit(fb *fallbackIdentity) {
+	m.mu.Lock()
+	m.user, m.explicit, m.selected = nil, fb, true
+	m.mu.Unlock()
+}
+
+// status prints the active identity, where it came from and what it may do.
 func (m *Manager) status(ctx context.Context, out kernel.Output) error {
 	var b strings.Builder
 	id, err := m.active(ctx)
@@ -389,13 +506,14 @@ func (m *Manager) status(ctx context.Context, out kernel.Output) error {
 		case id.user != nil:
 			u := id.user
 			u.mu.Lock()
+			fmt.Fprintf(&b, "Chosen by:       %s\n", m.userOrigin(u.origin))
 			fmt.Fprintf(&b, "Type:            Google user account (OAuth client %s)\n", u.clientID)
 			fmt.Fprintf(&b, "Scopes:          %s\n", strings.Join(shortScopes(u.scopes), ", "))
 			switch {
 			case u.loggedOut:
 				b.WriteString("Access token:    signed out\n")
 			case u.expired:
-				b.WriteString("Access token:    sign-in expired: run %auth login\n")
+				fmt.Fprintf(&b, "Access token:    %v\n", &signInExpiredError{account: u.account})
 			case u.tok.AccessToken == "" || u.tok.Expiry.IsZero():
 				b.WriteString("Access token:    none yet (fetched on first use)\n")
 			case u.tok.Valid():
@@ -411,16 +529,7 @@ func (m *Manager) status(ctx context.Context, out kernel.Output) error {
 			}
 			u.mu.Unlock()
 		case id.fb != nil:
-			kind := "Application Default Credentials"
-			if id.fb.kind == "service-account" {
-				kind = "service-account key"
-			}
-			if id.fb.explicit {
-				kind += " (chosen with %auth use)"
-			}
-			fmt.Fprintf(&b, "Type:            %s\n", kind)
-			fmt.Fprintf(&b, "Scopes:          %s (requested)\n", strings.Join(shortScopes(id.fb.scopes), ", "))
-			fmt.Fprintf(&b, "Source:          %s\n", id.fb.source)
+			m.describeFallback(&b, id.fb)
 		}
 		proj := m.Project()
 		if proj == "" {
@@ -436,8 +545,53 @@ func (m *Manager) status(ctx context.Context, out kernel.Output) error {
 		}
 		fmt.Fprintf(&b, "Cached accounts: %s\n", strings.Join(names, ", "))
 	}
+	if c, err := loadChoice(m.choicePath()); err == nil && c != nil {
+		fmt.Fprintf(&b, "Remembered:      %s (%s)\n", c.describe(), m.choicePath())
+	}
 	out.Stream("stdout", b.String())
 	return nil
+}
+
+// userOrigin says why the account is the identity.
+func (m *Manager) userOrigin(origin string) string {
+	switch origin {
+	case originRemembered:
+		return "the sign-in cache: the account last chosen with %auth login or %auth use (remembered in " + m.choicePath() + ")"
+	case originOnly:
+		return "the sign-in cache: the only cached account"
+	}
+	return "%auth in this kernel"
+}
+
+// describeFallback writes the status lines of a non-%auth identity.
+func (m *Manager) describeFallback(b *strings.Builder, fb *fallbackIdentity) {
+	chosen := "nothing signed in, cached or chosen: Application Default Credentials are the default"
+	switch {
+	case fb.origin == originRemembered:
+		chosen = "%auth use in an earlier kernel (remembered in " + m.choicePath() + ")"
+	case fb.explicit:
+		chosen = "%auth use in this kernel"
+	}
+	fmt.Fprintf(b, "Chosen by:       %s\n", chosen)
+	switch fb.kind {
+	case choiceGcloud:
+		b.WriteString("Type:            gcloud (Google Cloud CLI sign-in, tokens from gcloud auth print-access-token)\n")
+		fmt.Fprintf(b, "Source:          %s\n", fb.source)
+		if fetched, until := fb.gcloud.state(); !fetched.IsZero() {
+			fmt.Fprintf(b, "Access token:    from gcloud at %s, asked again after %s\n", fetched.Format(time.RFC3339), until.Format(time.RFC3339))
+		} else {
+			b.WriteString("Access token:    none yet (asked from gcloud on first use)\n")
+		}
+		return
+	case choiceServiceAccount:
+		b.WriteString("Type:            service-account key\n")
+	default:
+		// ADC. On a VM (Workbench) its source is "metadata server": the
+		// attached service account; describe that identity here.
+		b.WriteString("Type:            Application Default Credentials\n")
+	}
+	fmt.Fprintf(b, "Scopes:          %s (requested)\n", strings.Join(shortScopes(fb.scopes), ", "))
+	fmt.Fprintf(b, "Source:          %s\n", fb.source)
 }
 
 // shortScopes drops Google's URL prefix for display.

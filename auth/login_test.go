@@ -299,7 +299,7 @@ func TestScopeDowngrade(t *testing.T) {
 }
 
 func TestLoginAccountAndNoCache(t *testing.T) {
-	e := newEnv(t)
+	e := newEnvServer(t, oauthtest.Options{IgnoreLoginHint: true})
 	out := newRecOutput()
 	e.login(out, "%auth login --no-cache --account bob@example.com --project my-proj")
 	stdout, stderr := out.out()

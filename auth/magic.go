@@ -15,8 +15,8 @@ const usage = `usage:
   %auth                       sign in (same as %auth login; reuses a cached credential that fits)
   %auth login [--account EMAIL] [--client-secrets PATH] [--scopes S1,S2] [--drive]
               [--project ID] [--no-cache] [--force]
-  %auth status                who Google calls run as, scopes, token expiry, project, cache
-  %auth use EMAIL | adc | service-account KEY.json  [--project ID] [--drive]
+  %auth status                who Google calls run as and why, scopes, token expiry, project, cache
+  %auth use EMAIL | adc | service-account KEY.json | gcloud [--account EMAIL]  [--project ID] [--drive]
   %auth logout [--revoke] [EMAIL]
 
 Signs the kernel in as you with Google's installed-app OAuth flow (PKCE, loopback
@@ -28,8 +28,16 @@ The OAuth client ("Desktop app" client_secrets.json) comes from --client-secrets
 else $GOKERNEL_CLIENT_SECRETS, else $XDG_CONFIG_HOME/gokernel/client_secrets.json.
 Credentials are cached in $XDG_CONFIG_HOME/gokernel/credentials/EMAIL.json (0600).
 
-Precedence for every Google call: the %auth user, else %auth use adc|service-account,
-else Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud, VM).
+The identity lasts: %auth login and %auth use are remembered (in
+$XDG_CONFIG_HOME/gokernel/identity.json), and every later kernel starts as the
+identity last chosen; with no choice, as the only cached account. With several
+cached accounts and no choice, nothing is guessed: %auth status lists them.
+An expired sign-in is an error ("run %auth login"), never a silent switch to
+the VM's service account.
+
+Precedence for every Google call: the %auth user, else %auth use adc|service-account|gcloud,
+else Application Default Credentials (GOOGLE_APPLICATION_CREDENTIALS, gcloud ADC file, VM),
+used only when nothing is cached or chosen.
 
 login options:
   --account EMAIL        sign in as (or reuse the cached credential of) this account
@@ -39,8 +47,11 @@ login options:
   --project ID           quota/billing project to report to other magics
   --no-cache             keep the credential in memory only (shared machines)
   --force                sign in again even if a cached credential fits
+use options:
+  gcloud [--account EMAIL]  tokens from "gcloud auth print-access-token" (the account gcloud
+                         has active, or EMAIL), asked again every few minutes
 logout options:
-  --revoke               also revoke the refresh token at the server`
+  --revoke               also revoke the refresh token at the server (works from any kernel)`
 
 // authMagic is the %auth command.
 type authMagic struct{ m *Manager }
@@ -140,7 +151,7 @@ func (a authMagic) runLogin(ctx context.Context, args []string, env magics.Env) 
 
 func (a authMagic) runUse(ctx context.Context, args []string, env magics.Env) error {
 	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return a.usageErr("use needs EMAIL, adc or service-account KEY.json")
+		return a.usageErr("use needs EMAIL, adc, gcloud or service-account KEY.json")
 	}
 	target, args := args[0], args[1:]
 	keyPath := ""
@@ -153,6 +164,10 @@ func (a authMagic) runUse(ctx context.Context, args []string, env magics.Env) er
 	fs := magics.NewFlagSet("auth use", io.Discard)
 	project := fs.String("project", "", "")
 	drive := fs.Bool("drive", false, "")
+	account := ""
+	if target == choiceGcloud {
+		fs.StringVar(&account, "account", "", "")
+	}
 	rest, err := a.parse(fs, args)
 	if err != nil {
 		return err
@@ -160,11 +175,14 @@ func (a authMagic) runUse(ctx context.Context, args []string, env magics.Env) er
 	if len(rest) > 0 {
 		return a.usageErr(fmt.Sprintf("unexpected argument %q", rest[0]))
 	}
+	if target == choiceGcloud && *drive {
+		return a.usageErr("--drive does not apply to gcloud: its tokens carry the scopes of gcloud auth login (--enable-gdrive-access)")
+	}
 	scopes := append([]string(nil), a.m.opts.FallbackScopes...)
 	if *drive {
 		scopes = append(scopes, ScopeDriveReadOnly)
 	}
-	return a.m.use(ctx, env.Out, target, keyPath, *project, scopes)
+	return a.m.use(ctx, env.Out, target, keyPath, account, *project, scopes)
 }
 
 func (a authMagic) runLogout(ctx context.Context, args []string, env magics.Env) error {

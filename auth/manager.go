@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -57,6 +58,14 @@ type ManagerOptions struct {
 	FindDefaultCredentials func(ctx context.Context, scopes ...string) (*google.Credentials, error)
 	// FallbackScopes are requested for ADC and service accounts; default cloud-platform.
 	FallbackScopes []string
+	// GcloudCommand is the Google Cloud CLI that %auth use gcloud runs;
+	// default "gcloud", looked up on $PATH. Tests point it at a stand-in.
+	GcloudCommand string
+	// GcloudTokenReuse is how long a token printed by gcloud is used
+	// before gcloud is asked again; default 4 minutes. gcloud prints no
+	// expiry, but it refreshes any token with less than 5 minutes left, so
+	// a printed token lives at least that long.
+	GcloudTokenReuse time.Duration
 }
 
 // Manager owns the kernel's Google identity. *Manager implements
@@ -68,15 +77,25 @@ type Manager struct {
 	baseCtx context.Context // for token refreshes: kernel lifetime, never a cell's ctx
 	log     *slog.Logger
 
+	// selMu serialises the first-call selection (selectFromDisk), which
+	// reads files and may build a session outside mu.
+	selMu sync.Mutex
+
 	mu       sync.Mutex
 	user     *userSession            // the %auth user; nil when none
 	sessions map[string]*userSession // every user signed in during this kernel's life
-	explicit *fallbackIdentity       // from %auth use adc|service-account
+	explicit *fallbackIdentity       // from %auth use adc|service-account|gcloud, here or remembered
 	adc      *fallbackIdentity       // implicit ADC, resolved on first use
+	// selected is set once the remembered choice and the credential cache
+	// were consulted (or something was chosen in this kernel), so the
+	// files are read once per kernel, at its first Google call, not at
+	// start-up. A logout clears it: the next call selects again.
+	selected bool
 }
 
-// NewManager returns a Manager with no active %auth user: until someone
-// signs in, Google calls use Application Default Credentials.
+// NewManager returns a Manager that has read nothing yet: at the first
+// call that needs an identity it takes the one remembered from an earlier
+// kernel (see selectIdentity), so kernel start-up stays free of I/O.
 func NewManager(opts ManagerOptions) *Manager {
 	if opts.Getenv == nil {
 		opts.Getenv = os.Getenv
@@ -98,6 +117,12 @@ func NewManager(opts ManagerOptions) *Manager {
 	}
 	if opts.ConfigDir == "" {
 		opts.ConfigDir = defaultConfigDir(opts.Getenv)
+	}
+	if opts.GcloudCommand == "" {
+		opts.GcloudCommand = "gcloud"
+	}
+	if opts.GcloudTokenReuse <= 0 {
+		opts.GcloudTokenReuse = 4 * time.Minute
 	}
 	return &Manager{
 		opts:     opts,
@@ -121,11 +146,20 @@ func defaultConfigDir(getenv func(string) string) string {
 }
 
 // TokenSource implements Credentials with the precedence %auth user >
-// explicit %auth use > Application Default Credentials.
+// explicit %auth use > Application Default Credentials, after the first
+// call has taken the identity remembered from earlier kernels. For a
+// signed-in account or gcloud it makes sure a token can be had now, so an
+// expired sign-in fails here, with its message, and no request goes out
+// without a token.
 func (m *Manager) TokenSource(ctx context.Context) (oauth2.TokenSource, error) {
 	id, err := m.active(ctx)
 	if err != nil {
 		return nil, err
+	}
+	if id.user != nil || (id.fb != nil && id.fb.kind == choiceGcloud) {
+		if _, err := id.ts.Token(); err != nil {
+			return nil, err
+		}
 	}
 	return id.ts, nil
 }
@@ -139,7 +173,15 @@ type resolved struct {
 	fb      *fallbackIdentity
 }
 
+// errNotResolved is ensureSelected's answer when the remembered choice
+// needs the network to resolve (ADC may ask a metadata server) and the
+// caller must not block.
+var errNotResolved = errors.New("not resolved yet")
+
 func (m *Manager) active(ctx context.Context) (resolved, error) {
+	if err := m.ensureSelected(ctx, true); err != nil {
+		return resolved{}, err
+	}
 	m.mu.Lock()
 	switch {
 	case m.user != nil:
@@ -168,9 +210,118 @@ func (m *Manager) active(ctx context.Context) (resolved, error) {
 	return m.active(ctx)
 }
 
+// ensureSelected gives a kernel in which nothing was chosen yet the
+// identity selectIdentity picks from the remembered choice and the
+// credential cache. It reads only local files, except for a remembered
+// "adc", which it resolves only when network is true (else it returns
+// errNotResolved). Errors (several accounts and no choice, a choice whose
+// credential is gone, an unreadable file) are not remembered: the next call
+// looks again, so fixing the cause in any kernel fixes this one.
+func (m *Manager) ensureSelected(ctx context.Context, network bool) error {
+	m.selMu.Lock()
+	defer m.selMu.Unlock()
+	m.mu.Lock()
+	done := m.selected || m.user != nil || m.explicit != nil
+	m.mu.Unlock()
+	if done {
+		return nil
+	}
+	choice, err := loadChoice(m.choicePath())
+	if err != nil {
+		return err
+	}
+	list, err := m.store.list()
+	if err != nil {
+		return err
+	}
+	cached := make([]string, len(list))
+	for i, c := range list {
+		cached[i] = c.account
+	}
+	sel := selectIdentity(choice, cached, m.store.dir)
+	if sel.err != nil {
+		return sel.err
+	}
+	var (
+		u  *userSession
+		fb *fallbackIdentity
+	)
+	switch sel.kind {
+	case "":
+	case choiceUser:
+		c, path, err := m.store.load(sel.account)
+		if err != nil {
+			return fmt.Errorf("the cached sign-in for %s cannot be used: %w", sel.account, err)
+		}
+		u = m.sessionFromStored(c, path)
+		u.origin = sel.origin
+	default:
+		if sel.kind == choiceADC && !network {
+			return errNotResolved
+		}
+		fb, err = m.fallbackFromChoice(ctx, sel.choice)
+		if err != nil {
+			return fmt.Errorf("you chose %s in an earlier kernel, but it cannot be used now: %w "+
+				"(choose again with %%auth use, or sign in with %%auth login)", sel.choice.describe(), err)
+		}
+		fb.origin = originRemembered
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.user != nil || m.explicit != nil {
+		return nil // chosen in this kernel meanwhile: that wins
+	}
+	switch {
+	case u != nil:
+		m.sessions[u.account] = u
+		m.user = u
+		m.log.Info("auth: identity from the sign-in cache", "account", u.account, "origin", u.origin)
+	case fb != nil:
+		m.explicit = fb
+		m.log.Info("auth: identity remembered from an earlier kernel", "kind", fb.kind)
+	}
+	m.selected = true
+	return nil
+}
+
+// fallbackFromChoice builds the non-%auth identity a remembered choice names.
+func (m *Manager) fallbackFromChoice(ctx context.Context, c *rememberedChoice) (*fallbackIdentity, error) {
+	scopes := c.Scopes
+	if len(scopes) == 0 {
+		scopes = m.opts.FallbackScopes
+	}
+	var (
+		fb  *fallbackIdentity
+		err error
+	)
+	switch c.Kind {
+	case choiceADC:
+		fb, err = m.resolveADC(ctx, scopes, true)
+	case choiceServiceAccount:
+		fb, err = m.loadServiceAccount(c.KeyFile, scopes)
+	case choiceGcloud:
+		fb = m.gcloudIdentity(ctx, c.Account)
+	default:
+		err = fmt.Errorf("unknown kind %q", c.Kind)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if c.Project != "" {
+		fb.project = c.Project
+	}
+	return fb, nil
+}
+
 // Who implements Credentials. It never blocks on the network: before ADC
 // has been resolved it says so.
 func (m *Manager) Who() string {
+	if err := m.ensureSelected(context.Background(), false); err != nil {
+		if errors.Is(err, errNotResolved) {
+			return "Application Default Credentials (chosen with %auth use adc in an earlier kernel; not resolved yet)"
+		}
+		return "nobody yet (" + err.Error() + ")"
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
@@ -187,6 +338,7 @@ func (m *Manager) Who() string {
 // Project implements Credentials: the %auth project, else the credential
 // file's quota project, else $GOOGLE_CLOUD_PROJECT.
 func (m *Manager) Project() string {
+	_ = m.ensureSelected(context.Background(), false)
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch {
@@ -217,19 +369,28 @@ func (m *Manager) fallbackProject(fb *fallbackIdentity) string {
 	return fb.detectedProject
 }
 
-// fallbackIdentity is a non-%auth identity: ADC or a service-account key.
+// fallbackIdentity is a non-%auth identity: ADC, a service-account key or
+// the gcloud CLI.
 type fallbackIdentity struct {
-	kind     string // "adc" or "service-account"
+	kind     string // choiceADC, choiceServiceAccount or choiceGcloud
 	explicit bool
-	who      string
+	// origin is originRemembered when an earlier kernel chose it, "" when
+	// this one did (or, for implicit ADC, nobody).
+	origin string
+	who    string
 	// project is the file's quota_project_id (or a key's project_id);
 	// detectedProject is what the library found (e.g. the VM's project),
 	// used only after $GOOGLE_CLOUD_PROJECT.
 	project         string
 	detectedProject string
-	source          string // file path, or "metadata server"
-	scopes          []string
-	ts              oauth2.TokenSource
+	// source is where the credential comes from, for %auth status: a file
+	// path, "metadata server" (a VM's attached service account: the place
+	// a Workbench-specific description of that identity belongs), or the
+	// gcloud command.
+	source string
+	scopes []string
+	ts     oauth2.TokenSource
+	gcloud *gcloudSource // for kind choiceGcloud
 }
 
 // credFileInfo is the non-secret part of a Google credential file.
@@ -247,10 +408,14 @@ func (m *Manager) resolveADC(ctx context.Context, scopes []string, explicit bool
 	// kernel-lifetime context; ctx only bounds the metadata email lookup.
 	creds, err := m.opts.FindDefaultCredentials(m.baseCtx, scopes...)
 	if err != nil {
-		return nil, fmt.Errorf("no Google credentials: nobody is signed in with %%auth and Application Default Credentials "+
-			"were not found (run %%auth login to sign in as yourself): %w", safeError(err))
+		se := safeError(err)
+		if explicit {
+			return nil, fmt.Errorf("Application Default Credentials were not found: %w", se)
+		}
+		return nil, &noIdentityError{err: se, msg: "no Google credentials: nobody is signed in with %auth and Application Default Credentials " +
+			"were not found (run %auth login to sign in as yourself): " + se.Error()}
 	}
-	fb := &fallbackIdentity{kind: "adc", explicit: explicit, scopes: scopes, detectedProject: creds.ProjectID,
+	fb := &fallbackIdentity{kind: choiceADC, explicit: explicit, scopes: scopes, detectedProject: creds.ProjectID,
 		ts: wrapFallback(creds.TokenSource, "Application Default Credentials")}
 	src := "gcloud application-default login file"
 	if p := m.opts.Getenv("GOOGLE_APPLICATION_CREDENTIALS"); p != "" {
@@ -309,7 +474,7 @@ func (m *Manager) loadServiceAccount(path string, scopes []string) (*fallbackIde
 		project = info.ProjectID
 	}
 	return &fallbackIdentity{
-		kind: "service-account", explicit: true, source: path, scopes: scopes, project: project,
+		kind: choiceServiceAccount, explicit: true, source: path, scopes: scopes, project: project,
 		who: fmt.Sprintf("service account %s (key file %s, via %%auth use)", info.ClientEmail, path),
 		ts:  wrapFallback(creds.TokenSource, "service account "+info.ClientEmail),
 	}, nil
@@ -337,6 +502,12 @@ func (f *fallbackSource) Token() (*oauth2.Token, error) {
 // out for that account: it refreshes the access token when needed and, when
 // the server rotates the refresh token, saves the new one at once so the
 // cache never holds a dead token.
+//
+// Several kernels may share one cached credential. Each refresh therefore
+// runs under the account's file lock and starts from the file (another
+// kernel may have rotated the refresh token since this one read it), and a
+// refresh the server refuses is retried once if the file changed meanwhile.
+// A credential file that disappeared means a logout in another kernel.
 type userSession struct {
 	account  string
 	scopes   []string // granted
@@ -348,6 +519,9 @@ type userSession struct {
 	ctx      context.Context
 	log      *slog.Logger
 	clientID string
+	// origin is "" when this kernel signed in or chose the account, else
+	// originRemembered or originOnly (taken from the cache at the first call).
+	origin string
 
 	mu        sync.Mutex
 	tok       *oauth2.Token
@@ -362,6 +536,16 @@ func (u *userSession) who() string {
 	return fmt.Sprintf("%s (your Google account, via %%auth)", u.account)
 }
 
+// refreshTimeout bounds one call to the token endpoint, which runs under
+// the account's file lock.
+const refreshTimeout = 30 * time.Second
+
+// errSignedOutElsewhere is returned for a session whose cached credential
+// was deleted: by %auth logout in another kernel, or by hand.
+func (u *userSession) errSignedOutElsewhere() error {
+	return fmt.Errorf("%s was signed out (its cached credential %s is gone, e.g. %%auth logout in another kernel): run %%auth login", u.account, u.path)
+}
+
 // Token implements oauth2.TokenSource. The returned token carries only the
 // access token: the refresh token never leaves this package.
 func (u *userSession) Token() (*oauth2.Token, error) {
@@ -374,9 +558,20 @@ func (u *userSession) Token() (*oauth2.Token, error) {
 	if u.loggedOut {
 		return nil, fmt.Errorf("%s signed out with %%auth logout: run %%auth login", u.account)
 	}
+	if u.store != nil {
+		if _, err := os.Lstat(u.path); errors.Is(err, fs.ErrNotExist) {
+			u.loggedOut = true
+			u.log.Info("auth: cached credential removed elsewhere; signed out", "account", u.account)
+			return nil, u.errSignedOutElsewhere()
+		}
+	}
 	if u.expired {
-		// Known dead: do not ask the server again on every call.
-		return nil, fmt.Errorf("%w (%s)", ErrSignInExpired, u.account)
+		// Known dead: do not ask the server again on every call, unless
+		// another kernel has signed in again since (the file changed).
+		if !u.fileChangedLocked() {
+			return nil, &signInExpiredError{account: u.account}
+		}
+		u.expired = false
 	}
 	if !u.tok.Valid() {
 		if err := u.refreshLocked(); err != nil {
@@ -386,26 +581,95 @@ func (u *userSession) Token() (*oauth2.Token, error) {
 	return &oauth2.Token{AccessToken: u.tok.AccessToken, TokenType: u.tok.Type(), Expiry: u.tok.Expiry}, nil
 }
 
+// fileChangedLocked reports whether the cache file now holds another
+// refresh token than the session; u.mu is held.
+func (u *userSession) fileChangedLocked() bool {
+	if u.store == nil {
+		return false
+	}
+	c, _, err := u.store.load(u.account)
+	return err == nil && c.RefreshToken != u.tok.RefreshToken
+}
+
+// rereadLocked makes the session match its cache file, which another
+// kernel may have rewritten (a rotated refresh token, a new sign-in); u.mu
+// and the account's file lock are held.
+func (u *userSession) rereadLocked() error {
+	c, _, err := u.store.load(u.account)
+	if errors.Is(err, errNotCached) {
+		u.loggedOut = true
+		return u.errSignedOutElsewhere()
+	}
+	if err != nil {
+		return err
+	}
+	if c.RefreshToken == u.tok.RefreshToken {
+		return nil
+	}
+	tokenURI := c.TokenURI
+	if tokenURI == "" {
+		tokenURI = googleTokenURL
+	}
+	cs := &clientSecrets{ClientID: c.ClientID, ClientSecret: c.ClientSecret, TokenURI: tokenURI}
+	u.cfg = cs.oauthConfig("", nil)
+	u.clientID = c.ClientID
+	u.scopes = c.Scopes
+	if c.RevokeURI != "" {
+		u.revoke = c.RevokeURI
+	}
+	if c.QuotaProjectID != "" {
+		u.project = c.QuotaProjectID
+	}
+	// The access token in memory belongs to the older grant; the caller
+	// refreshes with the file's refresh token.
+	u.tok = &oauth2.Token{RefreshToken: c.RefreshToken}
+	u.log.Info("auth: cached credential changed by another kernel; using the file's", "account", u.account)
+	return nil
+}
+
 // refreshLocked gets a new access token with the refresh token; u.mu is held.
 func (u *userSession) refreshLocked() error {
+	if u.store != nil {
+		unlock, err := u.store.lock(u.account)
+		if err != nil {
+			return fmt.Errorf("refreshing the access token for %s: %w", u.account, err)
+		}
+		defer unlock()
+		if err := u.rereadLocked(); err != nil {
+			return err
+		}
+	}
 	if u.tok.RefreshToken == "" {
 		u.expired = true
-		return fmt.Errorf("%w (%s: the server issued no refresh token)", ErrSignInExpired, u.account)
+		u.log.Warn("auth: no refresh token to refresh with", "account", u.account)
+		return &signInExpiredError{account: u.account}
 	}
-	old := u.tok.RefreshToken
-	nt, err := u.cfg.TokenSource(u.ctx, &oauth2.Token{RefreshToken: old}).Token()
+	used := u.tok.RefreshToken
+	nt, err := u.exchangeRefresh(used)
+	if _, dead := isSignInExpired(err); dead && u.store != nil {
+		// Refused: if the file changed meanwhile (a writer that does not
+		// take the lock, e.g. an older gokernel), the file's token is the
+		// live one.
+		if rerr := u.rereadLocked(); rerr != nil {
+			return rerr
+		}
+		if u.tok.RefreshToken != used {
+			used = u.tok.RefreshToken
+			nt, err = u.exchangeRefresh(used)
+		}
+	}
 	if err != nil {
 		if code, ok := isSignInExpired(err); ok {
 			u.expired = true
 			u.log.Warn("auth: refresh token rejected", "account", u.account, "error_code", code)
-			return fmt.Errorf("%w (%s; the server answered %s)", ErrSignInExpired, u.account, code)
+			return &signInExpiredError{account: u.account}
 		}
-		return fmt.Errorf("refreshing the access token for %s: %w", u.account, safeError(err, old, u.cfg.ClientSecret))
+		return fmt.Errorf("refreshing the access token for %s: %w", u.account, safeError(err, used, u.cfg.ClientSecret))
 	}
 	u.tok = nt
 	u.expired = false
 	u.log.Info("auth: access token refreshed", "account", u.account, "expiry", nt.Expiry)
-	if nt.RefreshToken != "" && nt.RefreshToken != old && u.store != nil {
+	if nt.RefreshToken != "" && nt.RefreshToken != used && u.store != nil {
 		if _, err := u.store.save(u.stored()); err != nil {
 			// The new token still works in memory; the next kernel start
 			// will ask for a new sign-in.
@@ -415,6 +679,13 @@ func (u *userSession) refreshLocked() error {
 		}
 	}
 	return nil
+}
+
+// exchangeRefresh runs one refresh grant, bounded by refreshTimeout.
+func (u *userSession) exchangeRefresh(refreshToken string) (*oauth2.Token, error) {
+	ctx, cancel := context.WithTimeout(u.ctx, refreshTimeout)
+	defer cancel()
+	return u.cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: refreshToken}).Token()
 }
 
 // stored is the cache form of the session; u.mu is held or u is unshared.

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -98,29 +99,49 @@ func (s *credStore) load(account string) (*storedCredential, string, error) {
 
 // save writes c atomically: a temp file in the same directory, fsync, rename,
 // fsync of the directory. A crash at any point leaves either the old file or
-// the new one, never a torn one.
+// the new one, never a torn one. Callers that change a credential other
+// kernels may be refreshing hold the account's lock (see lock).
 func (s *credStore) save(c *storedCredential) (string, error) {
 	p, err := s.path(c.Account)
 	if err != nil {
 		return "", err
 	}
-	if err := os.MkdirAll(s.dir, 0o700); err != nil {
-		return "", fmt.Errorf("creating credential directory: %w", err)
-	}
-	// MkdirAll leaves an existing directory alone; tighten it in case
-	// another tool (or an old umask) created it open.
-	if err := os.Chmod(s.dir, 0o700); err != nil {
-		return "", fmt.Errorf("making credential directory private: %w", err)
+	if err := s.ensureDir(); err != nil {
+		return "", err
 	}
 	c.Type = authorizedUser
 	data, err := json.MarshalIndent(c, "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("encoding credential: %w", err)
 	}
+	if err := writeFileAtomic(p, tempPrefix+c.Account+"-*", append(data, '\n'), s.beforeRename); err != nil {
+		return "", err
+	}
+	s.removeStaleTemps()
+	return p, nil
+}
+
+// ensureDir creates the credential directory 0700, and tightens it in
+// case another tool (or an old umask) created it open.
+func (s *credStore) ensureDir() error {
+	if err := os.MkdirAll(s.dir, 0o700); err != nil {
+		return fmt.Errorf("creating credential directory: %w", err)
+	}
+	if err := os.Chmod(s.dir, 0o700); err != nil {
+		return fmt.Errorf("making credential directory private: %w", err)
+	}
+	return nil
+}
+
+// writeFileAtomic replaces path with data (mode 0600) through a temp file
+// named by pattern in the same directory, so the rename is atomic.
+// beforeRename, when set, runs on the complete temp file (tests).
+func writeFileAtomic(path, pattern string, data []byte, beforeRename func(string) error) error {
+	dir := filepath.Dir(path)
 	// CreateTemp creates the file 0600 before any byte is written.
-	f, err := os.CreateTemp(s.dir, tempPrefix+c.Account+"-*")
+	f, err := os.CreateTemp(dir, pattern)
 	if err != nil {
-		return "", fmt.Errorf("creating temporary credential file: %w", err)
+		return fmt.Errorf("creating temporary file: %w", err)
 	}
 	tmp := f.Name()
 	committed := false
@@ -129,38 +150,81 @@ func (s *credStore) save(c *storedCredential) (string, error) {
 			os.Remove(tmp)
 		}
 	}()
-	if _, err := f.Write(append(data, '\n')); err != nil {
+	if _, err := f.Write(data); err != nil {
 		f.Close()
-		return "", fmt.Errorf("writing credential: %w", err)
+		return fmt.Errorf("writing %s: %w", filepath.Base(path), err)
 	}
 	if err := f.Chmod(0o600); err != nil {
 		f.Close()
-		return "", fmt.Errorf("making credential file private: %w", err)
+		return fmt.Errorf("making %s private: %w", filepath.Base(path), err)
 	}
 	if err := f.Sync(); err != nil {
 		f.Close()
-		return "", fmt.Errorf("flushing credential to disk: %w", err)
+		return fmt.Errorf("flushing %s to disk: %w", filepath.Base(path), err)
 	}
 	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("closing credential file: %w", err)
+		return fmt.Errorf("closing %s: %w", filepath.Base(path), err)
 	}
-	if s.beforeRename != nil {
-		if err := s.beforeRename(tmp); err != nil {
-			return "", err
+	if beforeRename != nil {
+		if err := beforeRename(tmp); err != nil {
+			return err
 		}
 	}
-	if err := os.Rename(tmp, p); err != nil {
-		return "", fmt.Errorf("replacing credential file: %w", err)
+	if err := os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("replacing %s: %w", filepath.Base(path), err)
 	}
 	committed = true
-	if d, err := os.Open(s.dir); err == nil {
+	if d, err := os.Open(dir); err == nil {
 		// Make the rename itself durable; a failure here only weakens
 		// durability, the file is already complete.
 		_ = d.Sync()
 		d.Close()
 	}
-	s.removeStaleTemps()
-	return p, nil
+	return nil
+}
+
+// lockWait bounds how long a kernel waits for another kernel's refresh of
+// the same account; a refresh takes milliseconds and is itself bounded.
+const lockWait = 30 * time.Second
+
+// lock takes the account's advisory lock (flock(2) on a hidden file next
+// to the credential), so that of several kernels sharing the cache only one
+// at a time reads, refreshes and rewrites the credential: with a server
+// that rotates refresh tokens, two concurrent refreshes with the same token
+// would lose one kernel its sign-in (or, at servers that detect reuse, both).
+// The lock is released when unlock is called or the process dies.
+func (s *credStore) lock(account string) (unlock func(), err error) {
+	if _, err := s.path(account); err != nil {
+		return nil, err
+	}
+	if err := s.ensureDir(); err != nil {
+		return nil, err
+	}
+	p := filepath.Join(s.dir, "."+account+".lock")
+	f, err := os.OpenFile(p, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("opening the credential lock: %w", err)
+	}
+	deadline := time.Now().Add(lockWait)
+	for {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
+			f.Close()
+			return nil, fmt.Errorf("locking the cached credential: %w", err)
+		}
+		if time.Now().After(deadline) {
+			f.Close()
+			return nil, fmt.Errorf("another kernel has held the lock on the cached credential for %s for %v", account, lockWait)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	return func() {
+		_ = syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
 }
 
 // removeStaleTemps deletes temp files a crashed write left behind, once

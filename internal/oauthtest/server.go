@@ -8,7 +8,14 @@
 // conforming server does. The only shortcut is the user: the authorize
 // endpoint signs in a fixed account and consents at once, then redirects to
 // the client's loopback redirect_uri with the code and state, exactly as
-// Google does after the consent screen.
+// Google does after the consent screen. The account signed in is the
+// request's login_hint when it looks like an email address (as Google
+// preselects that account), else Options.Email, so one server can stand in
+// for several users.
+//
+// /introspect is RFC 7662 token introspection (client authentication with
+// HTTP Basic): a protected resource in a test asks it whether a bearer
+// token is active and whose it is ("username" is the account's email).
 //
 // The client is a Google "installed app" (Desktop) client; ClientSecretsJSON
 // returns its client_secrets.json, whose endpoints point at this server, so
@@ -75,10 +82,12 @@ type Options struct {
 	// Addr is the address to listen on; default "127.0.0.1:0" (an
 	// ephemeral loopback port).
 	Addr string
-	// Email is the account the authorize endpoint signs in; it is the
-	// id_token's email claim. Default alice@example.com.
+	// Email is the account the authorize endpoint signs in when the
+	// request carries no login_hint; it is the id_token's email claim.
+	// Default alice@example.com.
 	Email string
-	// Subject is the id_token's sub claim; default derived from Email.
+	// Subject is the id_token's sub claim for Email; default derived from
+	// Email (and always derived for login_hint accounts).
 	Subject string
 	// ClientID is the OAuth client's id; default
 	// gokernel-test-client.apps.example.com.
@@ -87,6 +96,10 @@ type Options struct {
 	ClientSecret string
 	// Scopes are the scopes the client may request; default DefaultScopes.
 	Scopes []string
+	// IgnoreLoginHint makes the authorize endpoint always sign in Email,
+	// as when the user picks another account in the browser than the one
+	// the client hinted.
+	IgnoreLoginHint bool
 	// Decline lists scopes the "user" leaves unticked on the consent
 	// screen: requested but never granted.
 	Decline []string
@@ -111,6 +124,7 @@ type Server struct {
 	Email string
 
 	subject  string
+	ignoreLH bool
 	decline  map[string]bool
 	provider fosite.OAuth2Provider
 	srv      *http.Server
@@ -126,8 +140,8 @@ type Server struct {
 
 // Start listens on opts.Addr and serves until Close.
 //
-// Endpoints: /auth (authorize), /token, /revoke, /userinfo (the email of a
-// live bearer access token, as Google's).
+// Endpoints: /auth (authorize), /token, /revoke, /introspect (RFC 7662),
+// /userinfo (the email of a live bearer access token, as Google's).
 func Start(opts Options) (*Server, error) {
 	if opts.Addr == "" {
 		opts.Addr = "127.0.0.1:0"
@@ -136,7 +150,7 @@ func Start(opts Options) (*Server, error) {
 		opts.Email = defaultEmail
 	}
 	if opts.Subject == "" {
-		opts.Subject = "sub-" + strings.NewReplacer("@", "-at-", ".", "-").Replace(opts.Email)
+		opts.Subject = subjectFor(opts.Email)
 	}
 	if opts.ClientID == "" {
 		opts.ClientID = defaultClientID
@@ -175,6 +189,7 @@ func Start(opts Options) (*Server, error) {
 		ClientSecret: opts.ClientSecret,
 		Email:        opts.Email,
 		subject:      opts.Subject,
+		ignoreLH:     opts.IgnoreLoginHint,
 		decline:      map[string]bool{},
 		ln:           ln,
 		done:         make(chan struct{}),
@@ -226,6 +241,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc("/auth", s.authorize)
 	mux.HandleFunc("/token", s.token)
 	mux.HandleFunc("/revoke", s.revoke)
+	mux.HandleFunc("/introspect", s.introspect)
 	mux.HandleFunc("/userinfo", s.userinfo)
 	s.srv = &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -256,6 +272,13 @@ func (s *Server) TokenURL() string { return s.URL + "/token" }
 
 // RevokeURL is the revocation endpoint (RFC 7009).
 func (s *Server) RevokeURL() string { return s.URL + "/revoke" }
+
+// IntrospectURL is the RFC 7662 introspection endpoint. It wants the
+// client's id and secret as HTTP Basic credentials and answers
+// {"active": true, "username": EMAIL, "sub", "client_id", "scope", "exp",
+// "token_use"} for a live access or refresh token, {"active": false}
+// otherwise.
+func (s *Server) IntrospectURL() string { return s.URL + "/introspect" }
 
 // UserinfoURL answers {"sub", "email"} for a live bearer access token and
 // 401 otherwise: a protected resource for checking tokens end to end.
@@ -364,15 +387,36 @@ func (s *Server) record(v string) {
 	s.secrets = append(s.secrets, v)
 }
 
-func (s *Server) session() *openid.DefaultSession {
+// subjectFor derives a stable sub claim from an email address.
+func subjectFor(email string) string {
+	return "sub-" + strings.NewReplacer("@", "-at-", ".", "-").Replace(email)
+}
+
+// account is who the authorize endpoint signs in for a request: the
+// login_hint when it looks like an email address, else the default user.
+func (s *Server) account(r *http.Request) (email, subject string) {
+	if h := r.URL.Query().Get("login_hint"); !s.ignoreLH && h != "" && strings.Count(h, "@") == 1 && !strings.ContainsAny(h, " /\\") {
+		if h == s.Email {
+			return s.Email, s.subject
+		}
+		return h, subjectFor(h)
+	}
+	return s.Email, s.subject
+}
+
+// session is the signed-in user's session. Username carries the email so
+// that introspection (and /userinfo) can say whose a token is; refreshes
+// copy the session, so rotated tokens stay that user's.
+func (s *Server) session(email, subject string) *openid.DefaultSession {
 	now := time.Now().UTC()
 	return &openid.DefaultSession{
 		Claims: &jwt.IDTokenClaims{
-			Subject: s.subject, Issuer: s.URL, AuthTime: now, RequestedAt: now,
-			Extra: map[string]any{"email": s.Email, "email_verified": true},
+			Subject: subject, Issuer: s.URL, AuthTime: now, RequestedAt: now,
+			Extra: map[string]any{"email": email, "email_verified": true},
 		},
-		Headers: &jwt.Headers{},
-		Subject: s.subject,
+		Headers:  &jwt.Headers{},
+		Subject:  subject,
+		Username: email,
 	}
 }
 
@@ -393,7 +437,7 @@ func (s *Server) authorize(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.mu.Unlock()
-	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, s.session())
+	resp, err := s.provider.NewAuthorizeResponse(ctx, ar, s.session(s.account(r)))
 	if err != nil {
 		s.provider.WriteAuthorizeError(ctx, w, ar, err)
 		return
@@ -462,12 +506,25 @@ func (s *Server) userinfo(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "missing bearer token", http.StatusUnauthorized)
 		return
 	}
-	if _, _, err := s.provider.IntrospectToken(r.Context(), tok, fosite.AccessToken, openid.NewDefaultSession()); err != nil {
+	_, ar, err := s.provider.IntrospectToken(r.Context(), tok, fosite.AccessToken, openid.NewDefaultSession())
+	if err != nil {
 		http.Error(w, "invalid or expired access token", http.StatusUnauthorized)
 		return
 	}
+	sess := ar.GetSession()
 	w.Header().Set("Content-Type", "application/json")
-	_ = json.NewEncoder(w).Encode(map[string]any{"sub": s.subject, "email": s.Email, "email_verified": true})
+	_ = json.NewEncoder(w).Encode(map[string]any{"sub": sess.GetSubject(), "email": sess.GetUsername(), "email_verified": true})
+}
+
+// introspect is RFC 7662 token introspection, entirely fosite's.
+func (s *Server) introspect(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	resp, err := s.provider.NewIntrospectionRequest(ctx, r, openid.NewDefaultSession())
+	if err != nil {
+		s.provider.WriteIntrospectionError(ctx, w, err)
+		return
+	}
+	s.provider.WriteIntrospectionResponse(ctx, w, resp)
 }
 
 func cloneValues(v url.Values) url.Values {

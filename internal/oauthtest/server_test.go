@@ -287,3 +287,94 @@ func TestClientSecretsFile(t *testing.T) {
 		t.Fatalf("URL = %s, want loopback", s.URL)
 	}
 }
+
+// introspect asks the RFC 7662 endpoint about tok with the client's
+// credentials (or the given ones).
+func introspect(t *testing.T, s *Server, tok, id, secret string) (int, map[string]any) {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, s.IntrospectURL(), strings.NewReader(url.Values{"token": {tok}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body map[string]any
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return resp.StatusCode, body
+}
+
+// One server, several users: login_hint picks the account, and
+// introspection says whose each token is, across refreshes (which rotate
+// the refresh token and retire the old one) and revocation.
+func TestLoginHintAndIntrospection(t *testing.T) {
+	s := start(t, Options{})
+	ctx := context.Background()
+	tests := []struct {
+		hint, want string
+	}{
+		{"", "alice@example.com"},
+		{"bob@example.com", "bob@example.com"},
+		{"not an email", "alice@example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.want+"/"+tt.hint, func(t *testing.T) {
+			cfg := config(s, ScopeBigQuery, ScopeOpenID, ScopeUserinfoEmail)
+			v := oauth2.GenerateVerifier()
+			opts := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(v)}
+			if tt.hint != "" {
+				opts = append(opts, oauth2.SetAuthURLParam("login_hint", tt.hint))
+			}
+			landed, err := s.Authorize(ctx, cfg.AuthCodeURL("state-0123456789", opts...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			tok, err := cfg.Exchange(ctx, landed.Query().Get("code"), oauth2.VerifierOption(v))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := idTokenClaims(t, tok)["email"]; got != tt.want {
+				t.Errorf("id_token email = %v, want %s", got, tt.want)
+			}
+			code, body := introspect(t, s, tok.AccessToken, s.ClientID, s.ClientSecret)
+			if code != 200 || body["active"] != true || body["username"] != tt.want || body["client_id"] != s.ClientID || body["sub"] == "" {
+				t.Fatalf("introspection of a live access token: %d %v", code, body)
+			}
+			if _, ui := userinfo(t, s, tok.AccessToken); ui["email"] != tt.want {
+				t.Errorf("userinfo = %v", ui)
+			}
+			// A refresh rotates: the new tokens are the same user's, the old
+			// refresh token is no longer active.
+			nt, err := cfg.TokenSource(ctx, &oauth2.Token{RefreshToken: tok.RefreshToken}).Token()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if nt.RefreshToken == "" || nt.RefreshToken == tok.RefreshToken {
+				t.Fatal("refresh token not rotated")
+			}
+			if _, body := introspect(t, s, nt.RefreshToken, s.ClientID, s.ClientSecret); body["active"] != true || body["username"] != tt.want {
+				t.Errorf("rotated refresh token: %v", body)
+			}
+			if _, body := introspect(t, s, tok.RefreshToken, s.ClientID, s.ClientSecret); body["active"] != false {
+				t.Errorf("retired refresh token still active: %v", body)
+			}
+			// Revocation makes both inactive.
+			resp, err := http.PostForm(s.RevokeURL(), url.Values{"token": {nt.RefreshToken}, "client_id": {s.ClientID}, "client_secret": {s.ClientSecret}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			for _, tk := range []string{nt.AccessToken, nt.RefreshToken} {
+				if _, body := introspect(t, s, tk, s.ClientID, s.ClientSecret); body["active"] != false {
+					t.Errorf("revoked token still active: %v", body)
+				}
+			}
+		})
+	}
+	t.Run("client authentication required", func(t *testing.T) {
+		if code, body := introspect(t, s, "whatever", s.ClientID, "wrong-secret"); code != http.StatusUnauthorized || body["active"] == true {
+			t.Errorf("wrong secret: %d %v", code, body)
+		}
+	})
+}
