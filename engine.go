@@ -53,7 +53,7 @@ func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	creds := auth.NewManager(auth.ManagerOptions{Logger: log})
 	reg.Register(auth.NewMagic(creds))
 	reg.Register(compiled.NewMagic(tier))
-	reg.Register(bq.NewMagic(bq.Options{Credentials: creds, SignInExpired: auth.ErrSignInExpired, Logger: log}))
+	reg.Register(bq.NewMagic(bq.Options{Credentials: creds, SignInExpired: auth.ErrSignInExpired, NoIdentity: auth.ErrNoIdentity, Logger: log}))
 	return magics.NewEngine(t, reg), nil
 }
 

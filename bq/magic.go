@@ -60,6 +60,12 @@ type Options struct {
 	// SignInExpired is matched with errors.Is against token errors so they
 	// get the "%auth login" hint; main passes auth.ErrSignInExpired.
 	SignInExpired error
+	// NoIdentity is matched with errors.Is against token errors: only this
+	// one (there is no identity at all) lets a loopback emulator be used
+	// unauthenticated. Any other token error stops the query, so no
+	// request goes out without the chosen identity's token. main passes
+	// auth.ErrNoIdentity; nil means every token error stops the query.
+	NoIdentity error
 	// Endpoint is the BigQuery API URL used when neither --endpoint nor
 	// $GOKERNEL_BIGQUERY_ENDPOINT is set; "" means Google's.
 	Endpoint string
@@ -241,7 +247,8 @@ func (m *magic) connect(ctx context.Context, o QueryOptions) (*conn, error) {
 		}
 	}
 	if c.who == "" {
-		if !loopback {
+		noIdentity := tokenErr == nil || (m.opts.NoIdentity != nil && errors.Is(tokenErr, m.opts.NoIdentity))
+		if !loopback || !noIdentity {
 			return nil, m.signInError(tokenErr)
 		}
 		copts = append(copts, option.WithoutAuthentication())
@@ -269,9 +276,14 @@ func (m *magic) connect(ctx context.Context, o QueryOptions) (*conn, error) {
 func (m *magic) signInError(err error) error {
 	msg := "no Google identity: run %auth login first (queries never fall back to the VM's service account)"
 	if err != nil {
-		if m.isExpired(err) {
+		switch {
+		case m.opts.SignInExpired != nil && errors.Is(err, m.opts.SignInExpired):
+			msg = err.Error() // names the account: "your sign-in for EMAIL expired: run %auth login"
+		case m.isExpired(err):
 			msg = "your sign-in expired: run %auth login"
-		} else {
+		case strings.Contains(err.Error(), "%auth"):
+			msg = "cannot get your Google credentials: " + err.Error() // already says what to run
+		default:
 			msg = "cannot get your Google credentials: " + err.Error() + "\nhint: run %auth login"
 		}
 	}

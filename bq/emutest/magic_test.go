@@ -339,8 +339,16 @@ func TestAuthAndEndpointErrors(t *testing.T) {
 	if res.Error == nil || res.Error.Name != "InsecureEndpoint" {
 		t.Errorf("plain http to a remote host: %+v", res.Error)
 	}
-	// On the loopback emulator a failing identity falls back to no auth.
-	res, _ = e.mustRun("%bq SELECT 1 AS one")
+	// On the loopback emulator too, a failing identity stops the query: no
+	// request goes out without the chosen identity's token.
+	res, _ = e.run(context.Background(), "%bq SELECT 1 AS one")
+	if res.Error == nil || res.Error.Name != "AuthError" || !strings.Contains(res.Error.Value, "sign-in expired") {
+		t.Errorf("expired sign-in on the emulator: %+v", res.Error)
+	}
+	// Only "no identity at all" lets the emulator be used unauthenticated.
+	errNoID := errors.New("no Google identity")
+	e3 := newEnv(t, bq.Options{Credentials: fakeCreds{err: fmt.Errorf("nothing signed in: %w", errNoID)}, NoIdentity: errNoID})
+	res, _ = e3.mustRun("%bq SELECT 1 AS one")
 	if !strings.Contains(plain(res), "unauthenticated (emulator endpoint)") {
 		t.Errorf("footer: %s", plain(res))
 	}
