@@ -50,7 +50,6 @@ func (m *Manager) gcloudIdentity(_ context.Context, account string) *fallbackIde
 		kind: choiceGcloud, explicit: true, gcloud: g, ts: g,
 		who:    fmt.Sprintf("%s (gcloud CLI, via %%auth use gcloud)", name),
 		source: g.commandLine(),
-		scopes: nil,
 	}
 }
 
