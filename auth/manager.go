@@ -301,6 +301,13 @@ func (m *Manager) fallbackFromChoice(ctx context.Context, c *rememberedChoice) (
 		fb, err = m.loadServiceAccount(c.KeyFile, scopes)
 	case choiceGcloud:
 		fb = m.gcloudIdentity(ctx, c.Account)
+		if c.Account == "" {
+			// Name the account in status and the %bq footer (one quick,
+			// local gcloud run at the first call, not at start-up).
+			if a := fb.gcloud.activeAccount(); a != "" {
+				fb.who = fmt.Sprintf("%s (gcloud CLI, via %%auth use gcloud)", a)
+			}
+		}
 	default:
 		err = fmt.Errorf("unknown kind %q", c.Kind)
 	}

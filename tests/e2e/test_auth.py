@@ -50,12 +50,12 @@ def oauthserver_bin(tmp_path_factory):
 class OAuthServer:
     """The oauthserver command: started, announced, stopped, its secrets read."""
 
-    def __init__(self, binary, tmp, email=EMAIL):
+    def __init__(self, binary, tmp, email=EMAIL, args=()):
         self.secrets_out = tmp / "server-secrets.json"
         self.log_path = tmp / "oauthserver.log"
         self._log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
-            [str(binary), "--email", email, "--secrets-out", str(self.secrets_out)],
+            [str(binary), "--email", email, "--secrets-out", str(self.secrets_out), *args],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log)
         ready, _, _ = select.select([self.proc.stdout], [], [], 30)
         if not ready:
@@ -202,7 +202,7 @@ class Kernel:
     """A gokernel with its own XDG_CONFIG_HOME and its stderr (the kernel's
     and its interpreter process's log) in a file."""
 
-    def __init__(self, tmp, config_home, name="kernel"):
+    def __init__(self, tmp, config_home, name="kernel", extra_env=None):
         self.config_home = config_home
         self.log_path = tmp / f"{name}.log"
         self._log = open(self.log_path, "wb")
@@ -212,6 +212,7 @@ class Kernel:
         # Nothing from the environment may pick the client or the identity.
         for k in ("GOKERNEL_CLIENT_SECRETS", "GOOGLE_APPLICATION_CREDENTIALS"):
             env.pop(k, None)
+        env.update(extra_env or {})
         self.km = KernelManager(kernel_name=KERNEL)
         self.km.start_kernel(env=env, stderr=self._log)
         self.kc = self.km.client()
