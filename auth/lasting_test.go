@@ -379,3 +379,23 @@ func TestTwoKernelsShareRotatingCredential(t *testing.T) {
 		t.Error("a refresh token in the log")
 	}
 }
+
+// A kernel running on implicit ADC (nothing cached or chosen) switches to
+// a sign-in made in another kernel at its next call.
+func TestImplicitADCYieldsToLaterSignIn(t *testing.T) {
+	e := newEnv(t)
+	adc := func(o *ManagerOptions) {
+		o.FindDefaultCredentials = func(context.Context, ...string) (*google.Credentials, error) {
+			return &google.Credentials{TokenSource: oauth2.StaticTokenSource(&oauth2.Token{AccessToken: "vm-sa"})}, nil
+		}
+	}
+	early := e.newKernel(adc)
+	if tok := tokenOf(t, early); tok != "vm-sa" {
+		t.Fatalf("before any sign-in: %q", tok)
+	}
+	e.newKernel()
+	e.login(newRecOutput(), "%auth")
+	if in := introspect(t, e.srv, tokenOf(t, early)); in["username"] != "alice@example.com" {
+		t.Errorf("the earlier kernel after a sign-in elsewhere: %v", in)
+	}
+}

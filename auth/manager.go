@@ -86,10 +86,11 @@ type Manager struct {
 	sessions map[string]*userSession // every user signed in during this kernel's life
 	explicit *fallbackIdentity       // from %auth use adc|service-account|gcloud, here or remembered
 	adc      *fallbackIdentity       // implicit ADC, resolved on first use
-	// selected is set once the remembered choice and the credential cache
-	// were consulted (or something was chosen in this kernel), so the
-	// files are read once per kernel, at its first Google call, not at
-	// start-up. A logout clears it: the next call selects again.
+	// selected is set once the remembered choice or the credential cache
+	// gave an identity (or something was chosen in this kernel), so the
+	// files are read at the first Google call, not at start-up, and then
+	// no more. While they give nothing (implicit ADC) every call looks
+	// again. A logout clears it.
 	selected bool
 }
 
@@ -279,6 +280,11 @@ func (m *Manager) ensureSelected(ctx context.Context, network bool) error {
 	case fb != nil:
 		m.explicit = fb
 		m.log.Info("auth: identity remembered from an earlier kernel", "kind", fb.kind)
+	default:
+		// Nothing cached or chosen: implicit ADC, but not for good. Look
+		// again at the next call, so that a sign-in in another notebook
+		// takes over from the VM's service account here too.
+		return nil
 	}
 	m.selected = true
 	return nil
@@ -417,7 +423,7 @@ func (m *Manager) resolveADC(ctx context.Context, scopes []string, explicit bool
 	if err != nil {
 		se := safeError(err)
 		if explicit {
-			return nil, fmt.Errorf("Application Default Credentials were not found: %w", se)
+			return nil, fmt.Errorf("no Application Default Credentials were found: %w", se)
 		}
 		return nil, &noIdentityError{err: se, msg: "no Google credentials: nobody is signed in with %auth and Application Default Credentials " +
 			"were not found (run %auth login to sign in as yourself): " + se.Error()}
