@@ -184,8 +184,10 @@ func (m *Manager) reuse(out kernel.Output, req loginRequest, wanted []string) (b
 		switch sel := selectIdentity(choice, cached, m.store.dir); {
 		case sel.kind == choiceUser:
 			accounts = []string{sel.account}
+		case len(cached) == 1:
+			accounts = cached
 		case len(cached) > 1:
-			out.Stream("stderr", fmt.Sprintf("Several accounts are cached (%s) and none was chosen: signing in anew. "+
+			out.Stream("stderr", fmt.Sprintf("Several accounts are cached (%s) and none is the remembered choice: signing in anew. "+
 				"(%%auth use EMAIL switches to a cached one without a browser.)\n", strings.Join(cached, ", ")))
 		}
 	}
