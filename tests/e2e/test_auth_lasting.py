@@ -18,8 +18,11 @@ import json
 import os
 import re
 import secrets
+import shutil
 import subprocess
+import sys
 import threading
+import time
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -214,7 +217,7 @@ def bq(k, sql="SELECT 1 AS one"):
 
 def bq_ok(k, sql="SELECT 1 AS one"):
     reply, out = bq(k, sql)
-    assert reply["content"]["status"] == "ok", (reply["content"], out)
+    assert reply["content"]["status"] == "ok", (reply["content"].get("evalue"), reply["content"].get("traceback"))
     plain = [m["content"]["data"]["text/plain"] for m in out if m["msg_type"] == "execute_result"]
     assert len(plain) == 1, out
     return plain[0]
@@ -337,10 +340,14 @@ def test_revoked_refresh_token_no_fallback_no_request(kernels, oauth, gate, conf
 
 
 def test_two_kernels_share_a_rotating_credential(oauthserver_bin, emulator, tmp_path, config_home):  # noqa: F811
-    # Access tokens of 3 s: under x/oauth2's 10 s expiry margin, so every
-    # token request is a refresh, and every refresh rotates the refresh
-    # token (fosite also revokes the whole grant if a retired one is used).
-    srv = start_oauth(oauthserver_bin, tmp_path, "--access-token-lifespan", "3s")
+    # The server rotates the refresh token on every refresh, and (fosite)
+    # revokes the grant's earlier access tokens then, and the whole grant if
+    # a retired refresh token is ever presented again. Access tokens live
+    # 15 s, which x/oauth2 treats as stale after 5 s (its 10 s margin): with
+    # the kernels' queries 3 s apart, each kernel's query starts with a
+    # refresh, alternately, always from the refresh token the other kernel
+    # just wrote.
+    srv = start_oauth(oauthserver_bin, tmp_path, "--access-token-lifespan", "15s")
     g = Gate(emulator.url, srv)
     ks = Kernels(tmp_path, config_home, g)
     try:
@@ -351,6 +358,7 @@ def test_two_kernels_share_a_rotating_credential(oauthserver_bin, emulator, tmp_
         files = set()
         for i in range(4):
             for k in (a, b):
+                time.sleep(3)
                 n = len(g.requests())
                 table = bq_ok(k, f"SELECT {i} AS round")
                 assert f"ran as {EMAIL}" in table, table
@@ -415,8 +423,10 @@ def test_use_gcloud_standin(kernels, oauth, gate, config_home, gcloud_standin, t
     sdk = tmp_path / "gcloud-config"
     sdk.mkdir()
     env = {"CLOUDSDK_CONFIG": str(sdk)}
-    # Without gcloud on PATH: a clear message, nothing remembered.
-    k0 = kernels.start("kernel-no-gcloud", **env)
+    # Without gcloud on PATH (this machine has a real one in /usr/bin, so
+    # PATH is cut down to Go and the venv): a clear message, nothing remembered.
+    bare = os.pathsep.join(str(Path(p).parent) for p in (shutil.which("go"), sys.executable))
+    k0 = kernels.start("kernel-no-gcloud", PATH=bare, **env)
     reply, _ = run(k0.kc, "%auth use gcloud")
     assert reply["content"]["status"] == "error", reply["content"]
     assert "needs the Google Cloud CLI" in reply["content"]["evalue"] and "not found on $PATH" in reply["content"]["evalue"], reply["content"]
@@ -444,3 +454,36 @@ def test_use_gcloud_standin(kernels, oauth, gate, config_home, gcloud_standin, t
     runs = (sdk / "standin.log").read_text()
     assert runs.count("auth print-access-token") >= 2, runs
     no_secret_in([k, k2], [r["token"] for r in gate.requests()])
+
+
+def test_use_real_gcloud(kernels, oauth, gate, config_home, tmp_path):
+    """%auth use gcloud with the real Google Cloud CLI, where one is
+    installed, pointed at the loopback OAuth server: gcloud's own client id,
+    secret and token host are set to the test server's
+    (CLOUDSDK_AUTH_CLIENT_ID/_SECRET/_TOKEN_HOST), and a refresh token from
+    a real sign-in there is activated with gcloud auth activate-refresh-token.
+    gcloud auth print-access-token then refreshes against the test server, so
+    the token the kernel gets is one the server introspects. (gcloud auth
+    login against Google itself is not run.)"""
+    gcloud = shutil.which("gcloud")
+    if gcloud is None:
+        pytest.skip("no Google Cloud CLI on PATH: the stand-in test covers %auth use gcloud")
+    sdk = tmp_path / "real-gcloud-config"
+    sdk.mkdir()
+    env = {"CLOUDSDK_CONFIG": str(sdk), "CLOUDSDK_CORE_DISABLE_USAGE_REPORTING": "true",
+           "CLOUDSDK_COMPONENT_MANAGER_DISABLE_UPDATE_CHECK": "true", "CLOUDSDK_CORE_CHECK_GCE_METADATA": "false",
+           "CLOUDSDK_AUTH_TOKEN_HOST": oauth.url + "/token",
+           "CLOUDSDK_AUTH_CLIENT_ID": oauth.client_id, "CLOUDSDK_AUTH_CLIENT_SECRET": oauth.client_secret}
+    rt = user_token(oauth, CAROL)
+    p = subprocess.run([gcloud, "auth", "activate-refresh-token", CAROL, rt], env={**os.environ, **env},
+                       capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0, p.stderr
+    k = kernels.start("kernel-real-gcloud", **env)
+    reply, out = run(k.kc, "%auth use gcloud", timeout=120)
+    assert reply["content"]["status"] == "ok", reply["content"]
+    assert f"now run as {CAROL} (gcloud CLI, via %auth use gcloud)" in stdout_of(out), stdout_of(out)
+    assert "Type:            gcloud" in status(k)
+    n = len(gate.requests())
+    assert f"ran as {CAROL} (gcloud CLI" in bq_ok(k)
+    assert_all_as(since(gate, n), CAROL, oauth.client_id)
+    no_secret_in([k], [rt] + [r["token"] for r in gate.requests()])
