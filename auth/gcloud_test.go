@@ -54,8 +54,9 @@ func standinRuns(t *testing.T, cfg, what string) int {
 }
 
 func TestUseGcloud(t *testing.T) {
-	e, bin, cfg := gcloudEnv(t, time.Second)
-	opt := func(o *ManagerOptions) { o.GcloudCommand, o.GcloudTokenReuse = bin, time.Second }
+	const reuse = 2 * time.Second
+	e, bin, cfg := gcloudEnv(t, reuse)
+	opt := func(o *ManagerOptions) { o.GcloudCommand, o.GcloudTokenReuse = bin, reuse }
 	s := runOK(t, e, "%auth use gcloud")
 	if !strings.Contains(s, "now run as carol@example.com (gcloud CLI, via %auth use gcloud)") || !strings.Contains(s, "Later kernels start with this identity too") {
 		t.Errorf("use gcloud: %s", s)
@@ -74,13 +75,14 @@ func TestUseGcloud(t *testing.T) {
 		t.Error("status shows the token")
 	}
 	// Reused while fresh, asked again once the reuse window is over.
+	fresh := tokenOf(t, e.m)
 	before := standinRuns(t, cfg, "print-access-token")
-	if tokenOf(t, e.m) != tok || standinRuns(t, cfg, "print-access-token") != before {
+	if tokenOf(t, e.m) != fresh || standinRuns(t, cfg, "print-access-token") != before {
 		t.Error("a fresh gcloud token was not reused")
 	}
-	time.Sleep(1100 * time.Millisecond)
+	time.Sleep(reuse + 100*time.Millisecond)
 	tok2 := tokenOf(t, e.m)
-	if tok2 == tok || standinRuns(t, cfg, "print-access-token") != before+1 {
+	if tok2 == fresh || standinRuns(t, cfg, "print-access-token") != before+1 {
 		t.Errorf("gcloud was not asked again near expiry (runs %d -> %d)", before, standinRuns(t, cfg, "print-access-token"))
 	}
 	if in := introspect(t, e.srv, tok2); in["active"] != true || in["username"] != "carol@example.com" {
