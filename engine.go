@@ -17,6 +17,9 @@ import (
 	"github.com/gokernel/gokernel/pkgs"
 )
 
+// The interpreter serves the magics' variable access (%bq --out, %who).
+var _ magics.Vars = (*goeval.Engine)(nil)
+
 // languageVersion is the Go version whose standard library cells see.
 const languageVersion = goeval.LanguageVersion
 

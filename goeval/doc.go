@@ -1,6 +1,7 @@
 // Package goeval is gokernel's Go evaluation engine: it runs notebook cells
 // with the yaegi interpreter (github.com/traefik/yaegi v0.16.1), keeps the
-// state of every cell, and implements kernel.Engine and magics.Vars.
+// state of every cell, and implements kernel.Engine and the variable access
+// the magics need (the composition root checks it).
 //
 // # How a cell runs
 //

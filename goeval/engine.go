@@ -2,7 +2,6 @@ package goeval
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"go/scanner"
@@ -21,7 +20,6 @@ import (
 	"github.com/gokernel/gokernel/compiled"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/lower"
-	"github.com/gokernel/gokernel/magics"
 	"github.com/gokernel/gokernel/pkgs/stdext"
 )
 
@@ -98,11 +96,9 @@ type cellResult struct {
 	rich kernel.MIMEBundle
 }
 
-// Compile-time checks that Engine implements the interfaces the kernel and magics use.
-var (
-	_ kernel.Engine = (*Engine)(nil)
-	_ magics.Vars   = (*Engine)(nil)
-)
+// Engine is the kernel's engine; the composition root (package main) checks
+// that it also serves the magics' variable access.
+var _ kernel.Engine = (*Engine)(nil)
 
 // New starts an interpreter with the standard library loaded and stdio
 // wired to opts.
@@ -273,7 +269,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		c.Shadow(cellNames(code))
 	}
 	if len(req.UserExpressions) > 0 {
-		res.UserExpressions = map[string]json.RawMessage{}
+		res.UserExpressions = map[string]kernel.UserExpression{}
 		for name, expr := range req.UserExpressions {
 			res.UserExpressions[name] = e.userExpression(ctx, expr)
 		}
@@ -434,7 +430,7 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 		// moment so the no-op Eval does not overlap its last steps.
 		time.Sleep(10 * time.Millisecond)
 		_, _ = e.eval(context.Background(), "_ = 0")
-		return &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the notebook state is kept"}}
+		return kernel.NewEvalError(ErrInterrupted, "interrupted", "Interrupted: the cell was interrupted; the notebook state is kept")
 	}
 	var p interp.Panic
 	if errors.As(err, &p) {
@@ -452,24 +448,13 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 }
 
 // userExpression evaluates one user_expressions entry and returns its JSON reply.
-func (e *Engine) userExpression(ctx context.Context, expr string) json.RawMessage {
+func (e *Engine) userExpression(ctx context.Context, expr string) kernel.UserExpression {
 	e.result.set = false
 	v, ee := e.run(ctx, "user_expression", expr)
-	var reply any
 	if ee != nil {
-		reply = map[string]any{"status": "error", "ename": ee.Name, "evalue": ee.Value, "traceback": ee.Traceback}
-	} else {
-		data := map[string]any{}
-		for k, x := range v {
-			data[k] = x
-		}
-		reply = map[string]any{"status": "ok", "data": data, "metadata": map[string]any{}}
+		return kernel.UserExpression{Error: ee}
 	}
-	b, err := json.Marshal(reply)
-	if err != nil {
-		b, _ = json.Marshal(map[string]any{"status": "error", "ename": "EncodeError", "evalue": err.Error(), "traceback": []string{}})
-	}
-	return b
+	return kernel.UserExpression{Value: v}
 }
 
 // Lookup returns the current value of the global variable or constant name.

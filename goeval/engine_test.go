@@ -2,7 +2,6 @@ package goeval
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"testing"
 	"time"
@@ -273,21 +272,11 @@ func TestUserExpressions(t *testing.T) {
 	if res.Error != nil {
 		t.Fatal(res.Error)
 	}
-	var ok struct {
-		Status string            `json:"status"`
-		Data   map[string]string `json:"data"`
+	if d := res.UserExpressions["double"]; d.Error != nil || d.Value["text/plain"] != "40" {
+		t.Fatalf("double: %+v", d)
 	}
-	if err := json.Unmarshal(res.UserExpressions["double"], &ok); err != nil || ok.Status != "ok" || ok.Data["text/plain"] != "40" {
-		t.Fatalf("double: %s (%v)", res.UserExpressions["double"], err)
-	}
-	var bad struct {
-		Status string   `json:"status"`
-		Ename  string   `json:"ename"`
-		Evalue string   `json:"evalue"`
-		TB     []string `json:"traceback"`
-	}
-	if err := json.Unmarshal(res.UserExpressions["bad"], &bad); err != nil || bad.Status != "error" || bad.Ename != ErrCompile || !strings.Contains(bad.Evalue, "undefined: nope") {
-		t.Fatalf("bad: %s (%v)", res.UserExpressions["bad"], err)
+	if b := res.UserExpressions["bad"]; b.Error == nil || b.Error.Name != ErrCompile || !strings.Contains(b.Error.Value, "undefined: nope") {
+		t.Fatalf("bad: %+v", b)
 	}
 }
 

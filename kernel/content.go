@@ -1,7 +1,5 @@
 package kernel
 
-import "encoding/json"
-
 // Typed message contents. Field names follow the messaging spec 5.3.
 
 type executeRequest struct {
@@ -14,13 +12,14 @@ type executeRequest struct {
 }
 
 type executeReply struct {
-	Status          string                     `json:"status"`
-	ExecutionCount  int                        `json:"execution_count"`
-	UserExpressions map[string]json.RawMessage `json:"user_expressions,omitempty"`
-	Payload         []any                      `json:"payload"`
-	EName           string                     `json:"ename,omitempty"`
-	EValue          string                     `json:"evalue,omitempty"`
-	Traceback       []string                   `json:"traceback,omitempty"`
+	Status         string `json:"status"`
+	ExecutionCount int    `json:"execution_count"`
+	// UserExpressions is always sent, {} when there are none, as ipykernel does.
+	UserExpressions map[string]any `json:"user_expressions"`
+	Payload         []any          `json:"payload"`
+	EName           string         `json:"ename,omitempty"`
+	EValue          string         `json:"evalue,omitempty"`
+	Traceback       []string       `json:"traceback,omitempty"`
 }
 
 type executeInput struct {
@@ -186,4 +185,51 @@ type inputRequest struct {
 
 type inputReply struct {
 	Value string `json:"value"`
+}
+
+// userExpressionOK and userExpressionError are the two forms of an entry
+// of execute_reply's user_expressions.
+type userExpressionOK struct {
+	Status   string         `json:"status"`
+	Data     MIMEBundle     `json:"data"`
+	Metadata map[string]any `json:"metadata"`
+}
+
+type userExpressionError struct {
+	Status    string   `json:"status"`
+	EName     string   `json:"ename"`
+	EValue    string   `json:"evalue"`
+	Traceback []string `json:"traceback"`
+}
+
+// userExpressionsContent is the wire form of an engine's user expressions;
+// never nil, as the protocol wants an object.
+func userExpressionsContent(in map[string]UserExpression) map[string]any {
+	out := make(map[string]any, len(in))
+	for name, u := range in {
+		if u.Error != nil {
+			tb := u.Error.Traceback
+			if tb == nil {
+				tb = []string{}
+			}
+			out[name] = userExpressionError{Status: "error", EName: u.Error.Name, EValue: u.Error.Value, Traceback: tb}
+			continue
+		}
+		data, md := u.Value, u.Metadata
+		if data == nil {
+			data = MIMEBundle{}
+		}
+		if md == nil {
+			md = map[string]any{}
+		}
+		out[name] = userExpressionOK{Status: "ok", Data: data, Metadata: md}
+	}
+	return out
+}
+
+// pagePayload is the execute_reply payload that opens the pager.
+type pagePayload struct {
+	Source string     `json:"source"`
+	Data   MIMEBundle `json:"data"`
+	Start  int        `json:"start"`
 }

@@ -1,9 +1,6 @@
 package kernel
 
-import (
-	"context"
-	"encoding/json"
-)
+import "context"
 
 // MIMEBundle maps a MIME type ("text/plain", "text/html", ...) to its data.
 // Values are JSON-encodable: strings for text types, objects for JSON types.
@@ -24,6 +21,15 @@ type EvalError struct {
 	Name      string   `json:"ename"`
 	Value     string   `json:"evalue"`
 	Traceback []string `json:"traceback"`
+}
+
+// NewEvalError returns an error named name with the message value. Its
+// traceback is the given lines, or the one line "name: value" without them.
+func NewEvalError(name, value string, traceback ...string) *EvalError {
+	if len(traceback) == 0 {
+		traceback = []string{name + ": " + value}
+	}
+	return &EvalError{Name: name, Value: value, Traceback: traceback}
 }
 
 // Error implements error so engines can return it directly.
@@ -63,15 +69,25 @@ type ExecuteResult struct {
 	// Metadata goes with Value in execute_result.
 	Metadata map[string]any
 	Error    *EvalError
-	// UserExpressions holds one result per requested expression, each
-	// either {"status":"ok","data":...,"metadata":{}} or an error object.
-	UserExpressions map[string]json.RawMessage
-	// Payload is the deprecated-but-supported execute_reply payload list;
-	// gokernel uses it for the pager ({"source":"page","data":{...},"start":0}).
-	Payload []map[string]any `json:"payload,omitempty"`
-	// Restarted is true when the evaluator lost its state (it crashed and was
-	// started anew); the kernel reports it and resets nothing else.
-	Restarted bool
+	// UserExpressions holds one result per requested user expression.
+	UserExpressions map[string]UserExpression
+	// Page, when set, is shown in the front end's pager (%doc).
+	Page *Page
+}
+
+// UserExpression is the outcome of one user expression: its rich value, or
+// the error that evaluating it gave.
+type UserExpression struct {
+	Value    MIMEBundle
+	Metadata map[string]any
+	Error    *EvalError
+}
+
+// Page is text for the front end's pager, e.g. documentation.
+type Page struct {
+	Data MIMEBundle
+	// Start is the line the pager opens at.
+	Start int
 }
 
 // CompleteResult is the answer to complete_request. Offsets are in Unicode code points.

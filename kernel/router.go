@@ -331,7 +331,7 @@ func (r *Router) execute(ctx context.Context, m *Message) *time.Time {
 	var req executeRequest
 	if err := json.Unmarshal(m.Content, &req); err != nil {
 		r.reply(Shell, m, "execute_reply", executeReply{Status: "error", ExecutionCount: r.count(),
-			EName: "BadRequest", EValue: "execute_request content: " + err.Error(), Traceback: []string{}, Payload: []any{}})
+			EName: "BadRequest", EValue: "execute_request content: " + err.Error(), Traceback: []string{}, Payload: []any{}, UserExpressions: map[string]any{}})
 		return nil
 	}
 	storeHistory := !req.Silent
@@ -369,15 +369,12 @@ func (r *Router) execute(ctx context.Context, m *Message) *time.Time {
 		UserExpressions: req.UserExpressions, ExecutionCount: count,
 	}, out)
 	if err != nil {
-		res.Error = &EvalError{Name: "KernelError", Value: err.Error(), Traceback: []string{"gokernel: " + err.Error()}}
+		res.Error = NewEvalError("KernelError", err.Error(), "gokernel: "+err.Error())
 	}
 	r.streams.finish()
-	reply := executeReply{Status: "ok", ExecutionCount: count, UserExpressions: res.UserExpressions, Payload: []any{}}
-	for _, p := range res.Payload {
-		reply.Payload = append(reply.Payload, p)
-	}
-	if reply.UserExpressions == nil {
-		reply.UserExpressions = map[string]json.RawMessage{}
+	reply := executeReply{Status: "ok", ExecutionCount: count, UserExpressions: userExpressionsContent(res.UserExpressions), Payload: []any{}}
+	if res.Page != nil {
+		reply.Payload = append(reply.Payload, pagePayload{Source: "page", Data: res.Page.Data, Start: res.Page.Start})
 	}
 	if res.Error != nil {
 		tb := res.Error.Traceback
@@ -430,7 +427,7 @@ func (r *Router) abortQueued(ctx context.Context, errTime time.Time) {
 			}
 			parent := parentOf(m)
 			r.busy(parent)
-			r.reply(Shell, m, "execute_reply", executeReply{Status: "aborted", ExecutionCount: r.count(), Payload: []any{}, UserExpressions: map[string]json.RawMessage{}})
+			r.reply(Shell, m, "execute_reply", executeReply{Status: "aborted", ExecutionCount: r.count(), Payload: []any{}, UserExpressions: map[string]any{}})
 			r.idle(parent)
 			timer.Reset(abortGrace)
 		case <-timer.C:

@@ -151,6 +151,14 @@ func (scriptEngine) Execute(ctx context.Context, req ExecuteRequest, out Output)
 	switch req.Code {
 	case "fail":
 		return ExecuteResult{Error: &EvalError{Name: "Boom", Value: "it failed"}}, nil
+	case "page":
+		return ExecuteResult{
+			Page: &Page{Data: MIMEBundle{"text/plain": "docs"}},
+			UserExpressions: map[string]UserExpression{
+				"ok":  {Value: MIMEBundle{"text/plain": "40"}},
+				"bad": {Error: NewEvalError("CompileError", "undefined: nope")},
+			},
+		}, nil
 	case "broken":
 		return ExecuteResult{}, errors.New("engine lost")
 	case "ask":
@@ -378,6 +386,38 @@ func TestRouterStopOnErrorFalse(t *testing.T) {
 	h.reply(next, "execute_reply", &rep)
 	if rep.Status != "ok" {
 		t.Fatalf("status %q, want ok", rep.Status)
+	}
+}
+
+// TestRouterReplyWireForm checks the wire form the router gives the
+// engine's typed user expressions and page.
+func TestRouterReplyWireForm(t *testing.T) {
+	h := newHarness(t)
+	id := h.execute("page")
+	var rep struct {
+		Status          string                     `json:"status"`
+		UserExpressions map[string]json.RawMessage `json:"user_expressions"`
+		Payload         []json.RawMessage          `json:"payload"`
+	}
+	h.reply(id, "execute_reply", &rep)
+	want := map[string]string{
+		"ok":  `{"status":"ok","data":{"text/plain":"40"},"metadata":{}}`,
+		"bad": `{"status":"error","ename":"CompileError","evalue":"undefined: nope","traceback":["CompileError: undefined: nope"]}`,
+	}
+	for name, w := range want {
+		if got := string(rep.UserExpressions[name]); got != w {
+			t.Errorf("user_expressions[%s] = %s, want %s", name, got, w)
+		}
+	}
+	if len(rep.Payload) != 1 || string(rep.Payload[0]) != `{"source":"page","data":{"text/plain":"docs"},"start":0}` {
+		t.Errorf("payload %s", rep.Payload)
+	}
+	// Without user expressions or a page: an empty object and list, never null.
+	plain := h.execute("x")
+	var raw map[string]json.RawMessage
+	h.reply(plain, "execute_reply", &raw)
+	if string(raw["user_expressions"]) != "{}" || string(raw["payload"]) != "[]" {
+		t.Errorf("empty forms: user_expressions %s, payload %s", raw["user_expressions"], raw["payload"])
 	}
 }
 

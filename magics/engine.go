@@ -133,8 +133,7 @@ func (d docMagic) Run(ctx context.Context, inv Invocation, env Env) (kernel.Exec
 		return kernel.ExecuteResult{}, err
 	}
 	if !res.Found {
-		return kernel.ExecuteResult{}, &kernel.EvalError{Name: "NotFound", Value: "no documentation found for " + name,
-			Traceback: []string{"NotFound: no documentation found for " + name}}
+		return kernel.ExecuteResult{}, kernel.NewEvalError("NotFound", "no documentation found for "+name)
 	}
-	return kernel.ExecuteResult{Payload: []map[string]any{{"source": "page", "data": res.Data, "start": 0}}}, nil
+	return kernel.ExecuteResult{Page: &kernel.Page{Data: res.Data}}, nil
 }

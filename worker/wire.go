@@ -58,8 +58,7 @@ const (
 	tagResultErrorValue
 	tagResultErrorTraceback
 	tagResultUserExpressions
-	tagResultPayload
-	tagResultRestarted
+	tagResultPage
 
 	tagDisplay // *kernel.Display
 	tagDisplayData
@@ -298,8 +297,7 @@ func (w *frameWriter) envelope(e envelope) {
 			w.strings(tagResultErrorTraceback, ee.Traceback)
 		}
 		w.json(tagResultUserExpressions, x.UserExpressions, x.UserExpressions != nil)
-		w.json(tagResultPayload, x.Payload, x.Payload != nil)
-		w.flag(tagResultRestarted, x.Restarted)
+		w.json(tagResultPage, x.Page, x.Page != nil)
 	}
 	if x := e.Display; x != nil {
 		w.tag(tagDisplay)
@@ -509,10 +507,8 @@ func (r *frameDecoder) envelope() envelope {
 			in(r, in(r, e.Result).Error).Traceback = r.strings()
 		case tagResultUserExpressions:
 			r.json(&in(r, e.Result).UserExpressions)
-		case tagResultPayload:
-			r.json(&in(r, e.Result).Payload)
-		case tagResultRestarted:
-			in(r, e.Result).Restarted = true
+		case tagResultPage:
+			r.json(&in(r, e.Result).Page)
 
 		case tagDisplay:
 			e.Display = &kernel.Display{}

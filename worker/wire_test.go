@@ -39,8 +39,6 @@ func fill(t testing.TB, v reflect.Value, path string) {
 		switch v.Type() {
 		case reflect.TypeOf([]string(nil)):
 			v.Set(reflect.ValueOf([]string{"a" + path, "", "b"}))
-		case reflect.TypeOf([]map[string]any(nil)):
-			v.Set(reflect.ValueOf([]map[string]any{{"source": "page", "start": 0.0}, {}}))
 		default:
 			t.Fatalf("%s: a %s; teach fill and wire.go", path, v.Type())
 		}
@@ -48,8 +46,11 @@ func fill(t testing.TB, v reflect.Value, path string) {
 		switch v.Type() {
 		case reflect.TypeOf(map[string]string(nil)):
 			v.Set(reflect.ValueOf(map[string]string{"x": "1+2", "": ""}))
-		case reflect.TypeOf(map[string]json.RawMessage(nil)):
-			v.Set(reflect.ValueOf(map[string]json.RawMessage{"x": json.RawMessage(`{"status":"ok","data":{"text/plain":"3"}}`)}))
+		case reflect.TypeOf(map[string]kernel.UserExpression(nil)):
+			v.Set(reflect.ValueOf(map[string]kernel.UserExpression{
+				"x":   {Value: kernel.MIMEBundle{"text/plain": "3" + path}, Metadata: map[string]any{"n": 1.5}},
+				"bad": {Error: kernel.NewEvalError("CompileError", "undefined: y", "line 1", "")},
+			}))
 		case reflect.TypeOf(map[string]any(nil)), reflect.TypeOf(kernel.MIMEBundle(nil)):
 			// Values as JSON decodes them, so they round-trip exactly.
 			m := map[string]any{"text/plain": "x" + path, "n": 1.5, "nested": map[string]any{"a": []any{"b", true, nil}}}

@@ -339,7 +339,7 @@ func TestCrashRestarts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !res.Restarted || res.Error == nil || !strings.Contains(res.Error.Value, "fatal error: boom") {
+	if !restarted(res) || res.Error == nil || !strings.Contains(res.Error.Value, "fatal error: boom") {
 		t.Fatalf("crash result %+v", res)
 	}
 	res, err = s.Execute(context.Background(), kernel.ExecuteRequest{Code: "value ok"}, &recorder{})
@@ -352,7 +352,7 @@ func TestBrokenProtocolRestarts(t *testing.T) {
 	s := startWorker(t, "fake")
 	for _, fd := range []int{childOutFD, childEventsFD} {
 		res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: fmt.Sprint("garbage ", fd)}, &recorder{})
-		if err != nil || !res.Restarted || !strings.Contains(res.Error.Value, "broke the protocol") {
+		if err != nil || !restarted(res) || !strings.Contains(res.Error.Value, "broke the protocol") {
 			t.Fatalf("fd %d: result %+v %v", fd, res, err)
 		}
 		res, err = s.Execute(context.Background(), kernel.ExecuteRequest{Code: "value ok"}, &recorder{})
@@ -426,7 +426,7 @@ func TestCrashWithSubprocess(t *testing.T) {
 	// The crash is seen although a process the cell started lives on.
 	start := time.Now()
 	res, err := s.Execute(context.Background(), kernel.ExecuteRequest{Code: "spawn 5\ncrash boom"}, &recorder{})
-	if err != nil || !res.Restarted {
+	if err != nil || !restarted(res) {
 		t.Fatalf("crash result %+v %v", res, err)
 	}
 	if d := time.Since(start); d > 3*time.Second {
@@ -446,7 +446,7 @@ func TestInterrupt(t *testing.T) {
 	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	res, err = s.Execute(ctx, kernel.ExecuteRequest{Code: "hang"}, &recorder{})
-	if err != nil || !res.Restarted {
+	if err != nil || !restarted(res) {
 		t.Fatalf("hung cell: %+v %v", res, err)
 	}
 	res, err = s.Execute(context.Background(), kernel.ExecuteRequest{Code: "value ok"}, &recorder{})
@@ -630,4 +630,9 @@ func readProcStat(pid int) procStat {
 		}
 	}
 	return st
+}
+
+// restarted reports whether res says the interpreter process was restarted.
+func restarted(res kernel.ExecuteResult) bool {
+	return res.Error != nil && res.Error.Name == ErrRestarted
 }
