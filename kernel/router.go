@@ -83,6 +83,8 @@ type Router struct {
 	history     history
 	shutdownReq *shutdownRequest
 	shutdownOne sync.Once
+
+	abort *aborting // owned by Run's goroutine
 }
 
 // NewRouter returns a Router that writes through out.
@@ -275,13 +277,15 @@ func (r *Router) shutdown(ch Channel, m *Message) {
 func (r *Router) handleShell(ctx context.Context, m *Message) {
 	parent := parentOf(m)
 	r.busy(parent)
-	abortSince := r.dispatchShell(ctx, m, parent)
-	r.idle(parent)
-	// Aborted requests get their own busy/idle after the failing cell's
-	// idle, as ipykernel orders them.
-	if abortSince != nil {
-		r.abortQueued(ctx, *abortSince)
+	if r.shouldAbort(m) {
+		r.reply(Shell, m, "execute_reply", executeReply{Status: "aborted", ExecutionCount: r.count(), Payload: []any{}, UserExpressions: map[string]any{}})
+		r.idle(parent)
+		return
 	}
+	if errTime := r.dispatchShell(ctx, m, parent); errTime != nil {
+		r.abortFrom(*errTime)
+	}
+	r.idle(parent)
 }
 
 // dispatchShell handles one shell request. It returns the time of an error
@@ -398,45 +402,43 @@ func (r *Router) execute(ctx context.Context, m *Message) *time.Time {
 	return nil
 }
 
-// abortQueued answers the execute_requests sent before the error was
-// reported with status "aborted", as ipykernel does, so Run All stops at the
-// failing cell. A request counts as sent before the error when it is already
-// queued, or arrives within abortGrace with a header date earlier than the
-// error reply (the client could not have seen the error yet). The first
-// request sent after the error ends the aborting; everything not aborted
-// is then handled in order.
-func (r *Router) abortQueued(ctx context.Context, errTime time.Time) {
-	const abortGrace = 50 * time.Millisecond
-	var keep []*Message
-	timer := time.NewTimer(abortGrace)
-	defer timer.Stop()
-	queued := len(r.queue)
-	fresh := false
-	for !fresh {
-		select {
-		case m := <-r.queue:
-			queued--
-			if m.Header.MsgType != "execute_request" {
-				keep = append(keep, m)
-				continue
-			}
-			if queued < 0 && sentAfter(m.Header.Date, errTime) {
-				keep = append(keep, m)
-				fresh = true
-				continue
-			}
-			parent := parentOf(m)
-			r.busy(parent)
-			r.reply(Shell, m, "execute_reply", executeReply{Status: "aborted", ExecutionCount: r.count(), Payload: []any{}, UserExpressions: map[string]any{}})
-			r.idle(parent)
-			timer.Reset(abortGrace)
-		case <-timer.C:
-			fresh = true
-		}
+// abortGrace is how long after an error a request dated before it is
+// still taken for one the client sent without having seen the error.
+const abortGrace = 2 * time.Second
+
+// aborting is the state after a failed cell with stop_on_error: the
+// execute requests sent before the error are answered "aborted", as
+// ipykernel does, so Run All stops at the failing cell. A request counts as
+// sent before the error when it was already queued, or when it arrives
+// within abortGrace with a header date earlier than the error reply (the
+// client could not have seen the error yet). The first execute request sent
+// after the error ends the aborting; other requests are handled in order
+// meanwhile. Only Run's goroutine touches it.
+type aborting struct {
+	queued  int // requests that were queued at the error, still to come
+	errTime time.Time
+}
+
+func (r *Router) abortFrom(errTime time.Time) {
+	r.abort = &aborting{queued: len(r.queue), errTime: errTime}
+}
+
+// shouldAbort reports whether m is to be answered "aborted".
+func (r *Router) shouldAbort(m *Message) bool {
+	a := r.abort
+	if a == nil {
+		return false
 	}
-	for _, m := range keep {
-		r.handleShell(ctx, m)
+	queued := a.queued > 0
+	a.queued--
+	if m.Header.MsgType != "execute_request" {
+		return false
 	}
+	if queued || (time.Since(a.errTime) < abortGrace && !sentAfter(m.Header.Date, a.errTime)) {
+		return true
+	}
+	r.abort = nil
+	return false
 }
 
 // sentAfter reports whether a header date is later than t. An unreadable

@@ -378,6 +378,36 @@ func TestRouterStopOnErrorAborts(t *testing.T) {
 	}
 }
 
+// TestRouterAbortsLateStragglers: a request the client sent before the
+// error, which reaches the router only well after the error (a loaded
+// machine), is aborted too; the first one sent after the error runs.
+func TestRouterAbortsLateStragglers(t *testing.T) {
+	h := newHarness(t)
+	straggler := h.msg("execute_request", `{"code":"straggler"}`) // dated now, before the error
+	fail := h.execute("fail")
+	h.rec.idleOf(t, fail)
+	time.Sleep(300 * time.Millisecond)
+	h.r.Enqueue(context.Background(), straggler)
+	var rep executeReply
+	h.reply(straggler.Header.MsgID, "execute_reply", &rep)
+	if rep.Status != "aborted" {
+		t.Fatalf("straggler: status %q, want aborted", rep.Status)
+	}
+	fresh := h.execute("fresh")
+	h.reply(fresh, "execute_reply", &rep)
+	if rep.Status != "ok" {
+		t.Fatalf("fresh request after the error: status %q", rep.Status)
+	}
+	// The aborting ended with it: an old-dated request now runs.
+	late := h.msg("execute_request", `{"code":"late"}`)
+	late.Header.Date = time.Now().Add(-time.Hour).UTC().Format(time.RFC3339Nano)
+	h.r.Enqueue(context.Background(), late)
+	h.reply(late.Header.MsgID, "execute_reply", &rep)
+	if rep.Status != "ok" {
+		t.Fatalf("request after the aborting ended: status %q", rep.Status)
+	}
+}
+
 func TestRouterStopOnErrorFalse(t *testing.T) {
 	h := newHarness(t)
 	h.execute("fail", "stop_on_error", "false")
