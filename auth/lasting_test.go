@@ -399,3 +399,25 @@ func TestImplicitADCYieldsToLaterSignIn(t *testing.T) {
 		t.Errorf("the earlier kernel after a sign-in elsewhere: %v", in)
 	}
 }
+
+// BenchmarkFirstCallSelection is the cost the lasting identity adds to a
+// kernel's first Google call (not to its start): reading identity.json,
+// listing credentials/ and loading the chosen file.
+func BenchmarkFirstCallSelection(b *testing.B) {
+	e := newEnv(b)
+	c := &storedCredential{ClientID: "id", ClientSecret: "s", RefreshToken: "rt", Account: "alice@example.com", Scopes: DefaultScopes()}
+	if _, err := e.m.store.save(c); err != nil {
+		b.Fatal(err)
+	}
+	if err := saveChoice(e.m.choicePath(), &rememberedChoice{Kind: choiceUser, Account: "alice@example.com"}); err != nil {
+		b.Fatal(err)
+	}
+	opts := e.m.opts
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		m := NewManager(opts)
+		if err := m.ensureSelected(context.Background(), false); err != nil || m.user == nil {
+			b.Fatal(err)
+		}
+	}
+}
