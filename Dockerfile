@@ -1,12 +1,24 @@
 # syntax=docker/dockerfile:1
 # gokernel in a JupyterLab image: the Jupyter project's docker-stacks base
-# image with the Go kernel installed system-wide and the Go toolchain present
-# (for `gokernel build --with` and %doc), running as the non-root notebook
-# user. The install step is scripts/install-image.sh, which CI also runs on a
-# machine without a Docker engine (tests/e2e/test_dockerfile.py).
+# image with the Go kernel installed system-wide, the Go toolchain and a C
+# compiler present (compiled cells build Go plugins, `gokernel build --with`,
+# %doc), running as the non-root notebook user. The install step is
+# scripts/install-image.sh, which CI also runs on a machine without a Docker
+# engine (tests/e2e/test_dockerfile.py).
 #
 #   docker build -t gokernel .
 #   docker run --rm -p 8888:8888 gokernel        # open the printed 127.0.0.1 URL
+#
+# The two bases are build arguments. The defaults are the published images;
+# `make image-test` builds this file with buildah from locally made stand-ins
+# (scripts/image-bases.sh) where no registry serves them:
+#
+#   docker build --build-arg GO_IMAGE=golang:1.26.8 \
+#                --build-arg BASE_IMAGE=quay.io/jupyter/base-notebook:2025-... .
+#
+# GO_IMAGE must be a Debian-based golang image of go.mod's Go version with gcc
+# (the official golang:1.26 is); BASE_IMAGE a docker-stacks image (CONDA_DIR,
+# NB_UID, apt-get) or one laid out like it.
 
 ARG GO_IMAGE=golang:1.26
 ARG BASE_IMAGE=quay.io/jupyter/base-notebook:latest
@@ -15,17 +27,32 @@ ARG BASE_IMAGE=quay.io/jupyter/base-notebook:latest
 FROM ${GO_IMAGE} AS build
 WORKDIR /src
 COPY go.mod go.sum ./
-RUN go mod download
+RUN --mount=type=cache,target=/go/pkg/mod \
+    go mod download
 COPY . .
 ARG VERSION=
-RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/gokernel . \
- && /out/gokernel version
+# cgo on: compiled cells are Go plugins, and plugin.Open needs a host built
+# with cgo (dynamically linked against the C library). The image's kernel
+# and the plugins it builds then share the toolchain copied below.
+RUN --mount=type=cache,target=/go/pkg/mod \
+    --mount=type=cache,target=/root/.cache/go-build \
+    CGO_ENABLED=1 go build -trimpath -ldflags="-s -w -X main.version=${VERSION}" -o /out/gokernel . \
+ && /out/gokernel version \
+ && go version -m /out/gokernel | grep -q 'CGO_ENABLED=1' \
+ && go version -m /out/gokernel
 
 # ---- stage 2: JupyterLab with gokernel ---------------------------------
 FROM ${BASE_IMAGE}
 
 USER root
-# The same Go toolchain that built the kernel, so users can rebuild it.
+# gcc and the C library's headers: `go build -buildmode=plugin` (compiled
+# cells) runs cgo. Both docker-stacks (Ubuntu) and the stand-in (Debian)
+# have these package names.
+RUN apt-get update \
+ && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends gcc libc6-dev \
+ && rm -rf /var/lib/apt/lists/*
+# The same Go toolchain that built the kernel: plugins must be built by it,
+# and users can rebuild the kernel with it.
 COPY --from=build /usr/local/go /usr/local/go
 COPY --from=build /out/gokernel /tmp/gokernel-image/gokernel
 COPY scripts/install-image.sh /tmp/gokernel-image/install-image.sh
@@ -36,6 +63,8 @@ RUN /tmp/gokernel-image/install-image.sh \
       --goroot /usr/local/go \
       --check \
  && rm -rf /tmp/gokernel-image
+# The toolchain's own (GOTOOLCHAIN=local): never download another one.
+ENV GOTOOLCHAIN=local
 
 # Go's module and build caches live in the notebook user's home
 # (GOPATH=~/go, GOCACHE=~/.cache/go-build), which that user owns.

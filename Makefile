@@ -41,3 +41,13 @@ fuzz:
 # Regenerates examples/auth_bigquery.ipynb's saved outputs against the loopback test servers.
 examples:
 	./scripts/make-examples.sh
+
+.PHONY: image-test image-bases
+# Builds the Docker image with buildah from locally made stand-in bases and runs it (JupyterLab,
+# a Go cell, plugins, the notebook user). Root, buildah and debootstrap; heavy: not in `make test`.
+image-test:
+	./scripts/image-test.sh
+
+# Only the stand-in bases (cached in buildah's storage).
+image-bases:
+	./scripts/image-bases.sh

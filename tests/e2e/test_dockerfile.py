@@ -21,6 +21,7 @@ from conftest import result_of, run
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "install-image.sh"
 DOCKERFILE = ROOT / "Dockerfile"
+STANDIN = ROOT / "docker" / "standin"
 BINARY = Path(os.environ.get("GOKERNEL_BIN", ROOT / "bin" / "gokernel"))
 
 
@@ -72,6 +73,42 @@ def dockerfile():
     return stages(parse_dockerfile(DOCKERFILE.read_text()))
 
 
+def test_dockerfile_bases_are_build_arguments():
+    """Both FROMs take their image from a global ARG whose default is the published image."""
+    instructions = parse_dockerfile(DOCKERFILE.read_text())
+    first_from = next(i for i, (k, _) in enumerate(instructions) if k == "FROM")
+    global_args = dict(a.partition("=")[::2] for k, a in instructions[:first_from] if k == "ARG")
+    froms = [a.split()[0] for k, a in instructions if k == "FROM"]
+    assert froms[0] == "${GO_IMAGE}" and froms[-1] == "${BASE_IMAGE}", froms
+    assert global_args["GO_IMAGE"].startswith("golang:"), global_args
+    assert global_args["BASE_IMAGE"].startswith("quay.io/jupyter/"), global_args
+
+
+def test_dockerfile_builds_the_kernel_with_cgo(dockerfile):
+    """Compiled cells are Go plugins: plugin.Open needs a kernel built with cgo."""
+    _, build = dockerfile[0]
+    runs = " ".join(a for k, a in build if k == "RUN")
+    assert "CGO_ENABLED=0" not in runs, runs
+    assert "CGO_ENABLED=1 go build" in runs, runs
+    assert "go version -m" in runs and "CGO_ENABLED=1'" in runs, "the build does not check the binary's cgo setting"
+
+
+def test_dockerfile_final_stage_has_a_c_compiler(dockerfile):
+    """go build -buildmode=plugin runs cgo in the final image: gcc and libc headers, installed as root."""
+    _, final = dockerfile[-1]
+    user = "root"
+    for kw, args in final:
+        if kw == "USER":
+            user = args
+        if kw == "RUN" and "apt-get install" in args:
+            assert user == "root", (user, args)
+            words = args.split()
+            assert "gcc" in words and "libc6-dev" in words, args
+            break
+    else:
+        raise AssertionError("no apt-get install of gcc/libc6-dev in the final stage")
+
+
 def test_dockerfile_is_multi_stage(dockerfile):
     assert len(dockerfile) >= 2, dockerfile
     build_from, build = dockerfile[0]
@@ -118,6 +155,27 @@ def test_dockerfile_install_step_uses_only_script_options():
     for opt in opts:
         assert opt in help_text, f"{opt} not documented by install-image.sh --help"
     assert "--check" in opts, "the image build should smoke-test the kernel"
+
+
+def test_standin_bases_provide_what_the_dockerfile_uses(dockerfile):
+    """docker/standin (make image-test's bases) lays out what the Dockerfile expects of its bases."""
+    _, nb = stages(parse_dockerfile((STANDIN / "base-notebook.Dockerfile").read_text()))[-1]
+    env = " ".join(a for k, a in nb if k == "ENV")
+    for var in ("CONDA_DIR=/opt/conda", "NB_UID=", "NB_USER=", "NB_GID=", "HOME=", "PATH=\"${CONDA_DIR}/bin"):
+        assert var in env, (var, env)
+    args = dict(a.partition("=")[::2] for k, a in nb if k == "ARG")
+    assert args["NB_UID"] == "1000" and args["NB_USER"] == "jovyan", args
+    assert [a for k, a in nb if k == "USER"][-1] == "${NB_UID}"
+    assert "jupyterlab==" in " ".join(a for k, a in nb if k == "RUN")
+    for script in ("fix-permissions", "start.sh", "start-notebook.py"):
+        assert os.access(STANDIN / script, os.X_OK), script
+    _, go = stages(parse_dockerfile((STANDIN / "golang.Dockerfile").read_text()))[-1]
+    runs = " ".join(a for k, a in go if k == "RUN")
+    assert "gcc" in runs.split() and "libc6-dev" in runs.split(), runs
+    assert any(k == "COPY" and a.split()[-1] == "/usr/local/go" for k, a in go)
+    # The final stage copies the toolchain from where both the official image and the stand-in keep it.
+    _, final = dockerfile[-1]
+    assert any(k == "COPY" and a.startswith("--from=build /usr/local/go ") for k, a in final)
 
 
 def test_dockerignore_keeps_the_build_inputs():
