@@ -18,7 +18,8 @@
 #
 # GO_IMAGE must be a Debian-based golang image of go.mod's Go version with gcc
 # (the official golang:1.26 is); BASE_IMAGE a docker-stacks image (CONDA_DIR,
-# NB_UID, apt-get) or one laid out like it.
+# NB_UID, apt-get) or one laid out like it (without those variables:
+# /opt/conda and uid 1000).
 
 ARG GO_IMAGE=golang:1.26
 ARG BASE_IMAGE=quay.io/jupyter/base-notebook:latest
@@ -59,14 +60,15 @@ COPY scripts/install-image.sh /tmp/gokernel-image/install-image.sh
 RUN /tmp/gokernel-image/install-image.sh \
       --binary /tmp/gokernel-image/gokernel \
       --bin /usr/local/bin/gokernel \
-      --prefix "${CONDA_DIR}" \
+      --prefix "${CONDA_DIR:-/opt/conda}" \
       --goroot /usr/local/go \
       --check \
  && rm -rf /tmp/gokernel-image
 # The toolchain's own (GOTOOLCHAIN=local): never download another one.
 ENV GOTOOLCHAIN=local
 
-# Go's module and build caches live in the notebook user's home
-# (GOPATH=~/go, GOCACHE=~/.cache/go-build), which that user owns.
-USER ${NB_UID}
-WORKDIR "${HOME}"
+# Back to the notebook user (docker-stacks' NB_UID; 1000 for a base that does
+# not set it), in the base's WORKDIR (its HOME). Go's module and build caches
+# live in that home (GOPATH=~/go, GOCACHE=~/.cache/go-build), which the
+# user owns.
+USER ${NB_UID:-1000}

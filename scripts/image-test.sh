@@ -9,7 +9,8 @@
 # Checks, each timed:
 #   - the kernel binary in the image: cgo on (go version -m), go1.x as go.mod;
 #   - as the notebook user: `go build -buildmode=plugin` of a tiny package
-#     and plugin.Open of it from a cgo binary (what compiled cells need);
+#     and plugin.Open of it from a cgo binary built with the kernel's flags
+#     (-trimpath, -s -w): what compiled cells need;
 #   - JupyterLab started as the image would (tini, start.sh,
 #     start-notebook.py) serves /api/status and /lab with a token;
 #   - through the server's REST + websocket API (scripts/image-check.py):
@@ -126,8 +127,8 @@ func main() {
 EOF
   echo "go env: CGO_ENABLED=$(go env CGO_ENABLED) CC=$(go env CC) GOCACHE=$(go env GOCACHE)"
   (cd cell && go build -trimpath -buildmode=plugin -o ../cell.so .)
-  (cd host && go build -trimpath -o ../host .)
-  ./host "$d/cell.so"
+  (cd host && go build -trimpath -ldflags="-s -w" -o ../hostbin .)
+  ./hostbin "$d/cell.so"
   rm -rf "$d"
 ') || { echo "$out"; die "plugin build/open failed"; }
 echo "$out"

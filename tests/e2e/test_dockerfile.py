@@ -138,7 +138,7 @@ def test_dockerfile_ends_as_the_notebook_user(dockerfile):
     assert users, "no USER in the final stage"
     assert users[0] == "root", "the install step needs root"
     last = users[-1]
-    assert last in ("${NB_UID}", "$NB_UID", "${NB_USER}", "$NB_USER", "jovyan") or (last.isdigit() and last != "0"), last
+    assert last in ("${NB_UID}", "${NB_UID:-1000}", "$NB_UID", "${NB_USER}", "$NB_USER", "jovyan") or (last.isdigit() and last != "0"), last
     # The last USER is the last word on who runs things: no RUN before it is
     # left running as someone else, and none follows it.
     last_user = max(i for i, (k, _) in enumerate(final) if k == "USER")
