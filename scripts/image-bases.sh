@@ -125,7 +125,7 @@ else
   chmod a+x "$ctx"/go/bin/* "$ctx"/go/pkg/tool/*/*
   "$ctx/go/bin/go" version >/dev/null || die "the toolchain from $mod does not run"
   say "golang base: building from $mod ..."
-  "${BUILDAH[@]}" bud --isolation chroot --network host --pull=never --quiet \
+  "${BUILDAH[@]}" bud --isolation chroot --network host --pull=never \
     --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" \
     -f "$STANDIN/golang.Dockerfile" -t "$GO_IMAGE" "$ctx" >"$WORK/golang-build.log" 2>&1 \
     || { tail -30 "$WORK/golang-build.log" >&2; die "golang stand-in build failed (log: $WORK/golang-build.log)"; }
@@ -139,7 +139,7 @@ if have "$BASE_IMAGE"; then
   say "base-notebook base: cached $BASE_IMAGE"
 else
   say "base-notebook base: building (JupyterLab from PyPI) ..."
-  "${BUILDAH[@]}" bud --isolation chroot --network host --pull=never --quiet \
+  "${BUILDAH[@]}" bud --isolation chroot --network host --pull=never \
     --build-arg DEBIAN_IMAGE="$DEBIAN_IMAGE" \
     -f "$STANDIN/base-notebook.Dockerfile" -t "$BASE_IMAGE" "$STANDIN" >"$WORK/base-notebook-build.log" 2>&1 \
     || { tail -30 "$WORK/base-notebook-build.log" >&2; die "base-notebook stand-in build failed (log: $WORK/base-notebook-build.log)"; }

@@ -173,8 +173,20 @@ for i := 0; i < 6 && pid > 1; i++ {
         return line.strip()
 
     def compiled_cell():
+        # The server runs with GOKERNEL_COMPILE=auto (image-test.sh): a function declaration
+        # cell is built with go build -buildmode=plugin and loaded into the kernel.
         reply, out = state["k"].execute("%go")
-        return f"{reply['status']} {out.strip()[:200]}"
+        if reply["status"] != "ok" or "compiled cells: on" not in out:
+            fail(f"%go does not report compiled cells on: {out!r}")
+        reply, out = state["k"].execute(
+            "func fibC(n int) int {\n\tif n < 2 {\n\t\treturn n\n\t}\n\treturn fibC(n-1) + fibC(n-2)\n}", timeout=600)
+        if reply["status"] != "ok":
+            fail(f"compiled declaration cell: {out!r}")
+        reply, out = state["k"].execute("fibC(27)")
+        if reply["status"] != "ok" or out.strip() != "196418":
+            fail(f"fibC(27): {reply['status']} {out!r}")
+        _, report = state["k"].execute("%go")
+        return "fibC(27) = 196418; %go: " + " | ".join(l.strip() for l in report.strip().splitlines()[:4])
 
     timed("GET /api/status", status)
     timed("GET /lab", lab)
@@ -184,7 +196,7 @@ for i := 0; i < 6 && pid > 1; i++ {
     timed("cell to server run as the notebook user", user)
     timed("%auth status finds the config directory", auth)
     if compiled:
-        timed("compiled tier", compiled_cell)
+        timed("compiled cell (plugin) through the kernel", compiled_cell)
     state["k"].close()
     code, _ = http(base, token, "DELETE", f"/api/kernels/{state['id']}")
     if code != 204:

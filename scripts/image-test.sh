@@ -16,7 +16,8 @@
 #   - through the server's REST + websocket API (scripts/image-check.py):
 #     the gokernel kernelspec, a cell, every process from the cell up to
 #     the Jupyter server runs as uid 1000 with HOME=/home/jovyan, and
-#     `%auth status` names /home/jovyan/.config/gokernel.
+#     `%auth status` names /home/jovyan/.config/gokernel; with the compiled
+#     tier in the tree (compiled/), a compiled cell under GOKERNEL_COMPILE=auto.
 #
 # Settings: IMAGE_TAG (default localhost/gokernel:image-test), GO_IMAGE and
 # BASE_IMAGE (skip the stand-ins, use these), GOKERNEL_VENV (Python with
@@ -61,7 +62,7 @@ else
   # shellcheck disable=SC1091
   . "$ART/bases.env"
 fi
-record $((SECONDS - t0)) "bases ($(grep -c cached "$ART/bases.log" 2>/dev/null || echo 0) of 3 cached): $GO_IMAGE, $BASE_IMAGE"
+record $((SECONDS - t0)) "bases ($(grep -c ': cached' "$ART/bases.log" 2>/dev/null || true) of 3 cached): $GO_IMAGE, $BASE_IMAGE"
 
 # 2. the image, from the Dockerfile as it is
 say "image build: $TAG from GO_IMAGE=$GO_IMAGE BASE_IMAGE=$BASE_IMAGE (log: $ART/build.log)"
@@ -143,7 +144,15 @@ TOKEN=$("$VENV/bin/python" -c 'import secrets; print(secrets.token_hex(16))')
 t0=$SECONDS
 # The image's ENTRYPOINT and CMD (tini -g -- start.sh start-notebook.py),
 # with loopback and the token added.
-run tini -g -- start.sh start-notebook.py --ServerApp.ip=127.0.0.1 --ServerApp.port="$PORT" \
+COMPILED=()
+SERVER_ENV=()
+if [ -d compiled ]; then
+  # The compiled tier is in this tree: kernels get GOKERNEL_COMPILE=auto and
+  # image-check.py runs a compiled cell.
+  COMPILED=(--compiled)
+  SERVER_ENV=(GOKERNEL_COMPILE=auto)
+fi
+run env ${SERVER_ENV[@]+"${SERVER_ENV[@]}"} tini -g -- start.sh start-notebook.py --ServerApp.ip=127.0.0.1 --ServerApp.port="$PORT" \
   --IdentityProvider.token="$TOKEN" --ServerApp.port_retries=0 >"$ART/server.log" 2>&1 &
 SERVER_PID=$!
 URL=http://127.0.0.1:$PORT
@@ -159,10 +168,8 @@ code=$(curl -s -o /dev/null -w '%{http_code}' "$URL/api/status")
 record $((SECONDS - t0)) "JupyterLab up (start to /api/status answering), token required"
 
 t0=$SECONDS
-COMPILED=()
-if [ -d compiled ]; then COMPILED=(--compiled); fi
 "$VENV/bin/python" scripts/image-check.py "$URL" "$TOKEN" ${COMPILED[@]+"${COMPILED[@]}"} || { cat "$ART/server.log"; die "the checks through the server failed"; }
-record $((SECONDS - t0)) "through the server: kernelspec, cell, uid chain, %auth status"
+record $((SECONDS - t0)) "through the server: kernelspec, cell, uid chain, %auth status${COMPILED[@]+, compiled cell}"
 
 curl -fsS -o /dev/null -X POST -H "Authorization: token $TOKEN" "$URL/api/shutdown" || true
 for _ in $(seq 1 60); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
