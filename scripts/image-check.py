@@ -154,9 +154,11 @@ for i := 0; i < 6 && pid > 1; i++ {
         if reply["status"] != "ok":
             fail(f"uid cell: {out}")
         lines = out.strip().splitlines()
-        if lines[0].split()[:3] != ["getuid", NOTEBOOK_UID, NOTEBOOK_UID] or lines[0].split()[4] != NOTEBOOK_HOME:
-            fail(f"the cell does not run as {NOTEBOOK_UID} with HOME {NOTEBOOK_HOME}: {lines[0]}")
+        if not lines or lines[0].split() != ["getuid", NOTEBOOK_UID, NOTEBOOK_UID, "HOME", NOTEBOOK_HOME]:
+            fail(f"the cell does not run as {NOTEBOOK_UID} with HOME {NOTEBOOK_HOME}: {out!r}")
         procs = [l.split() for l in lines[1:]]
+        if any(len(p) != 5 or p[0] != "proc" for p in procs):
+            fail(f"unexpected process lines: {out!r}")
         if not procs or procs[-1][4] != "true":
             fail(f"did not reach the Jupyter server walking up from the cell: {out}")
         for p in procs:

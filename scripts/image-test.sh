@@ -88,6 +88,8 @@ t0=$SECONDS
 who=$(run sh -c 'echo "$(id -u) $(id -un) $HOME"')
 echo "runs as: $who"
 [ "$who" = "1000 jovyan /home/jovyan" ] || die "the image runs as '$who', not '1000 jovyan /home/jovyan'"
+foreign=$(run find /home/jovyan ! -user jovyan)
+[ -z "$foreign" ] || die "files in the notebook user's home that it does not own (the build wrote them as root): $foreign"
 info=$(run go version -m /usr/local/bin/gokernel)
 echo "$info" | grep -E 'go1|CGO_ENABLED|-trimpath|GOARCH'
 echo "$info" | grep -q 'build	CGO_ENABLED=1' || die "the image's gokernel is not built with cgo"

@@ -22,7 +22,8 @@
 #
 # Everything it writes is world-readable, and with docker-stacks'
 # fix-permissions present (the base image), group-writable for the notebook
-# user's group as that image expects.
+# user's group as that image expects. It writes nothing into $HOME (it runs
+# with a scratch home).
 set -euo pipefail
 
 BINARY=./bin/gokernel
@@ -49,10 +50,21 @@ while [ $# -gt 0 ]; do
     --name) NAME=${2:?--name needs a value}; shift 2 ;;
     --display-name) DISPLAY_NAME=${2:?--display-name needs a value}; shift 2 ;;
     --check) CHECK=1; shift ;;
-    -h|--help) sed -n '2,27p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,26p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) die "unknown option $1 (see --help)" ;;
   esac
 done
+
+# Nothing below may write into the home of whoever runs this: in an image
+# build that is root with HOME=/home/jovyan, and a root-owned ~/.config
+# (`go version` writes Go's telemetry dir there, the check's Jupyter its
+# runtime files, IPython its dir) would stop the notebook user from creating
+# ~/.config/gokernel. So a scratch home, removed on exit.
+SCRATCH=$(mktemp -d)
+trap 'rm -rf "$SCRATCH"' EXIT
+export HOME=$SCRATCH XDG_CONFIG_HOME=$SCRATCH/.config XDG_CACHE_HOME=$SCRATCH/.cache \
+  XDG_DATA_HOME=$SCRATCH/.local/share JUPYTER_RUNTIME_DIR=$SCRATCH/jupyter-runtime \
+  IPYTHONDIR=$SCRATCH/.ipython
 
 [ -f "$BINARY" ] || die "no gokernel binary at $BINARY (build it: go build -o bin/gokernel .)"
 "$BINARY" version >/dev/null || die "$BINARY does not run on this machine"

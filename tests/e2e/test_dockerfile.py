@@ -235,10 +235,20 @@ def test_installed_kernelspec_runs_go(installed, tmp_path, monkeypatch):
 def test_install_script_check_mode(installed, tmp_path, monkeypatch):
     """--check (what the image build runs) starts the kernel and runs 1+1."""
     monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "empty-data"))
-    cmd = [SCRIPT, "--binary", installed["bin"], "--bin", installed["bin"], "--prefix", installed["prefix"], "--no-go", "--check"]
+    # In an image build the script runs as root with the notebook user's HOME:
+    # it must leave that home as it found it (a root-owned ~/.config would stop
+    # the user from creating ~/.config/gokernel).
+    goroot = go_root()  # before HOME moves: the go command writes telemetry counters under it
+    home = tmp_path / "home"
+    home.mkdir()
+    for var in ("XDG_CONFIG_HOME", "XDG_CACHE_HOME", "XDG_DATA_HOME", "JUPYTER_RUNTIME_DIR", "IPYTHONDIR"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("HOME", str(home))
+    cmd = [SCRIPT, "--binary", installed["bin"], "--bin", installed["bin"], "--prefix", installed["prefix"], "--goroot", goroot, "--check"]
     p = subprocess.run([str(c) for c in cmd], capture_output=True, text=True, timeout=180)
     assert p.returncode == 0, f"{p.stdout}\n{p.stderr}"
     assert "ran 1+1" in p.stdout
+    assert list(home.rglob("*")) == [], "install-image.sh wrote into HOME"
 
 
 def test_install_script_refuses_bad_input(tmp_path):
