@@ -130,6 +130,7 @@ func (fe *frontEnd) names() []string {
 // Plan is a cell the front-end accepted: the sources of its cell package
 // and plugin.
 type Plan struct {
+	seq                    int
 	path, pkgName, dirName string
 	alias                  string
 	cellSrc, gkSrc         string
@@ -176,7 +177,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
 	seq := fe.seq + 1
-	p := &Plan{path: fmt.Sprintf("%s/c%d", fe.t.module, seq), pkgName: fmt.Sprintf("cell%d", n), dirName: fmt.Sprintf("c%d", seq), alias: fmt.Sprintf("_gk%d", seq), fwd: map[string]string{}}
+	p := &Plan{seq: seq, path: fmt.Sprintf("%s/c%d", fe.t.module, seq), pkgName: fmt.Sprintf("cell%d", n), dirName: fmt.Sprintf("c%d", seq), alias: fmt.Sprintf("_gk%d", seq), fwd: map[string]string{}}
 	header := "package " + p.pkgName + "\n"
 	fname := fmt.Sprintf("In[%d]", n)
 	f, err := parser.ParseFile(fe.fset, fname, header+code, parser.ParseComments|parser.SkipObjectResolution)
@@ -429,7 +430,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 func (fe *frontEnd) commit(p *Plan) {
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
-	fe.seq++
+	fe.seq = max(fe.seq, p.seq)
 	for _, name := range p.names {
 		obj := p.pkg.Scope().Lookup(name)
 		if obj == nil {
@@ -597,4 +598,12 @@ func untouched(fset *token.FileSet, info *types.Info) string {
 		}
 	}
 	return ""
+}
+
+// burn retires p's package path after a failed load: a plugin path that
+// plugin.Open saw cannot be opened again.
+func (fe *frontEnd) burn(p *Plan) {
+	fe.mu.Lock()
+	defer fe.mu.Unlock()
+	fe.seq = max(fe.seq, p.seq)
 }

@@ -268,6 +268,7 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	l := &Loaded{Names: p.names, Defs: p.defs, BuildTime: took}
 	stop, err := open(so, p.stmts, l)
 	if err != nil {
+		t.fe.burn(p)
 		return nil, err
 	}
 	t.mu.Lock()
