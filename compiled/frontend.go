@@ -156,6 +156,11 @@ func (t *Tier) Plan(n int, code string, resolve Resolver) (*Plan, string) {
 	if !t.Enabled() {
 		return nil, t.Reason()
 	}
+	// Only cells with a function or a loop can be compiled; the check
+	// keeps parsing off the path of simple cells.
+	if !strings.Contains(code, "func") && !strings.Contains(code, "for") {
+		return nil, "no function and no loop"
+	}
 	if why := t.full(); why != "" {
 		return nil, why
 	}

@@ -53,6 +53,7 @@ type Tier struct {
 	builds []time.Duration
 	cpus   []time.Duration // CPU time of each go build
 	loaded int
+	bytes  int64 // written to the session directory by builds
 	warm   bool
 }
 
@@ -261,7 +262,15 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	if err := os.Chmod(so, 0o600); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBuild, err)
 	}
+	var written int64
+	for _, src := range files {
+		written += int64(len(src))
+	}
+	if fi, err := os.Stat(so); err == nil {
+		written += fi.Size()
+	}
 	t.mu.Lock()
+	t.bytes += written
 	t.builds = append(t.builds, took)
 	t.cpus = append(t.cpus, cpu)
 	t.mu.Unlock()
@@ -344,6 +353,17 @@ func open(so string, stmts bool, l *Loaded) (stop *atomic.Bool, err error) {
 	return *fp, nil
 }
 
+// HasCompiled reports whether some name's latest declaration is compiled
+// (only then do interpreted cells' declarations need to Shadow).
+func (t *Tier) HasCompiled() bool {
+	if !t.Enabled() {
+		return false
+	}
+	t.fe.mu.Lock()
+	defer t.fe.mu.Unlock()
+	return len(t.fe.latest) > 0
+}
+
 // Shadow tells the tier that an interpreted cell (re)declared names: from
 // now on they are the interpreter's, and a cell that uses them is not
 // compiled (a compiled cell cannot see interpreted declarations).
@@ -424,15 +444,16 @@ func (t *Tier) Status() Status {
 	return s
 }
 
-// full reports whether the session reached its caps.
+// full reports whether the session reached its caps (counters only: it
+// runs for every cell).
 func (t *Tier) full() string {
 	t.mu.Lock()
+	defer t.mu.Unlock()
 	n := t.loaded
-	t.mu.Unlock()
 	if n >= MaxCells {
 		return fmt.Sprintf("this session loaded %d compiled cells, the cap (plugins cannot be unloaded)", n)
 	}
-	if dirSize(t.dir) >= MaxSessionBytes {
+	if t.bytes >= MaxSessionBytes {
 		return fmt.Sprintf("this session's build directory %s reached its cap of %d MiB", t.dir, MaxSessionBytes>>20)
 	}
 	return ""

@@ -164,3 +164,30 @@ func runStepsOn(t *testing.T, te *testEngine, steps []step) {
 		}
 	}
 }
+
+// BenchmarkExecuteTrivialCompiledMode is BenchmarkExecuteTrivial with the
+// compiled tier on (auto) and one compiled cell loaded: what routing costs
+// a cell that stays interpreted.
+func BenchmarkExecuteTrivialCompiledMode(b *testing.B) {
+	tier := compiled.New(compiled.Options{Mode: compiled.Auto, Dir: b.TempDir(), NoWarm: true})
+	tier.Start(context.Background())
+	if !tier.Enabled() {
+		b.Skipf("compiled tier unavailable: %s", tier.Reason())
+	}
+	e, err := New(Options{Stdout: devNull(b), Stderr: devNull(b), Compiler: tier})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	if res, err := e.Execute(ctx, kernel.ExecuteRequest{Code: "func sq(x int) int { return x * x }", ExecutionCount: 1}, &fakeOutput{}); err != nil || res.Error != nil {
+		b.Fatal(err, res.Error)
+	}
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		res, err := e.Execute(ctx, kernel.ExecuteRequest{Code: "1 + 2", ExecutionCount: i + 2}, &fakeOutput{})
+		if err != nil || res.Error != nil {
+			b.Fatal(err, res.Error)
+		}
+	}
+}

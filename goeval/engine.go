@@ -265,7 +265,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	}
 	e.importMissing(code)
 	res.Value, res.Error = e.run(ctx, fname, code)
-	if c := e.opts.Compiler; c.Enabled() {
+	if c := e.opts.Compiler; c.HasCompiled() {
 		c.Shadow(cellNames(code))
 	}
 	if len(req.UserExpressions) > 0 {
