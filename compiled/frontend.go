@@ -158,7 +158,7 @@ func (t *Tier) Plan(n int, code string, resolve Resolver) (*Plan, string) {
 	}
 	// Only cells with a function or a loop can be compiled; the check
 	// keeps parsing off the path of simple cells.
-	if !strings.Contains(code, "func") && !strings.Contains(code, "for") {
+	if t.mode != Always && !strings.Contains(code, "func") && !strings.Contains(code, "for") {
 		return nil, "no function and no loop"
 	}
 	if why := t.full(); why != "" {
