@@ -23,6 +23,8 @@ step "static checks: gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' | grep -v '^bq/emutest/' || true))
 if [ -n "$unformatted" ]; then echo "gofmt needed:"; echo "$unformatted"; exit 1; fi
 go vet ./...
+# go.mod says what the module imports (direct vs // indirect), nothing else.
+go mod tidy -diff || { echo "go.mod/go.sum are not tidy: run go mod tidy"; exit 1; }
 if [ "${GOKERNEL_SKIP_STATICCHECK:-}" != 1 ]; then
   go run honnef.co/go/tools/cmd/staticcheck@v0.7.0 ./...
 fi
