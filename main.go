@@ -130,10 +130,13 @@ func runKernel(args []string, stderr io.Writer) int {
 	env := append(os.Environ(), "GOTRACEBACK=none")
 	sup := worker.NewSupervisor(worker.Options{Command: []string{exe, "worker"}, Env: env, Logger: log})
 	srv, err := kernel.NewServer(kernel.Config{
-		Conn: ci, Engine: sup, Logger: log, ListenFDs: listenFDs,
-		Implementation: "gokernel", ImplementationVersion: kernelVersion(), LanguageVersion: languageVersion,
-		Banner: fmt.Sprintf("gokernel %s: Go %s interpreted by yaegi. %s %%help lists the magics (%%auth signs you in to Google, %%bq queries BigQuery).",
-			kernelVersion(), languageVersion, compiled.Banner()),
+		Conn: ci, ListenFDs: listenFDs,
+		RouterConfig: kernel.RouterConfig{
+			Engine: sup, Logger: log,
+			Implementation: "gokernel", ImplementationVersion: kernelVersion(), LanguageVersion: languageVersion,
+			Banner: fmt.Sprintf("gokernel %s: Go %s interpreted by yaegi. %s %%help lists the magics (%%auth signs you in to Google, %%bq queries BigQuery).",
+				kernelVersion(), languageVersion, compiled.Banner()),
+		},
 	})
 	if err != nil {
 		log.Error("cannot start", "err", err)

@@ -54,10 +54,12 @@ type RouterConfig struct {
 	LanguageVersion string
 	Banner          string
 	HelpLinks       []struct{ Text, URL string }
-	// MaxOutputBytes bounds the stream output published per request; 0 means 32 MiB.
+	// MaxOutputBytes bounds the stream output published per request; the
+	// rest is replaced by a truncation notice. 0 means 32 MiB.
 	MaxOutputBytes int
 	// OnShutdown is called once, on its own goroutine, after a
-	// shutdown_request was answered; the transport stops there.
+	// shutdown_request was answered; the transport stops there. A Server
+	// sets its own.
 	OnShutdown func()
 }
 

@@ -14,26 +14,16 @@ import (
 	"github.com/go-zeromq/zmq4"
 )
 
-// Config is what a Server needs to start.
+// Config is what a Server needs to start: the connection, the transport's
+// settings, and its Router's (whose OnShutdown the Server sets).
 type Config struct {
-	Conn   ConnectionInfo
-	Engine Engine
-	Logger *slog.Logger
-	// Implementation and ImplementationVersion name the kernel in kernel_info.
-	Implementation        string
-	ImplementationVersion string
-	// LanguageVersion is the Go version whose standard library cells see.
-	LanguageVersion string
-	Banner          string
-	HelpLinks       []struct{ Text, URL string }
+	Conn ConnectionInfo
+	RouterConfig
 	// SendTimeout bounds every socket send (zmq4's default is 5 minutes).
 	SendTimeout time.Duration
 	// IOPubHWM bounds the messages queued for IOPub subscribers; beyond it
 	// messages are dropped rather than held. 0 means 1024.
 	IOPubHWM int
-	// MaxOutputBytes bounds the stream output published per request; the
-	// rest is replaced by a truncation notice. 0 means 32 MiB.
-	MaxOutputBytes int
 	// ReplayHistory is how many recent signatures are remembered to refuse replays.
 	ReplayHistory int
 	Limits        Limits
@@ -80,17 +70,13 @@ func NewServer(cfg Config) (*Server, error) {
 		cfg.Limits = DefaultLimits()
 	}
 	s := &Server{cfg: cfg, log: cfg.Logger, signer: NewSigner([]byte(cfg.Conn.Key), cfg.ReplayHistory)}
-	r, err := NewRouter(RouterConfig{
-		Engine: cfg.Engine, Logger: cfg.Logger,
-		Implementation: cfg.Implementation, ImplementationVersion: cfg.ImplementationVersion,
-		LanguageVersion: cfg.LanguageVersion, Banner: cfg.Banner, HelpLinks: cfg.HelpLinks,
-		MaxOutputBytes: cfg.MaxOutputBytes,
-		OnShutdown: func() {
-			if s.stop != nil {
-				s.stop()
-			}
-		},
-	}, s)
+	rc := cfg.RouterConfig
+	rc.OnShutdown = func() {
+		if s.stop != nil {
+			s.stop()
+		}
+	}
+	r, err := NewRouter(rc, s)
 	if err != nil {
 		return nil, err
 	}

@@ -77,7 +77,8 @@ func startKernelOn(t testing.TB, p []int, fds map[int]uintptr) (*testClient, fun
 	t.Helper()
 	ci := ConnectionInfo{Transport: "tcp", IP: "127.0.0.1", Key: "secret", SignatureScheme: "hmac-sha256",
 		ShellPort: p[0], ControlPort: p[1], StdinPort: p[2], IOPubPort: p[3], HBPort: p[4]}
-	srv, err := NewServer(Config{Conn: ci, Engine: echoEngine{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LanguageVersion: "1.22", ListenFDs: fds})
+	srv, err := NewServer(Config{Conn: ci, ListenFDs: fds, RouterConfig: RouterConfig{
+		Engine: echoEngine{}, Logger: slog.New(slog.NewTextHandler(io.Discard, nil)), LanguageVersion: "1.22"}})
 	if err != nil {
 		t.Fatal(err)
 	}
