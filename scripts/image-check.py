@@ -7,6 +7,7 @@ URL is http://127.0.0.1:PORT. Exits non-zero with the reason on the first
 failed check; prints one line per check with its wall time.
 """
 import json
+import re
 import sys
 import time
 import urllib.request
@@ -124,7 +125,8 @@ def main():
         return f"x*2 + 2 -> {out.strip()}"
 
     def user():
-        # From the cell's process up to the Jupyter server: every process runs as the notebook user.
+        # From the cell's process up to the Jupyter server (the process named jupyter-lab):
+        # every process runs as the notebook user.
         code = r'''
 import ("fmt"; "os"; "strings")
 func procInfo(pid int) (name, uid, ppid string) {
@@ -144,9 +146,9 @@ fmt.Println("getuid", os.Getuid(), os.Geteuid(), "HOME", os.Getenv("HOME"))
 pid := os.Getpid()
 for i := 0; i < 6 && pid > 1; i++ {
 	name, uid, ppid := procInfo(pid)
-	cmd, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", pid))
-	fmt.Println("proc", pid, name, uid, strings.Contains(string(cmd), "jupyter"))
-	if strings.Contains(string(cmd), "jupyter") { break }
+	server := strings.HasPrefix(name, "jupyter")
+	fmt.Println("proc", pid, name, uid, server)
+	if server { break }
 	fmt.Sscan(ppid, &pid)
 }
 '''
@@ -188,7 +190,19 @@ for i := 0; i < 6 && pid > 1; i++ {
         if reply["status"] != "ok" or out.strip() != "196418":
             fail(f"fibC(27): {reply['status']} {out!r}")
         _, report = state["k"].execute("%go")
-        return "fibC(27) = 196418; %go: " + " | ".join(l.strip() for l in report.strip().splitlines()[:4])
+        m = re.search(r"build directory: (\S+)", report)
+        if not m:
+            fail(f"%go names no build directory: {report!r}")
+        # The declaration became a plugin in the session's build directory.
+        reply, out = state["k"].execute(
+            'import "path/filepath"\n'
+            f'sos, _ := filepath.Glob(filepath.Join({json.dumps(m.group(1))}, "*", "*.so"))\n'
+            f'more, _ := filepath.Glob(filepath.Join({json.dumps(m.group(1))}, "*.so"))\n'
+            'len(sos) + len(more)')
+        if reply["status"] != "ok" or not out.strip().isdigit() or int(out.strip()) < 1:
+            fail(f"no plugin (.so) in {m.group(1)}: {out!r}")
+        return f"fibC(27) = 196418; {out.strip()} plugin(s) in {m.group(1)}; %go: " + " | ".join(
+            l.strip() for l in report.strip().splitlines()[:2])
 
     timed("GET /api/status", status)
     timed("GET /lab", lab)
