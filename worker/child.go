@@ -337,10 +337,10 @@ func (o *childOutput) Input(ctx context.Context, prompt string, password bool) (
 	}
 	select {
 	case r := <-ch:
+		if r.NoStdin {
+			return "", kernel.ErrStdinNotAllowed
+		}
 		if r.Error != "" {
-			if r.Error == kernel.ErrStdinNotAllowed.Error() {
-				return "", kernel.ErrStdinNotAllowed
-			}
 			return "", errors.New(r.Error)
 		}
 		return r.Value, nil

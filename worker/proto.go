@@ -66,6 +66,9 @@ type envelope struct {
 	Value    string
 	Wait     bool
 	Error    string
+	// NoStdin, on an input reply, says the front end does not accept input
+	// (kernel.ErrStdinNotAllowed), so the child can return that error itself.
+	NoStdin bool
 	// Mark is, on a display or clear event, how many marks the child had
 	// written to its stdout and stderr with it (marks.go).
 	Mark       uint64

@@ -497,6 +497,7 @@ func (s *Supervisor) startInput(p *process, e envelope) {
 			reply.Error = "no front end to ask for input"
 		} else if v, err := out.Input(ctx, e.Prompt, e.Password); err != nil {
 			reply.Error = err.Error()
+			reply.NoStdin = errors.Is(err, kernel.ErrStdinNotAllowed)
 		} else {
 			reply.Value = v
 		}

@@ -41,6 +41,7 @@ const (
 	tagValue
 	tagWait
 	tagError
+	tagNoStdin
 
 	tagExecute // *kernel.ExecuteRequest
 	tagExecuteCode
@@ -276,6 +277,7 @@ func (w *frameWriter) envelope(e envelope) {
 	w.string(tagValue, e.Value)
 	w.flag(tagWait, e.Wait)
 	w.string(tagError, e.Error)
+	w.flag(tagNoStdin, e.NoStdin)
 	w.uint(tagMark, e.Mark)
 	if x := e.Execute; x != nil {
 		w.tag(tagExecute)
@@ -475,6 +477,8 @@ func (r *frameDecoder) envelope() envelope {
 			e.Wait = true
 		case tagError:
 			e.Error = r.string()
+		case tagNoStdin:
+			e.NoStdin = true
 
 		case tagExecute:
 			e.Execute = &kernel.ExecuteRequest{}
