@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
 	"testing"
@@ -157,5 +158,39 @@ func TestPlanRouting(t *testing.T) {
 		if p != nil || !strings.Contains(why, tt.why) {
 			t.Errorf("%q: plan %v, reason %q; want no plan, reason containing %q", tt.code, p != nil, why, tt.why)
 		}
+	}
+}
+
+// TestProbeRefuses: a toolchain of another Go version, or one without
+// cgo, leaves the tier off with one line saying why (a fake go command in
+// $GOROOT/bin, which Probe tries first).
+func TestProbeRefuses(t *testing.T) {
+	for _, tt := range []struct {
+		name, env, want string
+	}{
+		{"other version", `{"GOVERSION":"go1.20.1","GOROOT":"/x","CGO_ENABLED":"1","CC":"gcc"}`, "is go1.20.1, this kernel was built with " + runtime.Version()},
+		{"no cgo", `{"GOVERSION":"` + runtime.Version() + `","GOROOT":"/x","CGO_ENABLED":"0","CC":"gcc"}`, "cgo is off"},
+		{"no C compiler", `{"GOVERSION":"` + runtime.Version() + `","GOROOT":"/x","CGO_ENABLED":"1","CC":"no-such-cc-gk"}`, `C compiler "no-such-cc-gk"`},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			root := t.TempDir()
+			if err := os.MkdirAll(filepath.Join(root, "bin"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			script := "#!/bin/sh\necho '" + tt.env + "'\n"
+			if err := os.WriteFile(filepath.Join(root, "bin", "go"), []byte(script), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("GOROOT", root)
+			tier := New(Options{Mode: Auto, Dir: t.TempDir()})
+			tier.Start(context.Background())
+			if tier.Enabled() {
+				t.Fatal("the tier is on with a mismatched toolchain")
+			}
+			status := tier.Status().String()
+			if !strings.Contains(tier.Reason(), tt.want) || !strings.Contains(status, "every cell is interpreted") || !strings.Contains(status, "to enable") {
+				t.Errorf("reason %q / status %q; want %q", tier.Reason(), status, tt.want)
+			}
+		})
 	}
 }
