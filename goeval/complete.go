@@ -8,6 +8,7 @@ import (
 	"go/printer"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -25,30 +26,23 @@ import (
 	"github.com/gokernel/gokernel/kernel"
 )
 
-// goKeywords are Go's 25 keywords.
-var goKeywords = []string{
-	"break", "case", "chan", "const", "continue", "default", "defer", "else",
-	"fallthrough", "for", "func", "go", "goto", "if", "import", "interface",
-	"map", "package", "range", "return", "select", "struct", "switch", "type", "var",
-}
-
-// goBuiltinNames are the predeclared identifiers a cell can use.
-var goBuiltinNames = []string{
-	"append", "bool", "byte", "cap", "close", "complex", "complex128", "complex64",
-	"copy", "delete", "error", "false", "float32", "float64", "imag", "int", "int16",
-	"int32", "int64", "int8", "iota", "len", "make", "new", "nil", "panic", "print",
-	"println", "real", "recover", "rune", "string", "true", "uint", "uint16", "uint32",
-	"uint64", "uint8", "uintptr", "any", "comparable",
-}
-
-func isKeyword(s string) bool {
-	for _, k := range goKeywords {
-		if k == s {
-			return true
+// goKeywords are Go's keywords, from go/token, in token order.
+func goKeywords() []string {
+	var out []string
+	for t := token.ILLEGAL; t <= token.TILDE; t++ { // TILDE is the last token
+		if t.IsKeyword() {
+			out = append(out, t.String())
 		}
 	}
-	return false
+	return out
 }
+
+// goBuiltinNames are the predeclared identifiers a cell can use (types,
+// constants, nil and the builtin functions, min/max/clear included),
+// sorted, from go/types' universe.
+func goBuiltinNames() []string { return types.Universe.Names() }
+
+func isKeyword(s string) bool { return token.IsKeyword(s) }
 
 func isLetter(r rune) bool { return r == '_' || unicode.IsLetter(r) }
 func isDigit(r rune) bool  { return unicode.IsDigit(r) }
@@ -247,10 +241,10 @@ func (e *Engine) Complete(ctx context.Context, code string, cursorPos int) (kern
 		add(n, "text")
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].text < ms[j].text })
-	for _, k := range goKeywords {
+	for _, k := range goKeywords() {
 		add(k, "keyword")
 	}
-	for _, b := range goBuiltinNames {
+	for _, b := range goBuiltinNames() {
 		add(b, "function")
 	}
 	return finish(false)
@@ -404,10 +398,8 @@ func (e *Engine) describe(qual, name string, detail int) (string, bool) {
 		if isKeyword(name) {
 			return "Go keyword " + name, true
 		}
-		for _, b := range goBuiltinNames {
-			if b == name {
-				return "Go builtin " + name, true
-			}
+		if types.Universe.Lookup(name) != nil {
+			return "Go builtin " + name, true
 		}
 		return "", false
 	}

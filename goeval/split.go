@@ -7,6 +7,7 @@ import (
 	"go/printer"
 	"go/scanner"
 	"go/token"
+	"go/types"
 	"maps"
 	"sort"
 	"strconv"
@@ -433,12 +434,8 @@ func (e *editor) isBuiltin(x ast.Expr) bool {
 	if !ok {
 		return false
 	}
-	switch id.Name {
-	case "close", "copy", "delete", "panic", "print", "println", "recover", "clear",
-		"append", "len", "cap", "make", "new", "complex", "real", "imag", "max", "min":
-		return true
-	}
-	return false
+	_, ok = types.Universe.Lookup(id.Name).(*types.Builtin)
+	return ok
 }
 
 // isConstant reports whether x is (syntactically) a constant expression:
