@@ -43,24 +43,20 @@ type QueryOptions struct {
 	PricePerTiB    float64
 }
 
-type paramFlag struct{ ps *[]Param }
-
-func (f paramFlag) String() string { return "" }
-func (f paramFlag) Set(s string) error {
+// addParam parses one --param and appends it, refusing a name given twice.
+func addParam(ps *[]Param, s string) error {
 	p, err := ParseParam(s)
 	if err != nil {
 		return err
 	}
-	for _, q := range *f.ps {
+	for _, q := range *ps {
 		if strings.EqualFold(q.Name, p.Name) {
 			return fmt.Errorf("--param %s given twice", p.Name)
 		}
 	}
-	*f.ps = append(*f.ps, p)
+	*ps = append(*ps, p)
 	return nil
 }
-
-type labelFlag struct{ m map[string]string }
 
 // BigQuery label rules: lower-case letters, digits, _ and -, keys start
 // with a letter, both at most 63 characters.
@@ -73,8 +69,8 @@ var (
 	labelValueRE = sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(`^[\p{Ll}\p{Lo}\p{N}_-]{0,63}$`) })
 )
 
-func (f labelFlag) String() string { return "" }
-func (f labelFlag) Set(s string) error {
+// addLabel parses one --label key=value (or key:value) into m.
+func addLabel(m map[string]string, s string) error {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok {
 		k, v, ok = strings.Cut(s, ":")
@@ -82,19 +78,7 @@ func (f labelFlag) Set(s string) error {
 	if !ok || !labelKeyRE().MatchString(k) || !labelValueRE().MatchString(v) {
 		return fmt.Errorf("--label %q: want key=value with lower-case letters, digits, _ and - (key starts with a letter, both ≤ 63 chars)", s)
 	}
-	f.m[k] = v
-	return nil
-}
-
-type sizeFlag struct{ n *int64 }
-
-func (f sizeFlag) String() string { return "" }
-func (f sizeFlag) Set(s string) error {
-	n, err := bytesize.Parse(s)
-	if err != nil {
-		return err
-	}
-	*f.n = n
+	m[k] = v
 	return nil
 }
 
@@ -103,12 +87,14 @@ func newFlagSet(o *QueryOptions, w io.Writer) *flag.FlagSet {
 	fs := magics.NewFlagSet("bq", w)
 	fs.StringVar(&o.Project, "project", "", "project that runs (and pays for) the job; default: %auth's project, $GOOGLE_CLOUD_PROJECT, the VM's project")
 	fs.StringVar(&o.Location, "location", "", "job location, e.g. US, EU, europe-west1")
-	fs.Var(paramFlag{&o.Params}, "param", "query parameter `name=value` (STRING) or name:TYPE=value or name:TYPE (NULL); repeatable")
+	fs.Func("param", "query parameter `name=value` (STRING) or name:TYPE=value or name:TYPE (NULL); repeatable",
+		func(v string) error { return addParam(&o.Params, v) })
 	fs.BoolVar(&o.DryRun, "dry-run", false, "validate only: show bytes processed, cost estimate and referenced tables")
-	fs.Var(sizeFlag{&o.MaxBytesBilled}, "max-bytes-billed", "fail the query rather than bill more than this `size` (10GB = 10⁹ bytes, 1TiB = 2⁴⁰; a bare G is decimal)")
+	fs.Func("max-bytes-billed", "fail the query rather than bill more than this `size` (10GB = 10⁹ bytes, 1TiB = 2⁴⁰; a bare G is decimal)",
+		func(v string) (err error) { o.MaxBytesBilled, err = bytesize.Parse(v); return err })
 	fs.BoolVar(&o.LegacySQL, "legacy-sql", false, "use legacy SQL instead of GoogleSQL")
 	fs.BoolVar(&o.NoCache, "no-cache", false, "do not use cached results")
-	fs.Var(labelFlag{o.Labels}, "label", "job label `key=value`; repeatable")
+	fs.Func("label", "job label `key=value`; repeatable", func(v string) error { return addLabel(o.Labels, v) })
 	fs.StringVar(&o.Dest, "dest", "", "write the result to `[project.]dataset.table`")
 	fs.StringVar(&o.Write, "write", "", "with --dest: append, truncate or empty (default empty: fail if the table has rows)")
 	fs.IntVar(&o.MaxRows, "max-rows", DefaultMaxRows, "rows shown in the table")

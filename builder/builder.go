@@ -58,8 +58,8 @@ type Options struct {
 func Main(args []string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("gokernel build", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	var with multiFlag
-	fs.Var(&with, "with", "package to add, as import/path[@version] (repeatable)")
+	var with []string
+	fs.Func("with", "package to add, as import/path[@version] (repeatable)", func(v string) error { with = append(with, v); return nil })
 	out := fs.String("o", "gokernel", "path of the kernel binary to write")
 	src := fs.String("src", "", "gokernel source tree (default: $GOKERNEL_SRC, else the module of the current directory)")
 	fs.Usage = func() {
@@ -87,11 +87,6 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	fmt.Fprintf(stdout, "built %s with %s\nInstall it and restart the kernel to use them:\n  %s install --user\n", abs, strings.Join(with, ", "), abs)
 	return 0
 }
-
-type multiFlag []string
-
-func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
-func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 // FindSource returns the gokernel source tree: dir if not empty, else
 // $GOKERNEL_SRC, else the main module of the current directory if it is

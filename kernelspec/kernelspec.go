@@ -14,13 +14,11 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"runtime"
-	"slices"
 	"strings"
 )
 
@@ -538,5 +536,3 @@ func sysPrefix() (string, error) {
 	return p, nil
 }
 
-// sortedKeys returns m's keys in order, for stable output.
-func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }

@@ -16,21 +16,9 @@ const (
 	ExitUsage = 2
 )
 
-// envFlag collects repeated --env K=V options.
-type envFlag map[string]string
-
-// String implements flag.Value.
-func (e envFlag) String() string {
-	var parts []string
-	for _, k := range sortedKeys(e) {
-		parts = append(parts, k+"="+e[k])
-	}
-	return strings.Join(parts, ",")
-}
-
-// Set implements flag.Value, rejecting values that are not K=V so a typo
-// fails loudly instead of producing an odd kernel environment.
-func (e envFlag) Set(s string) error {
+// setEnv parses one --env K=V into env, rejecting values that are not K=V
+// so a typo fails loudly instead of producing an odd kernel environment.
+func setEnv(env map[string]string, s string) error {
 	k, v, ok := strings.Cut(s, "=")
 	if !ok {
 		return fmt.Errorf("%q is not of the form KEY=VALUE (missing '=')", s)
@@ -38,7 +26,7 @@ func (e envFlag) Set(s string) error {
 	if k == "" {
 		return fmt.Errorf("%q has an empty variable name", s)
 	}
-	e[k] = v
+	env[k] = v
 	return nil
 }
 
@@ -70,10 +58,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	prefix := fs.String("prefix", "", "install into `DIR`/share/jupyter")
 	name := fs.String("name", DefaultName, "kernelspec `name` (letters, digits, '.', '_', '-')")
 	var displayName string
-	env := envFlag{}
+	env := map[string]string{}
 	if install {
 		fs.StringVar(&displayName, "display-name", DefaultDisplayName, "`name` shown by notebook front ends")
-		fs.Var(env, "env", "set `KEY=VALUE` in the kernel's environment (repeatable)")
+		fs.Func("env", "set `KEY=VALUE` in the kernel's environment (repeatable)", func(v string) error { return setEnv(env, v) })
 	}
 	fs.Usage = func() {
 		if install {
