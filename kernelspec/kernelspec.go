@@ -535,4 +535,3 @@ func sysPrefix() (string, error) {
 	}
 	return p, nil
 }
-
