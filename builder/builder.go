@@ -34,6 +34,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+
+	"golang.org/x/mod/modfile"
 )
 
 // ModulePath is gokernel's module path; the source tree must be this module.
@@ -114,20 +116,10 @@ func FindSource(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s is not the gokernel source tree: %w", abs, err)
 	}
-	if modulePath(b) != ModulePath {
-		return "", fmt.Errorf("%s is module %q, not %s: pass --src DIR or set GOKERNEL_SRC", abs, modulePath(b), ModulePath)
+	if mp := modfile.ModulePath(b); mp != ModulePath {
+		return "", fmt.Errorf("%s is module %q, not %s: pass --src DIR or set GOKERNEL_SRC", abs, mp, ModulePath)
 	}
 	return abs, nil
-}
-
-// modulePath returns the module path a go.mod declares.
-func modulePath(gomod []byte) string {
-	for _, l := range strings.Split(string(gomod), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "module" {
-			return strings.Trim(f[1], `"`)
-		}
-	}
-	return ""
 }
 
 // Build writes a kernel binary with the packages of opts.With importable.
