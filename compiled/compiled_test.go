@@ -141,7 +141,8 @@ func TestPlanRouting(t *testing.T) {
 		{"import \"os\"\nfunc bye() { os.Exit(1) }", "uses Exit"},
 		{"import (\"bufio\"; \"os\")\nfunc line() string { s, _ := bufio.NewReader(os.Stdin).ReadString('\\n'); return s }", "uses Stdin"},
 		{"import \"log\"\nfunc die(l *log.Logger) { l.Fatal(\"x\") }", "uses Fatal"},
-		{"func bg() { go func() {}() }", "starts a goroutine"},
+		{"func bg() { go func() {}() }", ""},
+		{"func work(n int) {}\nfunc bg2() { go work(1) }", "goroutine on a named function"},
 		{"func wrap() func(func()) { return func(f func()) { f() } }", "result of type func(func())"},
 	} {
 		p, why := tier.Plan(1, tt.code, resolve)

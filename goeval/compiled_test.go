@@ -60,6 +60,13 @@ func TestCompiledCells(t *testing.T) {
 		{code: "t := 0\nfor i := range 10 {\n\tt += fib(i)\n}\nwords := strings.Fields(\"a bb ccc\")\nfor _, w := range words {\n\tt += len(w)\n}\nt", want: "94"},
 		{code: "len(words)", want: "3"},
 		{code: "xs := []int{3}\nfor i := range 2 {\n\t_ = xs[i+1]\n}", errName: ErrRuntime, errHas: "index out of range [1] with length 1"},
+		// Goroutines started with go func() {...}() in compiled code; a
+		// panic in one is reported (on the process's stderr) and the
+		// process lives on.
+		{code: "import \"sync\"\nfunc parSum(xs []int) int {\n\tvar wg sync.WaitGroup\n\tvar mu sync.Mutex\n\ttotal := 0\n\tfor _, x := range xs {\n\t\twg.Add(1)\n\t\tgo func(v int) {\n\t\t\tdefer wg.Done()\n\t\t\tmu.Lock()\n\t\t\ttotal += v\n\t\t\tmu.Unlock()\n\t\t}(x)\n\t}\n\twg.Wait()\n\treturn total\n}\nfunc bad() {\n\tdone := make(chan bool)\n\tgo func() {\n\t\tdefer close(done)\n\t\tpanic(\"boom in a compiled goroutine\")\n\t}()\n\t<-done\n}"},
+		{code: "parSum([]int{1, 2, 3, 4})", want: "10"},
+		{code: "bad()"},
+		{code: "parSum([]int{5})", want: "5"},
 		// A panic in compiled code is an ordinary panic of the cell.
 		{code: "func boom(xs []int) int { return xs[3] }"},
 		{code: "boom([]int{1})", errName: ErrRuntime, errHas: "index out of range [3] with length 1"},
@@ -75,7 +82,7 @@ func TestCompiledCells(t *testing.T) {
 		{code: "2 + 2", want: "4"},
 		{code: "main()", errName: ErrPanic, errHas: "compiled main ran"},
 	})
-	for _, name := range []string{"fib", "shout", "tenth", "k", "boom", "main"} {
+	for _, name := range []string{"fib", "shout", "tenth", "k", "boom", "main", "parSum", "bad"} {
 		if !strings.Contains(","+compiledNames()+",", ","+name+",") {
 			t.Errorf("%s was not compiled (compiled: %s)", name, compiledNames())
 		}
