@@ -11,7 +11,9 @@ import (
 	"go/token"
 	"go/types"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -408,18 +410,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	}
 
 	var cell strings.Builder
-	cell.WriteString(header)
-	paths := make([]string, 0, len(cells))
-	for path := range cells {
-		paths = append(paths, path)
-	}
-	sort.Strings(paths)
-	for _, path := range paths {
-		fmt.Fprintf(&cell, "import %s %q\n", cells[path], path)
-	}
-	for _, path := range extraImports {
-		fmt.Fprintf(&cell, "import %q\n", path)
-	}
+	writeCellHeader(&cell, header, cells, extraImports)
 	fmt.Fprintf(&cell, "//line %s:1:1\n", fname)
 	cell.WriteString(rewritten)
 	cell.WriteString("\n")
@@ -628,4 +619,17 @@ func (fe *frontEnd) burn(p *Plan) {
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
 	fe.seq = max(fe.seq, p.seq)
+}
+
+// writeCellHeader writes a cell package's package clause (header) and its
+// imports: the earlier cells' packages it uses, by their local names, in
+// path order, then the extra imports.
+func writeCellHeader(b *strings.Builder, header string, cells map[string]string, extraImports []string) {
+	b.WriteString(header)
+	for _, path := range slices.Sorted(maps.Keys(cells)) {
+		fmt.Fprintf(b, "import %s %q\n", cells[path], path)
+	}
+	for _, path := range extraImports {
+		fmt.Fprintf(b, "import %q\n", path)
+	}
 }

@@ -6,7 +6,6 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"sort"
 	"strings"
 )
 
@@ -166,18 +165,7 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 		return nil, "internal: overlapping rewrites"
 	}
 	var cell strings.Builder
-	cell.WriteString(header)
-	paths := make([]string, 0, len(cells))
-	for path := range cells {
-		paths = append(paths, path)
-	}
-	sort.Strings(paths)
-	for _, path := range paths {
-		fmt.Fprintf(&cell, "import %s %q\n", cells[path], path)
-	}
-	for _, path := range extraImports {
-		fmt.Fprintf(&cell, "import %q\n", path)
-	}
+	writeCellHeader(&cell, header, cells, extraImports)
 	cell.WriteString(open)
 	cell.WriteString(rewritten)
 	cell.WriteString(tail)
