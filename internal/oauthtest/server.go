@@ -54,6 +54,8 @@ import (
 	"github.com/ory/fosite/storage"
 	"github.com/ory/fosite/token/jwt"
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/oauth2"
+	"golang.org/x/oauth2/clientcredentials"
 )
 
 // Google's scope names, so the default client may ask for what gokernel's
@@ -110,6 +112,13 @@ type Options struct {
 	// slowest part of Start: share one key between many servers in a test
 	// binary that starts many).
 	SigningKey *rsa.PrivateKey
+	// ServiceAccounts are service-account identities (emails such as
+	// sa-vm@proj.iam.gserviceaccount.com), each registered as a
+	// confidential client whose id is the email and which may use the
+	// client_credentials grant. ServiceAccountToken mints their tokens;
+	// introspection names the email as the token's username and client_id,
+	// as Google's tokeninfo names a VM's service account.
+	ServiceAccounts []string
 }
 
 // Server is a running authorization server. Its exported fields are set by
@@ -136,6 +145,8 @@ type Server struct {
 	seen      map[string]bool
 	authQuery []url.Values
 	tokenReqs int
+
+	saSecrets map[string]string // service-account email -> client secret; set by Start only
 }
 
 // Start listens on opts.Addr and serves until Close.
@@ -194,6 +205,7 @@ func Start(opts Options) (*Server, error) {
 		ln:           ln,
 		done:         make(chan struct{}),
 		seen:         map[string]bool{},
+		saSecrets:    map[string]string{},
 	}
 	for _, sc := range opts.Decline {
 		s.decline[sc] = true
@@ -234,6 +246,23 @@ func Start(opts Options) (*Server, error) {
 		ResponseTypes: []string{"code"},
 		GrantTypes:    []string{"authorization_code", "refresh_token"},
 		Scopes:        opts.Scopes,
+	}
+	for _, sa := range opts.ServiceAccounts {
+		sec, err := randomHex(16)
+		if err != nil {
+			ln.Close()
+			return nil, err
+		}
+		h, err := bcrypt.GenerateFromPassword([]byte(sec), bcrypt.MinCost)
+		if err != nil {
+			ln.Close()
+			return nil, fmt.Errorf("oauthtest: hashing a service account's secret: %w", err)
+		}
+		s.saSecrets[sa] = sec
+		s.record(sec)
+		store.Clients[sa] = &fosite.DefaultClient{
+			ID: sa, Secret: h, GrantTypes: []string{"client_credentials"}, Scopes: opts.Scopes,
+		}
 	}
 	s.provider = compose.ComposeAllEnabled(cfg, store, opts.SigningKey)
 
@@ -378,6 +407,27 @@ func (s *Server) Authorize(ctx context.Context, authURL string) (*url.URL, error
 	return landed, nil
 }
 
+// ServiceAccountToken mints an access token for the service account email
+// (one of Options.ServiceAccounts) with the client_credentials grant at the
+// token endpoint, as a VM's metadata server gets one from Google for the
+// VM's attached service account. The token is real: introspection reports
+// it active, with email as username and client_id.
+func (s *Server) ServiceAccountToken(ctx context.Context, email string, scopes []string) (*oauth2.Token, error) {
+	sec, ok := s.saSecrets[email]
+	if !ok {
+		return nil, fmt.Errorf("oauthtest: %s is not one of the server's service accounts", email)
+	}
+	cfg := clientcredentials.Config{
+		ClientID: email, ClientSecret: sec, TokenURL: s.TokenURL(), Scopes: scopes,
+		AuthStyle: oauth2.AuthStyleInHeader,
+	}
+	tok, err := cfg.Token(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("oauthtest: token for service account %s: %w", email, err)
+	}
+	return tok, nil
+}
+
 // record adds v to the secrets, once.
 func (s *Server) record(v string) {
 	if v == "" || s.seen[v] {
@@ -476,7 +526,18 @@ func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.tokenReqs++
 	s.mu.Unlock()
 	rec := httptest.NewRecorder()
-	ar, err := s.provider.NewAccessRequest(ctx, r, openid.NewDefaultSession())
+	sess := openid.NewDefaultSession()
+	ar, err := s.provider.NewAccessRequest(ctx, r, sess)
+	if err == nil && ar.GetGrantTypes().ExactOne("client_credentials") {
+		// A service account's token: it is that account's (introspection's
+		// username), with the scopes it asked for (fosite checks them
+		// against the client's but grants none by itself).
+		id := ar.GetClient().GetID()
+		sess.Username, sess.Subject = id, subjectFor(id)
+		for _, sc := range ar.GetRequestedScopes() {
+			ar.GrantScope(sc)
+		}
+	}
 	if err != nil {
 		s.provider.WriteAccessError(ctx, rec, ar, err)
 	} else if resp, err := s.provider.NewAccessResponse(ctx, ar); err != nil {

@@ -8,6 +8,11 @@
 //
 //	{"url": "http://127.0.0.1:PORT", "client_secrets_path": "...", "client_id": "...", "email": "..."}
 //
+// With --service-account EMAIL it also runs a GCE metadata server
+// (package metadataserver) whose default service account is EMAIL, with
+// tokens from this server, and the line has "metadata_host" (for
+// $GCE_METADATA_HOST).
+//
 // It then serves until SIGTERM, SIGINT or end of file on stdin, writes
 // every secret it issued or saw (client secret, codes, PKCE verifiers,
 // access, refresh and id tokens) to --secrets-out as a JSON array of
@@ -27,6 +32,7 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/internal/oauthtest"
+	"github.com/gokernel/gokernel/internal/oauthtest/metadataserver"
 )
 
 func main() {
@@ -41,6 +47,8 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	addr := fs.String("addr", "127.0.0.1:0", "address to listen on")
 	lifespan := fs.Duration("access-token-lifespan", time.Hour, "how long access tokens live")
 	decline := fs.String("decline", "", "comma-separated scopes the user does not grant")
+	serviceAccount := fs.String("service-account", "", "also run a GCE metadata server whose default service account is this email (its tokens are this server's); the JSON line then has metadata_host")
+	mdProject := fs.String("metadata-project", "vm-project", "the project id the metadata server reports")
 	if err := fs.Parse(args); err != nil {
 		return 2
 	}
@@ -52,10 +60,23 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *decline != "" {
 		opts.Decline = strings.Split(*decline, ",")
 	}
+	if *serviceAccount != "" {
+		opts.ServiceAccounts = []string{*serviceAccount}
+	}
 	srv, err := oauthtest.Start(opts)
 	if err != nil {
 		fmt.Fprintln(stderr, "oauthserver:", err)
 		return 1
+	}
+	var md *metadataserver.Server
+	if *serviceAccount != "" {
+		md, err = metadataserver.Start(metadataserver.Options{Email: *serviceAccount, Project: *mdProject, Mint: srv.ServiceAccountToken})
+		if err != nil {
+			srv.Close()
+			fmt.Fprintln(stderr, "oauthserver:", err)
+			return 1
+		}
+		defer md.Close()
 	}
 	dir, err := os.MkdirTemp("", "oauthserver-")
 	if err != nil {
@@ -81,9 +102,13 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		close(eof)
 	}()
 
-	line, _ := json.Marshal(map[string]string{
+	info := map[string]string{
 		"url": srv.URL, "client_secrets_path": path, "client_id": srv.ClientID, "email": srv.Email,
-	})
+	}
+	if md != nil {
+		info["metadata_host"] = md.Host
+	}
+	line, _ := json.Marshal(info)
 	fmt.Fprintf(stdout, "%s\n", line)
 	if f, ok := stdout.(*os.File); ok {
 		_ = f.Sync()
