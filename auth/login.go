@@ -588,8 +588,20 @@ func (m *Manager) describeFallback(b *strings.Builder, fb *fallbackIdentity) {
 	case choiceServiceAccount:
 		b.WriteString("Type:            service-account key\n")
 	default:
-		// ADC. On a VM (Workbench) its source is "metadata server": the
-		// attached service account; describe that identity here.
+		if fb.email != "" {
+			// ADC from a VM's metadata server (Vertex AI Workbench): the
+			// VM's attached service account.
+			b.WriteString("Type:            Application Default Credentials: VM service account (metadata server)\n")
+			fmt.Fprintf(b, "Account:         %s\n", fb.email)
+			vm := ""
+			if len(fb.vmScopes) > 0 {
+				// The VM's scopes bound its tokens whatever is requested.
+				vm = "; the VM allows " + strings.Join(shortScopes(fb.vmScopes), ", ")
+			}
+			fmt.Fprintf(b, "Scopes:          %s (requested)%s\n", strings.Join(shortScopes(fb.scopes), ", "), vm)
+			fmt.Fprintf(b, "Source:          %s\n", fb.source)
+			return
+		}
 		b.WriteString("Type:            Application Default Credentials\n")
 	}
 	fmt.Fprintf(b, "Scopes:          %s (requested)\n", strings.Join(shortScopes(fb.scopes), ", "))

@@ -402,8 +402,12 @@ type fallbackIdentity struct {
 	// gcloud command.
 	source string
 	scopes []string
-	ts     oauth2.TokenSource
-	gcloud *gcloudSource // for kind choiceGcloud
+	// email and vmScopes are the VM's service account and the scopes the
+	// VM grants it (which bound its tokens), for ADC from a metadata server.
+	email    string
+	vmScopes []string
+	ts       oauth2.TokenSource
+	gcloud   *gcloudSource // for kind choiceGcloud
 }
 
 // credFileInfo is the non-secret part of a Google credential file.
@@ -422,11 +426,16 @@ func (m *Manager) resolveADC(ctx context.Context, scopes []string, explicit bool
 	creds, err := m.opts.FindDefaultCredentials(m.baseCtx, scopes...)
 	if err != nil {
 		se := safeError(err)
-		if explicit {
-			return nil, fmt.Errorf("no Application Default Credentials were found: %w", se)
+		tried := se
+		if m.opts.Getenv("GOOGLE_APPLICATION_CREDENTIALS") == "" {
+			// The lookup's own message names none of the places it looked.
+			tried = fmt.Errorf("%s, %w", m.adcTried(metadataHost()+" (not a Google Cloud VM)"), se)
 		}
-		return nil, &noIdentityError{err: se, msg: "no Google credentials: nobody is signed in with %auth and Application Default Credentials " +
-			"were not found (run %auth login to sign in as yourself): " + se.Error()}
+		if explicit {
+			return nil, fmt.Errorf("no Application Default Credentials were found: %w", tried)
+		}
+		return nil, &noIdentityError{err: tried, msg: "no Google credentials: nobody is signed in with %auth and Application Default Credentials " +
+			"were not found (run %auth login to sign in as yourself): " + tried.Error()}
 	}
 	fb := &fallbackIdentity{kind: choiceADC, explicit: explicit, scopes: scopes, detectedProject: creds.ProjectID,
 		ts: wrapFallback(creds.TokenSource, "Application Default Credentials")}
@@ -435,13 +444,7 @@ func (m *Manager) resolveADC(ctx context.Context, scopes []string, explicit bool
 		src = "$GOOGLE_APPLICATION_CREDENTIALS " + p
 	}
 	if len(creds.JSON) == 0 {
-		fb.source = "metadata server"
-		email := "(unknown)"
-		if e, err := metadata.EmailWithContext(ctx, "default"); err == nil {
-			email = e
-		}
-		fb.who = fmt.Sprintf("service account %s (VM default credentials)", email)
-		return fb, nil
+		return m.metadataIdentity(ctx, fb, explicit)
 	}
 	fb.source = src
 	var info credFileInfo
@@ -463,6 +466,90 @@ func (m *Manager) resolveADC(ctx context.Context, scopes []string, explicit bool
 		fb.who = fmt.Sprintf("%s credentials (Application Default Credentials, %s)", info.Type, src)
 	}
 	return fb, nil
+}
+
+// metadataTimeout bounds the metadata server lookups of resolveADC. The
+// library retries a refused connection five times with backoff (about
+// three seconds); a VM's metadata server answers in milliseconds.
+const metadataTimeout = 10 * time.Second
+
+// metadataHost is where Google's libraries send metadata requests: they
+// read $GCE_METADATA_HOST from the real environment, not from Getenv.
+func metadataHost() string {
+	if h := os.Getenv("GCE_METADATA_HOST"); h != "" {
+		return h
+	}
+	return "169.254.169.254"
+}
+
+// adcTried lists the places the ADC lookup looked, ending with the
+// metadata server and what happened there.
+func (m *Manager) adcTried(metadata string) string {
+	gc := m.opts.Getenv("CLOUDSDK_CONFIG")
+	if gc == "" {
+		home := m.opts.Getenv("HOME")
+		if home == "" {
+			home, _ = os.UserHomeDir()
+		}
+		gc = filepath.Join(home, ".config", "gcloud")
+	}
+	return fmt.Sprintf("tried $GOOGLE_APPLICATION_CREDENTIALS (not set), gcloud's ADC file %s (not found), the metadata server at %s",
+		filepath.Join(gc, "application_default_credentials.json"), metadata)
+}
+
+// metadataIdentity completes fb, ADC from the metadata server: the VM's
+// attached service account (on Vertex AI Workbench the identity a notebook
+// has until someone signs in). The library trusts $GCE_METADATA_HOST
+// without a probe, so ask the server now, bounded, for the account's email
+// and scopes: an unreachable server then fails here, saying what was
+// tried, instead of hanging or failing in the first query.
+func (m *Manager) metadataIdentity(ctx context.Context, fb *fallbackIdentity, explicit bool) (*fallbackIdentity, error) {
+	ctx, cancel := context.WithTimeout(ctx, metadataTimeout)
+	defer cancel()
+	host := metadataHost()
+	email, err := metadata.EmailWithContext(ctx, "default")
+	if err != nil && tokenWithin(ctx, fb.ts) == nil {
+		// A server that gives tokens but no email (not GCE's, but a
+		// stand-in may): usable, only unnamed.
+		email, err = "(unknown)", nil
+	}
+	if err != nil {
+		tried := fmt.Errorf("%s (%w)", m.adcTried(host), safeError(err))
+		if explicit {
+			return nil, fmt.Errorf("no Application Default Credentials could be used: %w", tried)
+		}
+		return nil, &noIdentityError{err: tried, msg: "no Google credentials: nobody is signed in with %auth and the VM's service account " +
+			"could not be reached (run %auth login to sign in as yourself): " + tried.Error()}
+	}
+	if sc, err := metadata.ScopesWithContext(ctx, "default"); err == nil {
+		fb.vmScopes = sc
+	}
+	if fb.detectedProject == "" {
+		if p, err := metadata.ProjectIDWithContext(ctx); err == nil {
+			fb.detectedProject = p
+		}
+	}
+	fb.source = "metadata server at " + host
+	fb.email = email
+	fb.who = fmt.Sprintf("service account %s (VM service account, metadata server)", email)
+	fb.ts = wrapFallback(fb.ts.(*fallbackSource).ts, "the VM's service account "+email+" (metadata server at "+host+")")
+	return fb, nil
+}
+
+// tokenWithin gets a token from ts, giving up when ctx ends (the metadata
+// library's token call takes no context).
+func tokenWithin(ctx context.Context, ts oauth2.TokenSource) error {
+	done := make(chan error, 1)
+	go func() {
+		_, err := ts.Token()
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		return err
+	case <-ctx.Done():
+		return ctx.Err()
+	}
 }
 
 // loadServiceAccount reads a key file for %auth use service-account.
