@@ -33,6 +33,8 @@ ART=$ROOT/artifacts/image
 BUILDAH=(buildah --storage-driver vfs)
 CTR=
 SERVER_PID=
+TOKEN=
+URL=
 TIMES=()
 
 say() { printf '\n=== %s\n' "$*"; }
@@ -40,7 +42,13 @@ die() { printf 'image-test: FAIL: %s\n' "$*" >&2; exit 1; }
 record() { TIMES+=("$(printf '%6d s  %s' "$1" "$2")"); }
 
 cleanup() {
-  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then kill "$SERVER_PID" 2>/dev/null || true; fi
+  # A failed check leaves the server running: ask it to stop (killing
+  # `buildah run` alone would leave the server behind), then end buildah.
+  if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+    curl -fsS -o /dev/null -X POST -H "Authorization: token $TOKEN" "$URL/api/shutdown" 2>/dev/null || true
+    for _ in $(seq 1 30); do kill -0 "$SERVER_PID" 2>/dev/null || break; sleep 0.5; done
+    kill "$SERVER_PID" 2>/dev/null || true
+  fi
   if [ -n "$CTR" ]; then "${BUILDAH[@]}" rm "$CTR" >/dev/null 2>&1 || true; fi
   if [ "${IMAGE_KEEP:-}" != 1 ] && [ -n "${BUILT:-}" ]; then "${BUILDAH[@]}" rmi "$TAG" >/dev/null 2>&1 || true; fi
 }
@@ -156,10 +164,13 @@ if [ -d compiled ]; then
   COMPILED=(--compiled)
   SERVER_ENV=(GOKERNEL_COMPILE=auto)
 fi
-run env ${SERVER_ENV[@]+"${SERVER_ENV[@]}"} tini -g -- start.sh start-notebook.py --ServerApp.ip=127.0.0.1 --ServerApp.port="$PORT" \
-  --IdentityProvider.token="$TOKEN" --ServerApp.port_retries=0 >"$ART/server.log" 2>&1 &
-SERVER_PID=$!
+# buildah itself in the background (not the run function), so that
+# SERVER_PID is buildah's.
 URL=http://127.0.0.1:$PORT
+"${BUILDAH[@]}" run --isolation chroot --network host "$CTR" -- \
+  env ${SERVER_ENV[@]+"${SERVER_ENV[@]}"} tini -g -- start.sh start-notebook.py --ServerApp.ip=127.0.0.1 --ServerApp.port="$PORT" \
+  --IdentityProvider.token="$TOKEN" --ServerApp.port_retries=0 </dev/null >"$ART/server.log" 2>&1 &
+SERVER_PID=$!
 ready=
 for _ in $(seq 1 240); do
   if curl -fsS -o /dev/null -H "Authorization: token $TOKEN" "$URL/api/status" 2>/dev/null; then ready=1; break; fi
