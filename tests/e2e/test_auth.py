@@ -69,6 +69,8 @@ class OAuthServer:
         self.client_id = installed["client_id"]
         self.client_secret = installed["client_secret"]
         self.netloc = urllib.parse.urlsplit(self.url).netloc
+        # With --service-account: the GCE metadata server stand-in, for $GCE_METADATA_HOST.
+        self.metadata_host = info.get("metadata_host")
         self._secrets = None
 
     def stop(self):
