@@ -306,7 +306,9 @@ func (m *magic) isExpired(err error) bool {
 }
 
 // project picks the job's project: --project, %auth's project,
-// $GOOGLE_CLOUD_PROJECT, then the VM's (not for loopback emulators).
+// $GOOGLE_CLOUD_PROJECT, then the VM's. For a loopback endpoint (an
+// emulator) the metadata server is asked only when $GCE_METADATA_HOST
+// names one: probing for a real one there would only cost time.
 func (m *magic) project(ctx context.Context, o QueryOptions, loopback bool) (string, error) {
 	if o.Project != "" {
 		return o.Project, nil
@@ -319,7 +321,7 @@ func (m *magic) project(ctx context.Context, o QueryOptions, loopback bool) (str
 	if p := m.opts.Getenv("GOOGLE_CLOUD_PROJECT"); p != "" {
 		return p, nil
 	}
-	if !loopback {
+	if !loopback || m.opts.Getenv("GCE_METADATA_HOST") != "" {
 		p, err := m.opts.MetadataProject(ctx)
 		if err == nil && p != "" {
 			return p, nil
