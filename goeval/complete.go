@@ -21,9 +21,9 @@ import (
 
 	"github.com/traefik/yaegi/stdlib"
 
-	"github.com/gokernel/gokernel/lower"
-
+	"github.com/gokernel/gokernel/internal/gotok"
 	"github.com/gokernel/gokernel/kernel"
+	"github.com/gokernel/gokernel/lower"
 )
 
 // goKeywords are Go's keywords, from go/token, in token order.
@@ -563,32 +563,11 @@ func (e *Engine) sourceDoc(path, name string) (decl, doc string, ok bool) {
 // brackets, a trailing operator or an unterminated raw string or comment
 // need more input; other scanner errors cannot be fixed by more input.
 func (e *Engine) IsComplete(ctx context.Context, code string) (kernel.IsCompleteResult, error) {
-	fset := token.NewFileSet()
-	f := fset.AddFile("", -1, len(code))
-	var errs []string
-	var s scanner.Scanner
-	s.Init(f, []byte(code), func(_ token.Position, msg string) { errs = append(errs, msg) }, 0)
-	depth := 0
-	last := token.ILLEGAL
-	for {
-		_, tok, lit := s.Scan()
-		if tok == token.EOF {
-			break
-		}
-		switch tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-			if depth < 0 {
-				return kernel.IsCompleteResult{Status: "invalid"}, nil
-			}
-		}
-		if tok == token.SEMICOLON && lit == "\n" {
-			continue // automatic semicolon: not a token the user typed
-		}
-		last = tok
+	sum := gotok.Scan(code)
+	if sum.Unbalanced {
+		return kernel.IsCompleteResult{Status: "invalid"}, nil
 	}
+	depth, last, errs := sum.Depth, sum.Last, sum.Errors
 	for _, m := range errs {
 		if m == "raw string literal not terminated" || m == "comment not terminated" {
 			return kernel.IsCompleteResult{Status: "incomplete", Indent: ""}, nil

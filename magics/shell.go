@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"go/scanner"
 	"go/token"
 	"io"
 	"os"
@@ -19,6 +18,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/gokernel/gokernel/internal/gotok"
 	"github.com/gokernel/gokernel/kernel"
 )
 
@@ -453,32 +453,9 @@ func goComplete(src string) bool {
 	if strings.TrimSpace(src) == "" {
 		return true
 	}
-	var s scanner.Scanner
-	fset := token.NewFileSet()
-	file := fset.AddFile("", -1, len(src))
-	errs := 0
-	s.Init(file, []byte(src), func(token.Position, string) { errs++ }, 0)
-	depth := 0
-	last := token.ILLEGAL
-	for {
-		_, tok, lit := s.Scan()
-		if tok == token.EOF {
-			break
-		}
-		switch tok {
-		case token.LPAREN, token.LBRACK, token.LBRACE:
-			depth++
-		case token.RPAREN, token.RBRACK, token.RBRACE:
-			depth--
-		}
-		if tok == token.SEMICOLON && lit == "\n" {
-			// An automatic semicolon: the line ended a statement.
-			last = token.SEMICOLON
-			continue
-		}
-		last = tok
-	}
-	return errs == 0 && depth == 0 && (last == token.SEMICOLON || last == token.ILLEGAL || last == token.RBRACE)
+	sum := gotok.Scan(src)
+	return len(sum.Errors) == 0 && sum.Depth == 0 && !sum.Unbalanced &&
+		(sum.EndsStatement || sum.Last == token.SEMICOLON || sum.Last == token.ILLEGAL || sum.Last == token.RBRACE)
 }
 
 // runMixed runs a Go cell with !cmd lines: its pieces in order, Go in the
