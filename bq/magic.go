@@ -89,45 +89,6 @@ type Options struct {
 	UserAgent string
 }
 
-// Result is what --out NAME stores in the notebook: the schema and every
-// row, so later Go cells can range over NAME.Rows, read NAME.Rows[i][j]
-// (column j of row i) and look columns up in NAME.Schema.
-type Result struct {
-	// Schema describes the columns; Schema[j] goes with Rows[i][j].
-	Schema bigquery.Schema
-	// Rows holds every row of the result, once.
-	Rows [][]bigquery.Value
-	// TotalRows is the row count BigQuery reported.
-	TotalRows uint64
-	// Project, Location and JobID identify the job that produced the rows.
-	Project  string
-	Location string
-	JobID    string
-	// BytesProcessed and BytesBilled are the job's statistics.
-	BytesProcessed int64
-	BytesBilled    int64
-	CacheHit       bool
-	// Duration is the wall time from submission to the last row.
-	Duration time.Duration
-}
-
-// String keeps fmt.Println(NAME) short: printing a million rows by
-// accident would flood the notebook.
-func (r Result) String() string {
-	return fmt.Sprintf("bq.Result{%d rows × %d columns, job %s}", len(r.Rows), len(r.Schema), r.JobID)
-}
-
-// Column returns the index of the column called name (case-insensitive),
-// or -1, so cells need not hard-code positions.
-func (r Result) Column(name string) int {
-	for i, f := range r.Schema {
-		if strings.EqualFold(f.Name, name) {
-			return i
-		}
-	}
-	return -1
-}
-
 // NewMagic returns the "bq" magic, which serves both %bq (one line) and
 // %%bq (the cell body is the SQL).
 func NewMagic(opts Options) magics.Magic {
@@ -620,6 +581,7 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 	}()
 	var shown [][]bigquery.Value
 	var n uint64
+	var tb *tableBuilder
 	r.prog.downloading = true
 	limitOnly := !keepAll && r.o.CSV == ""
 	for !limitOnly || len(shown) < r.o.MaxRows {
@@ -643,9 +605,16 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 			}
 		}
 		n++
-		if keepAll {
-			res.Rows = append(res.Rows, row)
-		} else if len(shown) < r.o.MaxRows {
+		if keepAll && tb == nil {
+			tb = newTableBuilder(it.Schema)
+		}
+		if tb != nil {
+			if err := tb.append(row); err != nil {
+				r.prog.fail("FAILED")
+				return kernel.ExecuteResult{}, bqError("BigQueryError", fmt.Sprintf("row %d: %v", n, err), nil)
+			}
+		}
+		if len(shown) < r.o.MaxRows {
 			shown = append(shown, row)
 		}
 		if sink != nil {
@@ -680,11 +649,10 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 	r.prog.rows, r.prog.total = n, res.TotalRows
 	r.prog.finish(res.Duration, r.o.CSV, n)
 	if keepAll {
-		if len(res.Rows) > r.o.MaxRows {
-			shown = res.Rows[:r.o.MaxRows]
-		} else {
-			shown = res.Rows
+		if tb == nil {
+			tb = newTableBuilder(it.Schema)
 		}
+		res.t = tb.finish()
 		if err := r.env.Vars.Define(r.o.Out, res); err != nil {
 			return kernel.ExecuteResult{}, bqError("BigQueryError", fmt.Sprintf("--out %s: %v", r.o.Out, err), nil)
 		}

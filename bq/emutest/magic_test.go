@@ -192,14 +192,14 @@ SELECT @i AS i, @f AS f, @n AS n, @bn AS bn, @b AS b, @s AS s, @bs AS byt, @d AS
 		t.Fatal("--out r not defined")
 	}
 	r := v.(bq.Result)
-	if len(r.Rows) != 1 || len(r.Rows[0]) != 14 {
-		t.Fatalf("rows = %v", r.Rows)
+	if len(r.Rows()) != 1 || len(r.Rows()[0]) != 14 {
+		t.Fatalf("rows = %v", r.Rows())
 	}
-	row := r.Rows[0]
+	row := r.Rows()[0]
 	check := func(col string, ok bool) {
 		t.Helper()
 		if !ok {
-			t.Errorf("column %s = %#v", col, row[r.Column(col)])
+			t.Errorf("column %s = %#v", col, row[r.Index(col)])
 		}
 	}
 	text := func(j int) string { return bq.FormatValue(row[j], r.Schema[j]) }
@@ -225,7 +225,7 @@ SELECT @i AS i, @f AS f, @n AS n, @bn AS bn, @b AS b, @s AS s, @bs AS byt, @d AS
 	check("tm", strings.HasPrefix(text(9), "13:14:15.5"))
 	ai, _ := row[11].([]bigquery.Value)
 	check("ai", len(ai) == 3 && bq.FormatValue(ai[2], nil) == "3")
-	if r.Column("nul") != 13 || r.JobID == "" || r.Schema[11].Repeated != true {
+	if r.Index("nul") != 13 || r.JobID == "" || r.Schema[11].Repeated != true {
 		t.Errorf("result metadata: %+v", r.Schema)
 	}
 	txt := plain(res)
@@ -256,21 +256,21 @@ func TestParamsFromGoVariables(t *testing.T) {
 SELECT id, @when AS w, @day AS d, @ratio AS q, @flag AS fl, '@minID' AS literal
 FROM ds.people WHERE id >= @minID AND IFNULL(name, 'null') IN UNNEST(@names) ORDER BY id`)
 	r := e.mustResult("r")
-	if len(r.Rows) != 1 || r.Rows[0][0] != int64(2) {
-		t.Fatalf("rows = %v", r.Rows)
+	if len(r.Rows()) != 1 || r.Rows()[0][0] != int64(2) {
+		t.Fatalf("rows = %v", r.Rows())
 	}
 	// The emulator may return a NUMERIC parameter as FLOAT64, so compare text.
-	if q := bq.FormatValue(r.Rows[0][3], r.Schema[3]); q != "0.25" {
-		t.Errorf("ratio = %v", r.Rows[0][3])
+	if q := bq.FormatValue(r.Rows()[0][3], r.Schema[3]); q != "0.25" {
+		t.Errorf("ratio = %v", r.Rows()[0][3])
 	}
-	if r.Rows[0][5] != "@minID" {
-		t.Errorf("a string literal was treated as a parameter: %v", r.Rows[0][5])
+	if r.Rows()[0][5] != "@minID" {
+		t.Errorf("a string literal was treated as a parameter: %v", r.Rows()[0][5])
 	}
 	// A --param wins over the Go variable of the same name.
 	_, _ = e.mustRun(`%%bq --out r2 --param minID:INT64=4
 SELECT id FROM ds.people WHERE id >= @minID`)
-	if r2 := e.mustResult("r2"); len(r2.Rows) != 1 || r2.Rows[0][0] != int64(4) {
-		t.Errorf("--param did not win: %v", r2.Rows)
+	if r2 := e.mustResult("r2"); len(r2.Rows()) != 1 || r2.Rows()[0][0] != int64(4) {
+		t.Errorf("--param did not win: %v", r2.Rows())
 	}
 	// An unbound @name is an error naming it, before anything runs.
 	res, _ := e.run(context.Background(), "%bq SELECT @nope")
@@ -417,14 +417,14 @@ func TestOutUsedLater(t *testing.T) {
 		t.Errorf("--quiet still displayed: %v", res.Value)
 	}
 	r := e.mustResult("people")
-	if len(r.Rows) != 4 || r.TotalRows != 4 || r.Schema[1].Name != "name" {
-		t.Fatalf("result: %v %v", r.Rows, r.Schema)
+	if len(r.Rows()) != 4 || r.TotalRows != 4 || r.Schema[1].Name != "name" {
+		t.Fatalf("result: %v %v", r.Rows(), r.Schema)
 	}
 	// What a later cell does: range over rows, read columns by name.
 	var ids int64
-	nameCol := r.Column("name")
+	nameCol := r.Index("name")
 	nulls := 0
-	for _, row := range r.Rows {
+	for _, row := range r.Rows() {
 		ids += row[0].(int64)
 		if row[nameCol] == nil {
 			nulls++
@@ -532,8 +532,8 @@ func TestDestTable(t *testing.T) {
 	e := newEnv(t, bq.Options{})
 	_, _ = e.mustRun("%%bq --dest ds.copy --write truncate --quiet\nSELECT id FROM ds.people WHERE id > 2")
 	_, _ = e.mustRun("%%bq --out c\nSELECT COUNT(*) AS n FROM ds.copy")
-	if r := e.mustResult("c"); r.Rows[0][0] != int64(2) {
-		t.Errorf("dest table rows: %v", r.Rows)
+	if r := e.mustResult("c"); r.Rows()[0][0] != int64(2) {
+		t.Errorf("dest table rows: %v", r.Rows())
 	}
 }
 

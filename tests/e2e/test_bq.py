@@ -350,16 +350,16 @@ def test_error_stops_run_all(kc):
 def test_out_used_by_a_later_go_cell(kc):
     out = ok(kc, "%%bq --out res --quiet\nSELECT id, name, born FROM ds.people ORDER BY id")
     assert not [m for m in out if m["msg_type"] in ("execute_result", "display_data", "update_display_data")], out
-    assert result_of(ok(kc, "len(res.Rows)")) == "5"
-    assert result_of(ok(kc, "res.Rows[0][0]")) == "1"
-    assert result_of(ok(kc, "res.Rows[0][1]")) == '"<script>alert(1)</script>"'
-    assert result_of(ok(kc, "res.Rows[1][1] == \"\" && res.Rows[2][1] == nil")) == "true"
+    assert result_of(ok(kc, "len(res.Rows())")) == "5"
+    assert result_of(ok(kc, "res.Rows()[0][0]")) == "1"
+    assert result_of(ok(kc, "res.Rows()[0][1]")) == '"<script>alert(1)</script>"'
+    assert result_of(ok(kc, "res.Rows()[1][1] == \"\" && res.Rows()[2][1] == nil")) == "true"
     assert result_of(ok(kc, "res.Schema[2].Name")) == '"born"'
     assert result_of(ok(kc, "res.TotalRows")) == "5"
     # What a later cell does: range over the rows, type-assert the values.
-    out = ok(kc, 'sum := int64(0)\nfor _, row := range res.Rows {\n\tsum += row[0].(int64)\n}\nsum')
+    out = ok(kc, 'sum := int64(0)\nfor _, row := range res.Rows() {\n\tsum += row[0].(int64)\n}\nsum')
     assert result_of(out) == "15"
-    assert result_of(ok(kc, "res.Rows[4][2]")) == "2005-06-07"  # civil.Date prints as ISO
+    assert result_of(ok(kc, "res.Rows()[4][2]")) == "2005-06-07"  # civil.Date prints as ISO
 
 
 def test_csv(kc, tmp_path):

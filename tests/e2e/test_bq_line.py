@@ -47,5 +47,5 @@ def test_bad_out_name_fails_before_any_job(kc, emulator):
     assert job_ids(emulator) == before, "a query ran for a name that cannot be defined"
     # The kernel is fine and a good name works.
     ok(kc, "%bq --out res SELECT 7 AS n")
-    _, out = run(kc, "res.Rows[0][0]")
+    _, out = run(kc, "res.Rows()[0][0]")
     assert "7" in "".join(m["content"]["data"]["text/plain"] for m in out if m["msg_type"] == "execute_result")
