@@ -295,7 +295,7 @@ func value(a arrow.Array, f *bigquery.FieldSchema, i int) bigquery.Value {
 	case *array.Boolean:
 		return x.Value(i)
 	case *array.Binary:
-		return append([]byte(nil), x.Value(i)...)
+		return append([]byte{}, x.Value(i)...)
 	case *array.Date32:
 		return civil.DateOf(x.Value(i).ToTime())
 	case *array.Time64:

@@ -349,9 +349,16 @@ func getFloat(a arrow.Array, i int) float64 {
 	case *array.Int64:
 		return float64(x.Value(i))
 	case *array.Decimal128:
-		return x.Value(i).ToFloat64(numericScale)
+		n := x.Value(i)
+		if v := n.LowBits(); n.HighBits() == int64(v)>>63 && int64(v) > -1<<53 && int64(v) < 1<<53 {
+			// Exact in a float64, so one correctly rounded division.
+			return float64(int64(v)) / 1e9
+		}
+		f, _ := getRat(a, i).Float64()
+		return f
 	case *array.Decimal256:
-		return x.Value(i).ToFloat64(bigNumericScale)
+		f, _ := getRat(a, i).Float64()
+		return f
 	}
 	return math.NaN()
 }
