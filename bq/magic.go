@@ -623,8 +623,7 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 				return kernel.ExecuteResult{}, bqError("CSVError", err.Error(), nil)
 			}
 		}
-		r.prog.rows, r.prog.total = n, it.TotalRows
-		r.prog.send(false)
+		r.prog.downloaded(n, it.TotalRows)
 		if ctx.Err() != nil {
 			return r.cancelled(job)
 		}

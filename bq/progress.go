@@ -39,6 +39,10 @@ type progress struct {
 
 	downloading bool
 	rows, total uint64
+	// dlStart is when the first row arrived; dlTime how long the rows so
+	// far took, for the download rate.
+	dlStart time.Time
+	dlTime  time.Duration
 	elapsed     time.Duration
 	note        string
 	// final freezes elapsed once the query finished, failed or was cancelled.
@@ -132,6 +136,20 @@ func (p *progress) fail(state string) {
 	p.send(true)
 }
 
+// downloaded records that rows of total have arrived and sends the display
+// (at most every minUpdateGap).
+func (p *progress) downloaded(rows, total uint64) {
+	p.mu.Lock()
+	now := time.Now()
+	if p.dlStart.IsZero() {
+		p.dlStart = now
+	}
+	p.downloading = true
+	p.rows, p.total, p.dlTime = rows, total, now.Sub(p.dlStart)
+	p.mu.Unlock()
+	p.send(false)
+}
+
 // finish shows the final state: done, how long, and where the rows went.
 func (p *progress) finish(d time.Duration, csvPath string, rows uint64) {
 	p.mu.Lock()
@@ -174,6 +192,10 @@ func (p *progress) parts() []progressPart {
 			ps = append(ps, progressPart{text: fmt.Sprintf("downloaded %s of %s rows", formatCount(int64(p.rows)), formatCount(int64(p.total)))})
 		} else {
 			ps = append(ps, progressPart{text: fmt.Sprintf("downloaded %s rows", formatCount(int64(p.rows)))})
+		}
+		// Below half a second the rate is noise (the first page).
+		if p.dlTime >= 500*time.Millisecond && p.rows > 0 {
+			ps = append(ps, progressPart{text: formatCount(int64(float64(p.rows)/p.dlTime.Seconds())) + " rows/s"})
 		}
 	}
 	if p.note != "" {

@@ -2,6 +2,7 @@ package bq
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -51,5 +52,20 @@ func TestProgressSendsOnlyChanges(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+func TestProgressShowsDownloadRate(t *testing.T) {
+	p := newProgress(&displays{}, false, time.Now())
+	p.downloaded(1, 100)
+	p.mu.Lock()
+	p.dlStart = p.dlStart.Add(-2 * time.Second)
+	p.mu.Unlock()
+	p.downloaded(40000, 100000)
+	p.mu.Lock()
+	txt := p.text()
+	p.mu.Unlock()
+	if !strings.Contains(txt, "downloaded 40,000 of 100,000 rows") || !strings.Contains(txt, " rows/s") {
+		t.Errorf("progress text lacks the download rate: %q", txt)
 	}
 }

@@ -260,7 +260,6 @@ func TestScan(t *testing.T) {
 		When   bigquery.NullTimestamp `bigquery:"ts"`
 		Day    bigquery.NullDate
 		Any    bigquery.Value `bigquery:"big"`
-		skip   int
 	}
 	var rows []sale
 	if err := r.Scan(&rows); err != nil {
