@@ -33,7 +33,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.manager import KernelManager
 
-from conftest import KERNEL, collect, get_reply, result_of, run
+from conftest import KERNEL, collect, get_reply, result_of, run, stdout_of
 
 ROOT = Path(__file__).parents[2]
 EMULATOR = ROOT / "bin" / "bigquery-emulator"
@@ -360,6 +360,68 @@ def test_out_used_by_a_later_go_cell(kc):
     out = ok(kc, 'sum := int64(0)\nfor _, row := range res.Rows() {\n\tsum += row[0].(int64)\n}\nsum')
     assert result_of(out) == "15"
     assert result_of(ok(kc, "res.Rows()[4][2]")) == "2005-06-07"  # civil.Date prints as ISO
+
+
+def test_eda_typed_columns(kc):
+    """--out holds typed columns: a later cell sums a NUMERIC column without a
+    type assertion, NULLs stay visible (NaN, a null mask, or a clear error),
+    and RECORD fields are reached by a dotted name."""
+    ok(kc, "%%bq --out eda --quiet\nSELECT * FROM ds.eda ORDER BY id")
+    assert result_of(ok(kc, 'eda.Int64s("id")')) == "[1 2 3 4]"
+    assert result_of(ok(kc, 'eda.Nulls("region")')) == "[false false true false]"
+    # NUMERIC as float64, NULL as NaN: the sum is NaN, never a silent zero.
+    assert result_of(ok(kc, 'a := eda.Float64s("amount")\nmath.IsNaN(a[2]) && a[0] == 10.25 && a[3] == 30')) == "true"
+    out = ok(kc, 'total := 0.0\nfor _, x := range eda.Float64s("amount") {\n\tif !math.IsNaN(x) {\n\t\ttotal += x\n\t}\n}\ntotal')
+    assert result_of(out) == "60.75"
+    assert result_of(ok(kc, 'eda.Rats("amount")[1].FloatString(2)')) == '"20.50"'
+    assert result_of(ok(kc, 'eda.NullStrings("addr.city")[1].StringVal')) == '"Bergen"'
+    assert result_of(ok(kc, 'eda.NullDates("day")[0].Date.String()')) == '"2024-01-01"'
+    assert result_of(ok(kc, 'eda.NullTimestamps("ts")[3].Timestamp.Hour()')) == "12"
+    ok(kc, "%%bq --out lists --quiet\nSELECT id, [id, id * 2] AS xs FROM ds.eda ORDER BY id")
+    assert result_of(ok(kc, 'fmt.Sprint(lists.Values("xs")[1])')) == '"[2 4]"'
+    # A NULL in a column whose Go type has no room for it is an error that
+    # names the way out, and the session keeps its values.
+    reply, out = run(kc, 'eda.Strings("region")')
+    assert reply["content"]["status"] == "error", reply["content"]
+    msg = reply["content"]["evalue"] + "\n".join(reply["content"]["traceback"])
+    assert "1 NULLs" in msg and "NullStrings" in msg, msg
+    reply, out = run(kc, 'eda.Int64s("region")')
+    assert "use Strings" in reply["content"]["evalue"] + "\n".join(reply["content"]["traceback"]), reply["content"]
+    assert result_of(ok(kc, "eda.Len()")) == "4"
+    # The row view stays.
+    assert result_of(ok(kc, "eda.Row(1)[1]")) == '"<b>south</b>"'
+
+
+def test_eda_scan_into_cell_struct(kc):
+    """Scan fills a slice of a struct declared in a cell, by field name or
+    bigquery tag; a field that names no column is a clear error."""
+    ok(kc, "%%bq --out eda2 --quiet\nSELECT id, region, amount, ok, [region, 'x'] AS tags FROM ds.eda WHERE id != 3 ORDER BY id")
+    ok(kc, 'type Sale struct {\n\tID     int64 `bigquery:"id"`\n\tRegion *string\n\tAmount float64\n\tTags   []string\n}')
+    out = ok(kc, 'var sales []Sale\nerr := eda2.Scan(&sales)\nfmt.Println(err, len(sales), sales[0].ID, *sales[1].Region, sales[1].Region == nil, sales[2].Amount, sales[0].Tags)')
+    assert stdout_of(out).strip() == "<nil> 3 1 <b>south</b> false 30 [north x]", out
+    # Row 3 has a NULL amount, which a float64 field cannot hold.
+    ok(kc, "%%bq --out eda2n --quiet\nSELECT id, amount FROM ds.eda ORDER BY id")
+    ok(kc, "type Amt struct{ Amount float64 }")
+    out = ok(kc, 'var amts []Amt\nfmt.Println(eda2n.Scan(&amts))')
+    assert "row 2" in stdout_of(out) and "NULL" in stdout_of(out), out
+    ok(kc, 'type Bad struct {\n\tID     int64 `bigquery:"id"`\n\tRegionName string\n}')
+    out = ok(kc, 'var bad []Bad\nfmt.Println(eda2.Scan(&bad))')
+    assert "field RegionName" in stdout_of(out) and "has no column" in stdout_of(out), out
+
+
+def test_eda_describe_and_preview(kc):
+    """Describe is a pandas-style summary (HTML with a text twin, values
+    escaped); the result itself shows as a table."""
+    ok(kc, "%%bq --out eda3 --quiet\nSELECT id, region, price, day FROM ds.eda ORDER BY id")
+    b = result(ok(kc, "eda3.Describe()"))
+    h, t = b["text/html"], b["text/plain"]
+    for want in ("<th>mean</th>", "<th>25%</th>", "<th>distinct</th>", "<td>2.66667</td>", "<td>north</td>"):
+        assert want in h, h
+    assert "<b>south</b>" not in h, h
+    assert "mean" in t and "2.66667" in t and "4 rows" in t, t
+    b = result(ok(kc, "eda3"))
+    assert "&lt;b&gt;south&lt;/b&gt;" in b["text/html"] and "<b>south</b>" not in b["text/html"], b
+    assert b["text/plain"].startswith("bq.Result{4 rows"), b
 
 
 def test_csv(kc, tmp_path):
