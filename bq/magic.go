@@ -20,6 +20,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -652,6 +653,13 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 			tb = newTableBuilder(it.Schema)
 		}
 		res.t = tb.finish()
+		if res.t.rows > chunkRows {
+			// The download's garbage (a decoded page of []bigquery.Value
+			// per round trip) is many times the columns it filled: give it
+			// back to the OS now rather than leaving the notebook's RSS at
+			// its peak.
+			debug.FreeOSMemory()
+		}
 		if err := r.env.Vars.Define(r.o.Out, res); err != nil {
 			return kernel.ExecuteResult{}, bqError("BigQueryError", fmt.Sprintf("--out %s: %v", r.o.Out, err), nil)
 		}
