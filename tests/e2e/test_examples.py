@@ -86,7 +86,7 @@ def test_the_tour_it_promises(nb):
         assert re.search(rf"\b{p}\s*:?=", before), f"@{p} is not a Go variable of an earlier cell"
     # A later Go cell uses the --out variable.
     after = sources[sources.index(bq_out.source) + 1:]
-    assert any(f"{var}.Rows" in s and not s.startswith("%") for s in after), f"no Go cell uses {var}"
+    assert any(f"{var}." in s and not s.startswith("%") for s in after), f"no Go cell uses {var}"
     assert any(s.startswith("%%bq --dry-run") for s in sources), sources
 
 
@@ -111,7 +111,7 @@ def test_query_shows_an_html_table(nb):
 def test_go_cell_used_the_result(nb):
     bq_out = cell_starting(nb, "%%bq --out ")
     var = bq_out.source.split()[2]
-    users = [c for c in code_cells(nb) if f"{var}.Rows" in c.source and not c.source.startswith("%")]
+    users = [c for c in code_cells(nb) if f"{var}." in c.source and not c.source.startswith("%")]
     assert plain_of(users[0]).strip(), users[0].outputs
 
 
