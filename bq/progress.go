@@ -43,8 +43,8 @@ type progress struct {
 	// far took, for the download rate.
 	dlStart time.Time
 	dlTime  time.Duration
-	elapsed     time.Duration
-	note        string
+	elapsed time.Duration
+	note    string
 	// final freezes elapsed once the query finished, failed or was cancelled.
 	final bool
 }
