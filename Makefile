@@ -32,6 +32,9 @@ gotest-corpus: build
 bench: build
 	./scripts/bench.sh
 
+bench-bq: build
+	./scripts/bench-bq.sh
+
 run:
 	./scripts/run.sh
 

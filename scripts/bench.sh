@@ -21,3 +21,7 @@ echo
 echo
 echo "%bq table rendering, 10,000 rows x 10 columns (Go benchmark, package bq):"
 go test -run '^$' -bench 'BenchmarkRender(HTML|Text)10k' -benchtime 20x ./bq | grep -E '^Benchmark'
+
+echo
+echo "%bq --out memory, 5 columns (INT64, FLOAT64, STRING, BOOL, DATE): Arrow columns vs a []bigquery.Value per row (Go benchmark, package bq):"
+go test -run '^$' -bench 'BenchmarkResultMemory' -benchtime 1x ./bq | grep -E '^Benchmark'
