@@ -1,5 +1,5 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install wheel test test-fresh bench fuzz run examples gotest gotest-corpus
+.PHONY: build install wheel test test-fresh bench bench-bq fuzz run examples gotest gotest-corpus
 
 build:
 	go build -o bin/gokernel .
