@@ -41,6 +41,64 @@ type QueryOptions struct {
 	Quiet          bool
 	Endpoint       string
 	PricePerTiB    float64
+	// Chart, when set, draws the result (--chart).
+	Chart *ChartSpec
+}
+
+// ChartSpec is a parsed --chart: a mark and the columns it draws.
+type ChartSpec struct {
+	// Mark is bar, line, point (scatter is a synonym), area or hist.
+	Mark string
+	// X, Y and Color name result columns; Y is unused for hist, Color is
+	// optional.
+	X, Y, Color string
+}
+
+// parseChart reads --chart MARK:x=COL,y=COL[,color=COL] (hist:x=COL, or
+// hist:COL).
+func parseChart(s string) (*ChartSpec, error) {
+	mark, rest, _ := strings.Cut(s, ":")
+	c := &ChartSpec{Mark: strings.ToLower(strings.TrimSpace(mark))}
+	switch c.Mark {
+	case "scatter":
+		c.Mark = "point"
+	case "histogram":
+		c.Mark = "hist"
+	case "bar", "line", "point", "area", "hist":
+	default:
+		return nil, fmt.Errorf("--chart %q: the mark is bar, line, point (scatter), area or hist, as in --chart bar:x=region,y=total", s)
+	}
+	for _, kv := range strings.Split(rest, ",") {
+		kv = strings.TrimSpace(kv)
+		if kv == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok && c.Mark == "hist" && c.X == "" {
+			k, v, ok = "x", kv, true
+		}
+		v = strings.TrimSpace(v)
+		if !ok || v == "" {
+			return nil, fmt.Errorf("--chart %q: %q is not key=column (keys: x, y, color)", s, kv)
+		}
+		switch strings.ToLower(strings.TrimSpace(k)) {
+		case "x":
+			c.X = v
+		case "y":
+			c.Y = v
+		case "color", "colour", "group":
+			c.Color = v
+		default:
+			return nil, fmt.Errorf("--chart %q: unknown key %q (keys: x, y, color)", s, k)
+		}
+	}
+	switch {
+	case c.X == "":
+		return nil, fmt.Errorf("--chart %q: no x=COLUMN", s)
+	case c.Y == "" && c.Mark != "hist":
+		return nil, fmt.Errorf("--chart %q: no y=COLUMN (only hist counts rows by itself)", s)
+	}
+	return c, nil
 }
 
 // addParam parses one --param and appends it, refusing a name given twice.
@@ -98,7 +156,9 @@ func newFlagSet(o *QueryOptions, w io.Writer) *flag.FlagSet {
 	fs.StringVar(&o.Dest, "dest", "", "write the result to `[project.]dataset.table`")
 	fs.StringVar(&o.Write, "write", "", "with --dest: append, truncate or empty (default empty: fail if the table has rows)")
 	fs.IntVar(&o.MaxRows, "max-rows", DefaultMaxRows, "rows shown in the table")
-	fs.StringVar(&o.Out, "out", "", "store the result in the Go variable `NAME` (NAME.Schema, NAME.Rows[i][j])")
+	fs.StringVar(&o.Out, "out", "", "keep the result in the Go variable `NAME`: typed columns (NAME.Float64s(\"col\"), NAME.Strings, ...), NAME.Scan(&structs), NAME.Describe(), NAME.Row(i)")
+	fs.Func("chart", "draw the result as a Vega-Lite chart: `MARK:x=COL,y=COL[,color=COL]` with MARK bar, line, point, area, or hist:x=COL",
+		func(v string) (err error) { o.Chart, err = parseChart(v); return err })
 	fs.StringVar(&o.CSV, "csv", "", "stream every row to the CSV `file`")
 	fs.BoolVar(&o.Quiet, "quiet", false, "no progress and no table (use with --out or --csv)")
 	fs.StringVar(&o.Endpoint, "endpoint", "", "BigQuery API `URL` (e.g. an emulator); default $GOKERNEL_BIGQUERY_ENDPOINT or Google")
@@ -137,7 +197,9 @@ Options:
 Examples:
   %bq SELECT 1 AS x
   %%bq --param min:INT64=10 --max-rows 20 --out top
-  SELECT name, n FROM ds.t WHERE n >= @min ORDER BY n DESC`)
+  SELECT name, n FROM ds.t WHERE n >= @min ORDER BY n DESC
+  %%bq --chart bar:x=name,y=n
+  SELECT name, n FROM ds.t ORDER BY n DESC LIMIT 20`)
 	return sb.String()
 }
 
@@ -212,8 +274,8 @@ func ParseInvocation(line, body string, cell bool) (QueryOptions, error) {
 	if o.LegacySQL && len(o.Params) > 0 {
 		return o, errors.New("--param needs GoogleSQL: legacy SQL has no query parameters")
 	}
-	if o.DryRun && (o.Out != "" || o.CSV != "") {
-		return o, errors.New("--dry-run returns no rows, so --out and --csv cannot be used with it")
+	if o.DryRun && (o.Out != "" || o.CSV != "" || o.Chart != nil) {
+		return o, errors.New("--dry-run returns no rows, so --out, --csv and --chart cannot be used with it")
 	}
 	return o, nil
 }

@@ -134,3 +134,38 @@ func TestMagicThroughRegistry(t *testing.T) {
 		}
 	}
 }
+
+func TestParseChart(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    ChartSpec
+		wantErr string
+	}{
+		{in: "bar:x=region,y=total", want: ChartSpec{Mark: "bar", X: "region", Y: "total"}},
+		{in: "scatter:x=a, y=b, color=g", want: ChartSpec{Mark: "point", X: "a", Y: "b", Color: "g"}},
+		{in: "hist:amount", want: ChartSpec{Mark: "hist", X: "amount"}},
+		{in: "histogram:x=amount,color=region", want: ChartSpec{Mark: "hist", X: "amount", Color: "region"}},
+		{in: "pie:x=a,y=b", wantErr: "the mark is bar"},
+		{in: "bar:x=a", wantErr: "no y=COLUMN"},
+		{in: "line:y=a", wantErr: "no x=COLUMN"},
+		{in: "bar:x=a,y=b,size=c", wantErr: `unknown key "size"`},
+		{in: "bar:x=a,y", wantErr: `"y" is not key=column`},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			got, err := parseChart(tc.in)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("parseChart(%q) error %v, want %q", tc.in, err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || *got != tc.want {
+				t.Fatalf("parseChart(%q) = %+v, %v; want %+v", tc.in, got, err, tc.want)
+			}
+		})
+	}
+	if _, err := ParseInvocation("--dry-run --chart bar:x=a,y=b", "SELECT 1", true); err == nil || !strings.Contains(err.Error(), "--chart") {
+		t.Errorf("--dry-run with --chart: %v", err)
+	}
+}
