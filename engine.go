@@ -9,12 +9,12 @@ import (
 
 	"github.com/gokernel/gokernel/auth"
 	"github.com/gokernel/gokernel/bq"
-	"github.com/gokernel/gokernel/compiled"
 	"github.com/gokernel/gokernel/display"
-	"github.com/gokernel/gokernel/goeval"
+	"github.com/gokernel/gokernel/internal/compiled"
+	"github.com/gokernel/gokernel/internal/goeval"
+	"github.com/gokernel/gokernel/internal/pkgs"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/magics"
-	"github.com/gokernel/gokernel/pkgs"
 )
 
 // The interpreter serves the magics' variable access (%bq --out, %who).

@@ -26,12 +26,12 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/gokernel/gokernel/builder"
-	"github.com/gokernel/gokernel/compiled"
+	"github.com/gokernel/gokernel/internal/builder"
+	"github.com/gokernel/gokernel/internal/compiled"
 	"github.com/gokernel/gokernel/internal/prebind"
+	"github.com/gokernel/gokernel/internal/worker"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/kernelspec"
-	"github.com/gokernel/gokernel/worker"
 )
 
 // version is set at build time with -ldflags "-X main.version=..."; the

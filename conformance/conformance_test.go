@@ -18,8 +18,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokernel/gokernel/compiled"
-	"github.com/gokernel/gokernel/goeval"
+	"github.com/gokernel/gokernel/internal/compiled"
+	"github.com/gokernel/gokernel/internal/goeval"
 	"github.com/gokernel/gokernel/kernel"
 )
 

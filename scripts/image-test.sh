@@ -17,7 +17,7 @@
 #     the gokernel kernelspec, a cell, every process from the cell up to
 #     the Jupyter server runs as uid 1000 with HOME=/home/jovyan, and
 #     `%auth status` names /home/jovyan/.config/gokernel; with the compiled
-#     tier in the tree (compiled/), a compiled cell under GOKERNEL_COMPILE=auto.
+#     tier in the tree (internal/compiled/), a compiled cell under GOKERNEL_COMPILE=auto.
 #
 # Settings: IMAGE_TAG (default localhost/gokernel:image-test), GO_IMAGE and
 # BASE_IMAGE (skip the stand-ins, use these), GOKERNEL_VENV (Python with
@@ -158,7 +158,7 @@ t0=$SECONDS
 # with loopback and the token added.
 COMPILED=()
 SERVER_ENV=()
-if [ -d compiled ]; then
+if [ -d internal/compiled ]; then
   # The compiled tier is in this tree: kernels get GOKERNEL_COMPILE=auto and
   # image-check.py runs a compiled cell.
   COMPILED=(--compiled)

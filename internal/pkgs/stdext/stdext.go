@@ -18,7 +18,7 @@
 // instead. The two tables are disjoint: Merge combines them for Use.
 //
 // The *_gen.go files are generated from the toolchain that runs
-// `go generate ./pkgs/stdext` (see internal/gen); regenerate them when the
+// `go generate ./internal/pkgs/stdext` (see internal/gen); regenerate them when the
 // go line of go.mod moves to a new Go release.
 package stdext
 

@@ -22,8 +22,8 @@ import (
 	"github.com/traefik/yaegi/stdlib"
 
 	"github.com/gokernel/gokernel/internal/gotok"
+	"github.com/gokernel/gokernel/internal/lower"
 	"github.com/gokernel/gokernel/kernel"
-	"github.com/gokernel/gokernel/lower"
 )
 
 // goKeywords are Go's keywords, from go/token, in token order.

@@ -10,7 +10,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/gokernel/gokernel/compiled"
+	"github.com/gokernel/gokernel/internal/compiled"
 	"github.com/gokernel/gokernel/kernel"
 )
 

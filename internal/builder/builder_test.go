@@ -10,12 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gokernel/gokernel/internal/worker"
 	"github.com/gokernel/gokernel/kernel"
-	"github.com/gokernel/gokernel/worker"
 )
 
 func TestFindSource(t *testing.T) {
-	src, err := FindSource("..")
+	src, err := FindSource("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,7 +48,7 @@ func TestBuildWithModule(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
-	src, err := FindSource("..")
+	src, err := FindSource("../..")
 	if err != nil {
 		t.Fatal(err)
 	}

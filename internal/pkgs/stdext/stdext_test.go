@@ -16,8 +16,8 @@ import (
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
-	"github.com/gokernel/gokernel/lower"
-	"github.com/gokernel/gokernel/pkgs/stdext"
+	"github.com/gokernel/gokernel/internal/lower"
+	"github.com/gokernel/gokernel/internal/pkgs/stdext"
 )
 
 // TestDisjoint checks that no generated symbol shadows one of yaegi's
@@ -285,9 +285,9 @@ func main() { fmt.Print(unicode.Is(unicode.Cn, 0x0378), unicode.Is(unicode.Cn, '
 }
 
 // TestGoModVersion fails when go.mod moves to a Go release the tables were
-// not generated for: run `go generate ./pkgs/stdext` with that toolchain.
+// not generated for: run `go generate ./internal/pkgs/stdext` with that toolchain.
 func TestGoModVersion(t *testing.T) {
-	mod, err := os.ReadFile("../../go.mod")
+	mod, err := os.ReadFile("../../../go.mod")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -325,7 +325,7 @@ func TestGenerateUpToDate(t *testing.T) {
 		a, _ := os.ReadFile(f)
 		b, err := os.ReadFile(filepath.Base(f))
 		if err != nil || !bytes.Equal(a, b) {
-			t.Errorf("%s is stale: run go generate ./pkgs/stdext", filepath.Base(f))
+			t.Errorf("%s is stale: run go generate ./internal/pkgs/stdext", filepath.Base(f))
 		}
 	}
 }

@@ -8,7 +8,7 @@ import (
 	"io/fs"
 	"strings"
 
-	"github.com/gokernel/gokernel/lower"
+	"github.com/gokernel/gokernel/internal/lower"
 )
 
 // srcMember is an exported declaration of a package that cells import as

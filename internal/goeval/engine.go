@@ -17,10 +17,10 @@ import (
 	"github.com/traefik/yaegi/interp"
 	"github.com/traefik/yaegi/stdlib"
 
-	"github.com/gokernel/gokernel/compiled"
+	"github.com/gokernel/gokernel/internal/compiled"
+	"github.com/gokernel/gokernel/internal/lower"
+	"github.com/gokernel/gokernel/internal/pkgs/stdext"
 	"github.com/gokernel/gokernel/kernel"
-	"github.com/gokernel/gokernel/lower"
-	"github.com/gokernel/gokernel/pkgs/stdext"
 )
 
 // LanguageVersion is the Go version whose standard library cells see. yaegi

@@ -20,7 +20,7 @@ import (
 	"time"
 	"unsafe"
 
-	"github.com/gokernel/gokernel/goeval"
+	"github.com/gokernel/gokernel/internal/goeval"
 	"github.com/gokernel/gokernel/kernel"
 )
 

@@ -8,9 +8,9 @@ import (
 	"time"
 
 	"github.com/gokernel/gokernel/display"
-	"github.com/gokernel/gokernel/goeval"
+	"github.com/gokernel/gokernel/internal/goeval"
+	"github.com/gokernel/gokernel/internal/pkgs"
 	"github.com/gokernel/gokernel/kernel"
-	"github.com/gokernel/gokernel/pkgs"
 )
 
 // recorder is a kernel.Output that keeps displays.

@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/gokernel/gokernel/compiled"
+	"github.com/gokernel/gokernel/internal/compiled"
 	"github.com/gokernel/gokernel/kernel"
 )
 

@@ -6,7 +6,7 @@ import (
 	"go/types"
 	"strings"
 
-	"github.com/gokernel/gokernel/pkgs/stdext"
+	"github.com/gokernel/gokernel/internal/pkgs/stdext"
 )
 
 // The pass has no type checker: cells refer to globals of earlier cells that

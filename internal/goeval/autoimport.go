@@ -12,7 +12,7 @@ import (
 
 	"github.com/traefik/yaegi/stdlib"
 
-	"github.com/gokernel/gokernel/lower"
+	"github.com/gokernel/gokernel/internal/lower"
 )
 
 // stdlibByName maps a package name to its import path for the standard
