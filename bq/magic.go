@@ -31,6 +31,7 @@ import (
 	"google.golang.org/api/iterator"
 	"google.golang.org/api/option"
 
+	"github.com/gokernel/gokernel/display"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/magics"
 )
@@ -546,6 +547,25 @@ func (r *run) jobURL() string {
 	return "https://console.cloud.google.com/bigquery?" + v.Encode()
 }
 
+// showChart displays the chart --chart asks for, ahead of the table. A
+// chart that cannot be drawn fails the cell after --out has its value, so
+// the rows are not lost.
+func (r *run) showChart(res Result) error {
+	c, err := res.chart(r.o.Chart)
+	if err == nil {
+		var b display.Bundle
+		if b, err = display.ChartBundle(c); err == nil {
+			r.env.Out.Display(kernel.Display{Data: kernel.MIMEBundle(b), Metadata: map[string]any{}, ID: string(display.NewID())})
+			return nil
+		}
+	}
+	msg := err.Error()
+	if r.o.Out != "" {
+		msg += fmt.Sprintf(" (the result is in %s)", r.o.Out)
+	}
+	return bqError("ChartError", msg, nil)
+}
+
 // download reads the rows: only the shown ones, unless --out or --csv
 // want them all.
 func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobStatus) (kernel.ExecuteResult, error) {
@@ -557,7 +577,9 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 			res.CacheHit = qs.CacheHit
 		}
 	}
-	keepAll := r.o.Out != ""
+	// A chart draws from the whole result, so it keeps every row, as --out
+	// does.
+	keepAll := r.o.Out != "" || r.o.Chart != nil
 	it, err := job.Read(ctx)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -660,8 +682,15 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 			// its peak.
 			debug.FreeOSMemory()
 		}
-		if err := r.env.Vars.Define(r.o.Out, res); err != nil {
-			return kernel.ExecuteResult{}, bqError("BigQueryError", fmt.Sprintf("--out %s: %v", r.o.Out, err), nil)
+		if r.o.Out != "" {
+			if err := r.env.Vars.Define(r.o.Out, res); err != nil {
+				return kernel.ExecuteResult{}, bqError("BigQueryError", fmt.Sprintf("--out %s: %v", r.o.Out, err), nil)
+			}
+		}
+	}
+	if r.o.Chart != nil {
+		if err := r.showChart(res); err != nil {
+			return kernel.ExecuteResult{}, err
 		}
 	}
 	r.log().Debug("bq: job done", "job", r.jobID, "rows", res.TotalRows, "duration", res.Duration)

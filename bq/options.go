@@ -160,7 +160,7 @@ func newFlagSet(o *QueryOptions, w io.Writer) *flag.FlagSet {
 	fs.Func("chart", "draw the result as a Vega-Lite chart: `MARK:x=COL,y=COL[,color=COL]` with MARK bar, line, point, area, or hist:x=COL",
 		func(v string) (err error) { o.Chart, err = parseChart(v); return err })
 	fs.StringVar(&o.CSV, "csv", "", "stream every row to the CSV `file`")
-	fs.BoolVar(&o.Quiet, "quiet", false, "no progress and no table (use with --out or --csv)")
+	fs.BoolVar(&o.Quiet, "quiet", false, "no progress and no table (use with --out, --csv or --chart)")
 	fs.StringVar(&o.Endpoint, "endpoint", "", "BigQuery API `URL` (e.g. an emulator); default $GOKERNEL_BIGQUERY_ENDPOINT or Google")
 	fs.Float64Var(&o.PricePerTiB, "price-per-tib", 0, "USD per TiB for --dry-run estimates")
 	return fs

@@ -2,6 +2,7 @@ package bq
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"math"
 	"math/big"
@@ -13,6 +14,8 @@ import (
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/civil"
 	"github.com/apache/arrow/go/v15/arrow/ipc"
+
+	"github.com/gokernel/gokernel/display"
 )
 
 // edaSchema has a column of every type, REPEATED and RECORD included.
@@ -387,5 +390,67 @@ func TestDescribe(t *testing.T) {
 	esc, _ := NewResult(bigquery.Schema{{Name: "<i>", Type: bigquery.StringFieldType}}, [][]bigquery.Value{{"<script>"}})
 	if h := esc.Describe().HTML(); strings.Contains(h, "<script>") || strings.Contains(h, "<i>") || !strings.Contains(h, "&lt;script&gt;") {
 		t.Errorf("Describe HTML does not escape: %s", h)
+	}
+}
+
+func TestResultChart(t *testing.T) {
+	r := edaResult(t)
+	data := func(t *testing.T, c display.Chart) []map[string]any {
+		t.Helper()
+		spec, err := c.VegaLite()
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, err := json.Marshal(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var m struct {
+			Data struct{ Values []map[string]any }
+		}
+		if err := json.Unmarshal(raw, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m.Data.Values
+	}
+	for _, tc := range []struct {
+		name  string
+		chart func() display.Chart
+		want  []map[string]any
+	}{
+		{"NULL stays NULL, NUMERIC is a number, NaN is missing",
+			func() display.Chart { return r.Chart(display.PointMark, "amount", "price", "ok") },
+			[]map[string]any{{"x": 12345.678901234, "y": 1.5, "color": true}, {"x": -0.5, "y": nil, "color": false}, {"x": nil, "y": nil, "color": nil}}},
+		{"dates, timestamps and RECORD fields",
+			func() display.Chart { return r.Chart(display.LineMark, "day", "addr.zip") },
+			[]map[string]any{{"x": "2024-02-29", "y": 75001.0}, {"x": "1970-01-01", "y": nil}, {"x": nil, "y": nil}}},
+		{"timestamps in UTC, INT64 ids",
+			func() display.Chart { return r.Chart("bar", "ts", "id") },
+			[]map[string]any{{"x": "2024-05-06T07:08:09.000Z", "y": 1.0}, {"x": "1969-12-31T23:59:59.000Z", "y": 2.0}, {"x": nil, "y": nil}}},
+		{"TIME as text, DATETIME as wall clock",
+			func() display.Chart { return r.Chart("point", "clock", "at") },
+			[]map[string]any{{"x": "13:14:15.5", "y": "2024-01-02T03:04:05.123"}, {"x": "00:00:00", "y": "1999-12-31T00:00:00.000"}, {"x": nil, "y": nil}}},
+		{"histogram counts the non-NULL values",
+			func() display.Chart { return r.Histogram("id") },
+			[]map[string]any{{"x": 1.0, "x2": 2.0, "y": 1.0}, {"x": 2.0, "x2": 3.0, "y": 1.0}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := data(t, tc.chart()); !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("data = %v\nwant %v", got, tc.want)
+			}
+		})
+	}
+	for _, tc := range []struct {
+		spec ChartSpec
+		want string
+	}{
+		{ChartSpec{Mark: "bar", X: "nope", Y: "id"}, `no column "nope"`},
+		{ChartSpec{Mark: "bar", X: "tags", Y: "id"}, "REPEATED column cannot be drawn"},
+		{ChartSpec{Mark: "point", X: "raw", Y: "id"}, "BYTES column cannot be drawn"},
+		{ChartSpec{Mark: "hist", X: "addr"}, "RECORD column cannot be drawn"},
+	} {
+		if _, err := r.chart(&tc.spec); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("chart(%+v) = %v, want %q", tc.spec, err, tc.want)
+		}
 	}
 }

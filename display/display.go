@@ -11,6 +11,8 @@
 //	display.UpdateMarkdown(id, "**done**") // replace that output in place
 //	display.Table(rows)                   // []T of structs, []map[K]V or [][]any
 //	display.Plot(p)                       // a *plot.Plot (gonum.org/v1/plot) as PNG
+//	display.Scatter(xs, ys)               // a Vega-Lite chart of Go slices (a Chart value)
+//	display.VegaLite(spec)                // a Vega-Lite spec of your own
 //	display.Show(v)                       // v in its richest form (see Rich)
 //	display.Clear(true)                   // clear the cell's output when new output comes
 //

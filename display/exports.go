@@ -28,6 +28,11 @@ import (
 //	Table(rows any) ID              HTML table of []struct, []map, [][]any (all rows)
 //	Plot(p *plot.Plot) ID           PNG, 16cm × 10cm
 //	PlotSVG(p *plot.Plot) ID        SVG, 16cm × 10cm
+//	VegaLite(spec any) ID           a Vega-Lite 5 spec (map, struct or JSON text)
+//	Bar(x, y any) Chart             bar chart of two slices (a cell's value, or Show it)
+//	Line(x, y any) Chart            line chart
+//	Scatter(x, y any) Chart         scatter plot
+//	Histogram(values any) Chart     histogram (numbers binned over every value)
 //	Update(id ID, v any)            replace display id with v, rendered as Show does
 //	UpdateHTML(id ID, s string)     … with HTML
 //	UpdateMarkdown(id ID, s string) … with Markdown
@@ -35,9 +40,10 @@ import (
 //	Clear(wait bool)                clear the cell's output (wait: when new output comes)
 //	NewID() ID                      a fresh ID
 //
-// and the Bundle builders (HTMLBundle, …, TableBundle, PlotBundle) for
-// Show and Update, the Rich and Of functions, and the types ID, Bundle,
-// HTMLer, Markdowner, SVGer and PNGer.
+// and the Bundle builders (HTMLBundle, …, TableBundle, PlotBundle,
+// ChartBundle, VegaLiteBundle) for Show and Update, the Rich and Of
+// functions, and the types ID, Bundle, HTMLer, Markdowner, SVGer, PNGer,
+// Chart, Series and Mark (BarMark, LineMark, PointMark, AreaMark).
 func Exports(d *Displayer) map[string]map[string]reflect.Value {
 	must := func(b Bundle, err error) Bundle {
 		if err != nil {
@@ -57,6 +63,18 @@ func Exports(d *Displayer) map[string]map[string]reflect.Value {
 		"Markdowner": reflect.ValueOf((*Markdowner)(nil)),
 		"SVGer":      reflect.ValueOf((*SVGer)(nil)),
 		"PNGer":      reflect.ValueOf((*PNGer)(nil)),
+		"Chart":      reflect.ValueOf((*Chart)(nil)),
+		"Series":     reflect.ValueOf((*Series)(nil)),
+		"Mark":       reflect.ValueOf((*Mark)(nil)),
+		"BarMark":    reflect.ValueOf(BarMark),
+		"LineMark":   reflect.ValueOf(LineMark),
+		"PointMark":  reflect.ValueOf(PointMark),
+		"AreaMark":   reflect.ValueOf(AreaMark),
+
+		"DefaultChartRows":   reflect.ValueOf(DefaultChartRows),
+		"DefaultChartWidth":  reflect.ValueOf(DefaultChartWidth),
+		"DefaultChartHeight": reflect.ValueOf(DefaultChartHeight),
+		"VegaLiteMIME":       reflect.ValueOf(VegaLiteMIME),
 
 		"DefaultPlotWidth":  reflect.ValueOf(DefaultPlotWidth),
 		"DefaultPlotHeight": reflect.ValueOf(DefaultPlotHeight),
@@ -87,6 +105,12 @@ func Exports(d *Displayer) map[string]map[string]reflect.Value {
 			return d.ShowBundle(must(PlotBundle(p, DefaultPlotWidth, DefaultPlotHeight, "svg")))
 		}),
 
+		"VegaLite":  reflect.ValueOf(func(spec any) ID { return d.ShowBundle(must(VegaLiteBundle(spec))) }),
+		"Bar":       reflect.ValueOf(Bar),
+		"Line":      reflect.ValueOf(Line),
+		"Scatter":   reflect.ValueOf(Scatter),
+		"Histogram": reflect.ValueOf(Histogram),
+
 		"Of":             of,
 		"Rich":           rich,
 		"HTMLBundle":     reflect.ValueOf(HTMLBundle),
@@ -101,6 +125,8 @@ func Exports(d *Displayer) map[string]map[string]reflect.Value {
 		"ImageBundle":    reflect.ValueOf(ImageBundle),
 		"JSONBundle":     reflect.ValueOf(JSONBundle),
 		"PlotBundle":     reflect.ValueOf(PlotBundle),
+		"ChartBundle":    reflect.ValueOf(ChartBundle),
+		"VegaLiteBundle": reflect.ValueOf(VegaLiteBundle),
 	}
 	ifaces := ValueInterfaces()
 	return map[string]map[string]reflect.Value{

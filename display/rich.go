@@ -59,6 +59,7 @@ const autoTableRows = 1000
 //   - HTML, Markdown, SVG and PNG methods each add their MIME type (a type
 //     with several gets all, the front end picks the richest);
 //   - a *plot.Plot is a PNG (see Plot);
+//   - a Chart is a Vega-Lite chart (see Chart);
 //   - an image.Image is a PNG;
 //   - a non-empty slice or array of structs (with fields) or maps is an HTML
 //     table (the first 1000 rows); elements with a String or Error method
@@ -82,6 +83,17 @@ func Rich(v any) (Bundle, bool) {
 			return TextBundle(err.Error()), true
 		}
 		return b, true
+	case Chart:
+		b, err := ChartBundle(x)
+		if err != nil {
+			return TextBundle(err.Error()), true
+		}
+		return b, true
+	case *Chart:
+		if x == nil {
+			return nil, false
+		}
+		return Rich(*x)
 	}
 	var b Bundle
 	add := func(m Bundle) {

@@ -8,7 +8,10 @@ import { checkPrerequisites, T } from './lib/env.js';
 import { launchBrowser } from './lib/browser.js';
 import { startServer } from './lib/server.js';
 import { NotebookPage } from './lib/notebook.js';
-import scenarios from './scenarios/index.js';
+import allScenarios from './scenarios/index.js';
+
+// GOKERNEL_SCENARIOS=auth_bq runs only the scenarios named (comma-separated).
+const scenarios = allScenarios.filter((s) => !process.env.GOKERNEL_SCENARIOS || process.env.GOKERNEL_SCENARIOS.split(',').includes(s.name));
 
 const FRONTENDS = [
   { flavor: 'lab', app: 'lab', title: 'JupyterLab 4' },

@@ -424,6 +424,69 @@ def test_eda_describe_and_preview(kc):
     assert b["text/plain"].startswith("bq.Result{4 rows"), b
 
 
+VEGALITE = "application/vnd.vegalite.v5+json"
+
+
+def test_eda_chart_option(kc):
+    """--chart draws the whole result as Vega-Lite ahead of the table; NULLs
+    stay null, markup in the data is data; a bad column fails after --out
+    has its value."""
+    out = ok(kc, "%%bq --chart bar:x=region,y=amount --max-rows 1\nSELECT region, amount FROM ds.eda ORDER BY id")
+    charts = [m for m in out if m["msg_type"] == "display_data" and VEGALITE in m["content"]["data"]]
+    assert len(charts) == 1, out
+    spec = charts[0]["content"]["data"][VEGALITE]
+    assert spec["mark"]["type"] == "bar", spec
+    assert spec["encoding"]["x"]["title"] == "region" and spec["encoding"]["y"]["title"] == "amount", spec
+    # Every row is drawn, though the table shows one.
+    assert spec["data"]["values"] == [
+        {"x": "north", "y": 10.25}, {"x": "<b>south</b>", "y": 20.5}, {"x": None, "y": None}, {"x": "north", "y": 30},
+    ], spec
+    assert "bar chart: amount by region, 4 rows" in charts[0]["content"]["data"]["text/plain"]
+    # The chart comes before the table.
+    assert out.index(charts[0]) < [i for i, m in enumerate(out) if m["msg_type"] == "execute_result"][0]
+    assert "1 of 4 rows" in result(out)["text/plain"]
+    # hist counts, color groups.
+    out = ok(kc, "%%bq --chart hist:x=price,color=ok --quiet\nSELECT price, ok FROM ds.eda")
+    spec = [m for m in out if m["msg_type"] == "display_data" and VEGALITE in m["content"]["data"]][0]["content"]["data"][VEGALITE]
+    assert sum(r["y"] for r in spec["data"]["values"]) == 3, spec  # the NULL price is not counted
+    assert not [m for m in out if m["msg_type"] == "execute_result"], out  # --quiet: no table
+    # A column that cannot be drawn: a clear error, and --out keeps the rows.
+    reply, out = run(kc, "%%bq --out kept --chart line:x=nope,y=id\nSELECT id FROM ds.eda")
+    assert reply["content"]["status"] == "error", reply["content"]
+    assert 'no column "nope"' in reply["content"]["evalue"] and "kept" in reply["content"]["evalue"], reply["content"]
+    assert "4" in result(ok(kc, "kept.Len()"))["text/plain"]
+
+
+def test_eda_charts_from_results_and_slices(kc):
+    """A result's Chart and display's one-line charts are cell values drawn
+    as Vega-Lite, in the interpreter and from cell-declared data."""
+    ok(kc, "%%bq --out eda4 --quiet\nSELECT id, region, price, ts FROM ds.eda ORDER BY id")
+    b = result(ok(kc, 'import "gokernel/display"\neda4.Chart(display.PointMark, "ts", "price", "region")'))
+    spec = b[VEGALITE]
+    assert spec["encoding"]["x"]["type"] == "temporal" and spec["encoding"]["x"]["scale"] == {"type": "utc"}, spec
+    assert spec["encoding"]["color"]["title"] == "region", spec
+    assert spec["data"]["values"][0] == {"x": "2024-01-01T10:00:00.000Z", "y": 1.5, "color": "north"}, spec
+    assert spec["data"]["values"][2] == {"x": None, "y": None, "color": None}, spec
+    assert b["text/plain"].startswith("<point chart: price by ts, colored by region"), b
+    b = result(ok(kc, "eda4.Histogram(\"id\")"))
+    assert [r["y"] for r in b[VEGALITE]["data"]["values"]] == [1, 1, 1, 1], b
+    # Go slices declared in cells.
+    ok(kc, "xs := []float64{1, 2, 3}\nys := []int{4, 5, 6}")
+    b = result(ok(kc, 'display.Line(xs, ys).WithTitle("growth").WithLabels("t", "n")'))
+    assert b[VEGALITE]["title"] == "growth" and b[VEGALITE]["encoding"]["x"]["title"] == "t", b
+    assert b[VEGALITE]["data"]["values"][2] == {"x": 3, "y": 6}, b
+    # A spec by hand.
+    out = ok(kc, 'display.VegaLite(`{"mark": "bar", "data": {"values": [{"a": 1}]}, "encoding": {"x": {"field": "a"}}}`)')
+    spec = [m for m in out if m["msg_type"] == "display_data"][0]["content"]["data"][VEGALITE]
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v5"), spec
+    # Mismatched lengths fail clearly as a cell value; the session lives on.
+    b = result(ok(kc, "display.Bar(xs, []int{1})"))
+    assert "x has 3 values and y has 1" in b["text/plain"] and VEGALITE not in b, b
+    reply, _ = run(kc, 'display.VegaLite("[1]")')
+    assert reply["content"]["status"] == "error" and "not a JSON object" in reply["content"]["evalue"], reply["content"]
+    assert "3" in result(ok(kc, "len(xs)"))["text/plain"]
+
+
 def test_csv(kc, tmp_path):
     path = tmp_path / "people.csv"
     out = ok(kc, f"%%bq --csv {path} --max-rows 2\nSELECT id, name, score FROM ds.people ORDER BY id")

@@ -195,6 +195,27 @@ export default {
       await nb.show(table);
       await nb.screenshot('bq-table');
     }),
+    step('draws a --chart and a chart of Go slices as Vega-Lite (a canvas or SVG in the output)', async (nb) => {
+      const cell = await nb.runCell('%%bq --chart bar:x=region,y=amount,color=ok --max-rows 2\nSELECT region, amount, ok FROM ds.eda ORDER BY id');
+      // vega-embed's own container: the front end's Vega-Lite renderer ran.
+      const drawn = await nb.waitForOutput(cell, { selector: '.vega-embed canvas, .vega-embed svg.marks' });
+      assert.equal(await nb.errorOutputs(cell).count(), 0, 'the --chart cell printed an error');
+      // The front end drew it: a sized drawing, not an empty box.
+      const box = await drawn.boundingBox();
+      assert.ok(box && box.width > 200 && box.height > 150, `chart box ${JSON.stringify(box)}`);
+      // Vega-Lite's own error banner is absent.
+      assert.equal(await nb.outputs(cell).locator('.vega-embed .error, .jp-RenderedVegaCommon5 .error').count(), 0, 'Vega reported an error');
+      // The table still follows the chart.
+      await nb.waitForOutput(cell, { mime: 'text/html', selector: 'table th', text: /^\s*region\s*STRING\s*$/ });
+      await nb.show(drawn);
+      await nb.screenshot('bq-chart');
+
+      const go = await nb.runCell('import "gokernel/display"\nxs := []float64{1, 2, 2, 3, 3, 3, 4, 4, 5}\ndisplay.Histogram(xs).WithTitle("values")');
+      const hist = await nb.waitForOutput(go, { selector: '.vega-embed canvas, .vega-embed svg.marks' });
+      assert.equal(await nb.errorOutputs(go).count(), 0, 'the Histogram cell printed an error');
+      await nb.show(hist);
+      await nb.screenshot('go-histogram');
+    }),
     step('stops the test servers; no secret the OAuth server issued is on the page', async (nb, _ctx, rig) => {
       const html = await nb.page.content();
       const text = await nb.page.locator('body').innerText();
