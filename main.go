@@ -79,6 +79,9 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return kernelspec.Main(args, stdout, stderr)
 	case "build":
 		return builder.Main(args[1:], stdout, stderr)
+	case compiled.ExtractCommand:
+		// Hidden: the session's symbol tables of module packages (run by the worker).
+		return compiled.ExtractMain(args[1:], stderr)
 	case "version", "--version", "-version":
 		fmt.Fprintf(stdout, "gokernel %s (%s, interpreted Go %s)\n", kernelVersion(), runtime.Version(), languageVersion)
 		return 0

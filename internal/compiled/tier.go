@@ -28,6 +28,12 @@ type Options struct {
 	// NoWarm skips the background warm-up (tests that start many tiers
 	// on an already warm build cache).
 	NoWarm bool
+	// Dir of the notebook (whose workspace keeps its modules' go.mod);
+	// "" means the process's working directory when New runs.
+	NotebookDir string
+	// Extractor is the command that generates symbol tables of module
+	// packages (ExtractMain); nil means this binary's extract subcommand.
+	Extractor []string
 }
 
 // Tier is the compiled tier of one interpreter process. Plan, Build and
@@ -37,15 +43,22 @@ type Tier struct {
 	log  *slog.Logger
 	opts Options
 
-	// Set by Start before ready is stored, read-only after.
+	cwd string // the notebook's directory
+
+	// setupMu guards setting up the session (Start, or the first module
+	// operation when compiled cells are off) and setupErr.
+	setupMu  sync.Mutex
+	setupErr error
+	// Set by setUp before ready is stored (and under setupMu), read-only after.
 	tc     *Toolchain
 	base   string
 	dir    string // this session's directory
 	module string // module path of the cell packages
 	fe     *frontEnd
 
-	ready atomic.Bool   // Start set the tier up: cells may be compiled
-	done  chan struct{} // closed when Start returned (set up and warm, or failed)
+	started atomic.Bool   // Start was called
+	ready   atomic.Bool   // Start set the tier up: cells may be compiled
+	done    chan struct{} // closed when Start returned (set up and warm, or failed)
 
 	mu     sync.Mutex // guards the fields below
 	reason string     // why the tier is unavailable ("" when it is)
@@ -55,13 +68,18 @@ type Tier struct {
 	loaded int
 	bytes  int64 // written to the session directory by builds
 	warm   bool
+
+	mods modState // third-party modules (modules.go)
 }
 
 // New returns the tier in its starting state: every cell is interpreted
 // until Start has probed the toolchain (run it in a goroutine, so that
 // nothing waits for the go command).
 func New(opts Options) *Tier {
-	t := &Tier{mode: opts.Mode, log: opts.Logger, opts: opts, done: make(chan struct{})}
+	t := &Tier{mode: opts.Mode, log: opts.Logger, opts: opts, done: make(chan struct{}), cwd: opts.NotebookDir}
+	if t.cwd == "" {
+		t.cwd, _ = os.Getwd()
+	}
 	if t.log == nil {
 		t.log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
@@ -76,11 +94,12 @@ func New(opts Options) *Tier {
 // then warms the build cache. When compiled cells cannot work, Reason
 // says why and every cell stays interpreted. It returns when done.
 func (t *Tier) Start(ctx context.Context) {
+	t.started.Store(true)
 	defer close(t.done)
 	if t.mode == Off {
 		return
 	}
-	if err := t.setUp(ctx); err != nil {
+	if err := t.ensureSession(ctx); err != nil {
 		t.mu.Lock()
 		t.reason = err.Error()
 		t.mu.Unlock()
@@ -154,10 +173,17 @@ func (t *Tier) Reason() string {
 // Close removes the session directory once Start is done. Loaded
 // plugins stay mapped.
 func (t *Tier) Close() error {
-	if t == nil || !t.ready.Load() {
+	if t == nil {
 		return nil
 	}
-	<-t.done
+	if t.started.Load() {
+		<-t.done
+	}
+	t.setupMu.Lock()
+	defer t.setupMu.Unlock()
+	if t.dir == "" {
+		return nil
+	}
 	return os.RemoveAll(t.dir)
 }
 

@@ -252,6 +252,10 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		res.Error = src.compileError(ErrCompile, err)
 		return res, nil
 	}
+	if ee := e.loadModules(ctx, fname, code, out); ee != nil {
+		res.Error = ee
+		return res, nil
+	}
 	if c := e.opts.Compiler; c.Enabled() {
 		// Compiled code checks its stop flags at function entries and
 		// loop iterations; an interrupt sets them, the next cell clears

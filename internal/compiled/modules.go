@@ -1,0 +1,765 @@
+package compiled
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"plugin"
+	"reflect"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/gokernel/gokernel/kernel"
+)
+
+// Third-party modules in a running session (docs/modules.md). A cell's
+// import of a package the interpreter does not have is resolved in the
+// session's build module (the kernel's own module graph as the base, plus
+// the notebook's go.mod), fetched with the user's GOPROXY, built with the
+// package's yaegi symbol table into a plugin, and loaded into this process:
+// the interpreter Uses the table, compiled cells import the package.
+
+// ErrNoToolchain wraps the reason modules cannot be fetched and built in
+// this session (no matching Go toolchain, no cgo).
+var ErrNoToolchain = errors.New("no Go toolchain for modules")
+
+// modState is the session's third-party modules. Its mutex serializes the
+// module operations (they run the go command on the session's go.mod).
+type modState struct {
+	mu     sync.Mutex
+	inited bool
+	ws     string // the notebook's workspace: go.mod and go.sum
+	wsNote string // why the workspace is not the default place ("" if it is)
+	host   map[string]hostMod
+	// pins are the workspace go.mod's modules and versions; ignored are
+	// pins this session cannot use (the kernel links another version).
+	pins    map[string]string
+	ignored map[string]string
+	// loaded maps each module with packages in this process to the
+	// version loaded; pkgs are the packages whose symbols the interpreter
+	// has (the packages cells imported).
+	loaded map[string]string
+	pkgs   map[string]bool
+	// forced are the modules whose version the session's graph wanted
+	// above the one in this process: the process's version is used.
+	forced map[string]forcedMod
+	// restart are pins changed for modules already loaded: they apply
+	// after a restart.
+	restart map[string]string
+	seq     int
+}
+
+// forcedMod is a module held at the version this process has.
+type forcedMod struct {
+	want, used, by string
+}
+
+// goModule is one line of `go list -m -json`.
+type goModule struct {
+	Path, Version string
+	Main          bool
+	Replace       *goModule
+	Error         *struct{ Err string }
+}
+
+// version is the version whose code the build uses (the replacement's).
+func (m goModule) version() string {
+	if m.Replace != nil && m.Replace.Version != "" {
+		return m.Replace.Version
+	}
+	return m.Version
+}
+
+// goPackage is one package of `go list -json`.
+type goPackage struct {
+	ImportPath string
+	Standard   bool
+	Module     *goModule
+	Error      *struct{ Err string }
+}
+
+// ensureSession probes the toolchain and creates the session directory
+// once, whatever the tier's mode (modules work with compiled cells off).
+func (t *Tier) ensureSession(ctx context.Context) error {
+	t.setupMu.Lock()
+	defer t.setupMu.Unlock()
+	if t.tc != nil {
+		return nil
+	}
+	if t.setupErr != nil {
+		return t.setupErr
+	}
+	if err := t.setUp(ctx); err != nil {
+		if ctx.Err() == nil {
+			t.setupErr = err
+		}
+		return err
+	}
+	return nil
+}
+
+// modEnv is the go command's environment for module operations: the
+// build environment with the user's GOPROXY and GOFLAGS (GOPRIVATE,
+// GONOSUMDB, GOSUMDB and GOINSECURE pass through as they are).
+func (t *Tier) modEnv() []string {
+	var env []string
+	for _, kv := range t.tc.Env {
+		if strings.HasPrefix(kv, "GOPROXY=") || strings.HasPrefix(kv, "GOFLAGS=") {
+			continue
+		}
+		env = append(env, kv)
+	}
+	for _, k := range []string{"GOPROXY", "GOFLAGS"} {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return env
+}
+
+// goRun runs the go command in the session directory with env, feeding
+// its stderr to p (downloads, -v package lines) and returning stdout and
+// the stderr lines that are neither (errors). It kills the command's
+// whole process group when ctx is done.
+func (t *Tier) goRun(ctx context.Context, env []string, p *modProgress, args ...string) ([]byte, string, error) {
+	cmd := exec.CommandContext(ctx, t.tc.Go, args...)
+	cmd.Dir, cmd.Env = t.dir, env
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	var errs strings.Builder
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(pr)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "go: downloading "):
+				p.downloading(strings.TrimPrefix(line, "go: downloading "))
+			case isPackageLine(line):
+				p.compiling(line)
+			default:
+				errs.WriteString(line)
+				errs.WriteString("\n")
+			}
+		}
+		_, _ = io.Copy(io.Discard, pr)
+	}()
+	err := cmd.Run()
+	_ = pw.Close()
+	<-done
+	if err != nil && ctx.Err() != nil {
+		return nil, "", ctx.Err()
+	}
+	return stdout.Bytes(), strings.TrimSpace(errs.String()), err
+}
+
+// isPackageLine reports whether a line of go build -v output names a
+// package (an import path alone on its line).
+func isPackageLine(line string) bool {
+	return line != "" && !strings.ContainsAny(line, " \t:#") && !strings.HasPrefix(line, "go")
+}
+
+// modInit sets up the session's build module once: the kernel's modules
+// at its versions, the notebook's pins, and a go.sum with their sums.
+func (t *Tier) modInit(ctx context.Context, p *modProgress) error {
+	m := &t.mods
+	if m.inited {
+		return nil
+	}
+	host, err := hostModules()
+	if err != nil {
+		return err
+	}
+	ws, note, err := workspaceDir(t.cwd)
+	if err != nil {
+		return err
+	}
+	pins, err := readPins(ws)
+	if err != nil {
+		return err
+	}
+	var sums []string
+	if data, err := os.ReadFile(filepath.Join(ws, "go.sum")); err == nil {
+		sums = strings.Split(strings.TrimSpace(string(data)), "\n")
+	}
+	m.host, m.ws, m.wsNote = host, ws, note
+	m.pins, m.ignored = map[string]string{}, map[string]string{}
+	m.loaded, m.pkgs, m.forced, m.restart = map[string]string{}, map[string]bool{}, map[string]forcedMod{}, map[string]string{}
+	for path, v := range pins {
+		if h, ok := host[path]; ok && h.Version != v {
+			m.ignored[path] = v
+			continue
+		}
+		m.pins[path] = v
+	}
+	var mod strings.Builder
+	fmt.Fprintf(&mod, "module %s\n\ngo %s\n\n// The kernel's own modules, at the versions linked into it.\nrequire (\n", t.module, strings.TrimPrefix(t.tc.Version, "go"))
+	var repl strings.Builder
+	for _, path := range sortedKeys(host) {
+		h := host[path]
+		fmt.Fprintf(&mod, "\t%s %s\n", path, h.Version)
+		if h.Sum != "" && h.ReplPath == "" {
+			sums = append(sums, fmt.Sprintf("%s %s %s", path, h.Version, h.Sum))
+		}
+		if h.ReplPath != "" {
+			fmt.Fprintf(&repl, "\t%s => %s %s\n", path, h.ReplPath, h.ReplVersion)
+		}
+	}
+	mod.WriteString(")\n")
+	if len(m.pins) > 0 {
+		mod.WriteString("\n// The notebook's modules.\nrequire (\n")
+		for _, path := range sortedKeys(m.pins) {
+			if _, ok := host[path]; !ok {
+				fmt.Fprintf(&mod, "\t%s %s\n", path, m.pins[path])
+			}
+		}
+		mod.WriteString(")\n")
+	}
+	if repl.Len() > 0 {
+		fmt.Fprintf(&mod, "\nreplace (\n%s)\n", repl.String())
+	}
+	if err := writeAtomic(filepath.Join(t.dir, "go.mod"), []byte(mod.String()), 0o600); err != nil {
+		return err
+	}
+	if err := writeAtomic(filepath.Join(t.dir, "go.sum"), []byte(strings.Join(slices.Compact(slices.Sorted(slices.Values(sums))), "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	p.set("resolving", "the kernel's module graph")
+	if _, msg, err := t.goRun(ctx, t.modEnv(), p, "list", "-mod=mod", "-m", "all"); err != nil {
+		return fmt.Errorf("resolving the session's modules (the kernel's own and the notebook's go.mod %s): %w: %s", filepath.Join(ws, "go.mod"), err, goMessage(msg))
+	}
+	m.inited = true
+	return nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// goMessage trims the go command's error output to what a user reads:
+// without "go: " prefixes and download lines, at most 40 lines.
+func goMessage(s string) string {
+	var out []string
+	for _, line := range strings.Split(strings.TrimSpace(s), "\n") {
+		if strings.HasPrefix(line, "go: downloading ") || strings.TrimSpace(line) == "" {
+			continue
+		}
+		out = append(out, strings.TrimPrefix(line, "go: "))
+	}
+	if len(out) > 40 {
+		out = append(out[:40], fmt.Sprintf("... (%d more lines)", len(out)-40))
+	}
+	return strings.Join(out, "\n")
+}
+
+// snapshot saves the session's go.mod and go.sum; the returned func puts
+// them back (a failed or interrupted operation changes nothing).
+func (t *Tier) snapshot() func() {
+	saved := map[string][]byte{}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		if data, err := os.ReadFile(filepath.Join(t.dir, f)); err == nil {
+			saved[f] = data
+		}
+	}
+	forced := make(map[string]forcedMod, len(t.mods.forced))
+	for k, v := range t.mods.forced {
+		forced[k] = v
+	}
+	return func() {
+		for f, data := range saved {
+			_ = writeAtomic(filepath.Join(t.dir, f), data, 0o600)
+		}
+		t.mods.forced = forced
+	}
+}
+
+// NoToolchainError is the message for a cell that imports paths when
+// modules cannot be built in this session.
+func NoToolchainError(paths []string, why error) error {
+	var with []string
+	for _, p := range paths {
+		with = append(with, "--with "+p+"@latest")
+	}
+	return fmt.Errorf("%w: importing %s needs the Go toolchain this kernel was built with to fetch and build the module in the session, and %v.\n"+
+		"Install it (with cgo and a C compiler) and run the cell again, or build a kernel that includes the package: "+
+		"gokernel build %s -o ~/bin/gokernel-custom && ~/bin/gokernel-custom install --user, then restart the kernel",
+		ErrNoToolchain, strings.Join(paths, ", "), why, strings.Join(with, " "))
+}
+
+// HasPackage reports whether an earlier cell loaded the symbols of
+// package path into this session.
+func (t *Tier) HasPackage(path string) bool {
+	t.mods.mu.Lock()
+	defer t.mods.mu.Unlock()
+	return t.mods.pkgs[path]
+}
+
+// LoadPackages makes module packages importable: it resolves their
+// modules in the session's build module (fetching them with the user's
+// GOPROXY), holds every module this process already has at its version,
+// builds the packages' symbol tables into a plugin and loads it. The
+// returned tables are for the interpreter's Use. Progress is a display
+// on out, updated in place. On an error (or an interrupt: ctx) nothing
+// changed.
+func (t *Tier) LoadPackages(ctx context.Context, paths []string, out kernel.Output) (map[string]map[string]reflect.Value, error) {
+	p := newModProgress(out, strings.Join(paths, ", "))
+	p.set("resolving", "")
+	if err := t.ensureSession(ctx); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		p.done("cannot fetch modules: no usable Go toolchain")
+		return nil, NoToolchainError(paths, err)
+	}
+	m := &t.mods
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	syms, err := t.load(ctx, paths, p)
+	if err != nil {
+		if ctx.Err() != nil {
+			p.done("interrupted: nothing was loaded, the notebook state is kept")
+			return nil, ctx.Err()
+		}
+		p.done("failed: " + firstLine(err.Error()))
+		return nil, err
+	}
+	return syms, nil
+}
+
+func firstLine(s string) string {
+	line, _, _ := strings.Cut(s, "\n")
+	return line
+}
+
+func (t *Tier) load(ctx context.Context, paths []string, p *modProgress) (map[string]map[string]reflect.Value, error) {
+	m := &t.mods
+	if err := t.modInit(ctx, p); err != nil {
+		return nil, err
+	}
+	restore := t.snapshot()
+	ok := false
+	defer func() {
+		if !ok {
+			restore()
+		}
+	}()
+	start := time.Now()
+	env := t.modEnv()
+
+	// Which packages no module of the session provides yet.
+	p.set("resolving", strings.Join(paths, ", "))
+	pkgs, err := t.listPackages(ctx, env, p, paths)
+	if err != nil {
+		return nil, err
+	}
+	var get []string
+	for _, pk := range pkgs {
+		if pk.Error == nil {
+			continue
+		}
+		e := pk.Error.Err
+		if strings.Contains(e, "no required module provides package") || strings.Contains(e, "cannot find module providing package") {
+			get = append(get, pk.ImportPath+"@latest")
+			continue
+		}
+		return nil, fmt.Errorf("package %s: %s", pk.ImportPath, goMessage(e))
+	}
+	if len(get) > 0 {
+		p.set("resolving", "go get "+strings.Join(get, " "))
+		args := append([]string{"get"}, get...)
+		if _, msg, err := t.goRun(ctx, env, p, args...); err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("cannot add %s: %s", strings.Join(paths, ", "), explainGet(msg))
+		}
+	}
+	notes, err := t.holdLinked(ctx, env, p)
+	if err != nil {
+		return nil, err
+	}
+	pkgs, err = t.listDeps(ctx, env, p, paths)
+	if err != nil {
+		return nil, err
+	}
+
+	// The symbol tables, then the plugin.
+	m.seq++
+	name := fmt.Sprintf("m%d", m.seq)
+	dir := filepath.Join(t.dir, name)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("creating %s: %w", dir, err)
+	}
+	const symbolsGo = "// Code generated by gokernel for the packages cells import. DO NOT EDIT.\n\npackage main\n\nimport \"reflect\"\n\n// Symbols holds the packages' symbol tables, for the interpreter.\nvar Symbols = map[string]map[string]reflect.Value{}\n"
+	if err := os.WriteFile(filepath.Join(dir, "symbols.go"), []byte(symbolsGo), 0o600); err != nil {
+		return nil, fmt.Errorf("writing %s: %w", dir, err)
+	}
+	p.set("generating symbol tables", strings.Join(paths, ", "))
+	if err := t.extract(ctx, dir, paths); err != nil {
+		return nil, err
+	}
+	p.set("compiling", "")
+	so := filepath.Join(t.dir, name+".so")
+	args := append([]string{"build", "-mod=mod", "-buildmode=plugin", "-v", "-ldflags=-s -w"}, t.tc.Flags...)
+	args = append(args, "-o", so, "./"+name)
+	if _, msg, err := t.goRun(ctx, t.tc.Env, p, args...); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, t.buildError(paths, msg)
+	}
+	p.set("loading", name+".so")
+	syms, err := openModulePlugin(so)
+	if err != nil {
+		return nil, t.loadError(err)
+	}
+	ok = true
+	for _, pk := range pkgs {
+		if pk.Module != nil && !pk.Module.Main {
+			m.loaded[pk.Module.Path] = pk.Module.version()
+		}
+	}
+	direct := map[string]string{}
+	for _, pk := range pkgs {
+		if slices.Contains(paths, pk.ImportPath) && pk.Module != nil {
+			m.pkgs[pk.ImportPath] = true
+			direct[pk.Module.Path] = pk.Module.version()
+		}
+	}
+	t.mu.Lock()
+	t.loaded++
+	t.mu.Unlock()
+	if err := t.savePins(direct); err != nil {
+		notes = append(notes, "the notebook's go.mod was not updated: "+err.Error())
+	}
+	var mods []string
+	for _, path := range sortedKeys(direct) {
+		mods = append(mods, path+" "+direct[path])
+	}
+	text := fmt.Sprintf("loaded %s in %.1f s", strings.Join(mods, ", "), time.Since(start).Seconds())
+	if len(notes) > 0 {
+		text += "\n" + strings.Join(notes, "\n")
+	}
+	p.done(text)
+	return syms, nil
+}
+
+// explainGet turns go get's failure into the message a cell shows.
+func explainGet(msg string) string {
+	msg = goMessage(msg)
+	switch {
+	case strings.Contains(msg, "malformed module path"), strings.Contains(msg, "invalid version"), strings.Contains(msg, "unknown revision"),
+		strings.Contains(msg, "no matching versions"), strings.Contains(msg, "not available"), strings.Contains(msg, "404"), strings.Contains(msg, "410"),
+		strings.Contains(msg, "400 Bad Request"), strings.Contains(msg, "does not contain package"):
+		return "no such module or version on the module proxy (" + goProxy() + "):\n" + msg
+	}
+	return msg
+}
+
+// goProxy is the GOPROXY module operations use, for messages.
+func goProxy() string {
+	if v := os.Getenv("GOPROXY"); v != "" {
+		return "GOPROXY=" + v
+	}
+	return "GOPROXY from go env"
+}
+
+// listPackages is `go list -e -json` of paths, in the session module.
+func (t *Tier) listPackages(ctx context.Context, env []string, p *modProgress, paths []string) ([]goPackage, error) {
+	args := append([]string{"list", "-e", "-json=ImportPath,Standard,Module,Error"}, paths...)
+	out, msg, err := t.goRun(ctx, env, p, args...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("go list %s: %w: %s", strings.Join(paths, " "), err, goMessage(msg))
+	}
+	return decodeAll[goPackage](out)
+}
+
+// listDeps lists paths and every package they import (downloading what is
+// missing), for the record of what this process links.
+func (t *Tier) listDeps(ctx context.Context, env []string, p *modProgress, paths []string) ([]goPackage, error) {
+	args := append([]string{"list", "-mod=mod", "-deps", "-json=ImportPath,Standard,Module,Error"}, paths...)
+	out, msg, err := t.goRun(ctx, env, p, args...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("listing the packages %s imports: %w: %s", strings.Join(paths, ", "), err, goMessage(msg))
+	}
+	pkgs, err := decodeAll[goPackage](out)
+	if err != nil {
+		return nil, err
+	}
+	for _, pk := range pkgs {
+		if pk.Error != nil {
+			return nil, fmt.Errorf("package %s: %s", pk.ImportPath, goMessage(pk.Error.Err))
+		}
+	}
+	return pkgs, nil
+}
+
+// decodeAll decodes a stream of JSON values.
+func decodeAll[T any](data []byte) ([]T, error) {
+	var out []T
+	dec := json.NewDecoder(bytes.NewReader(data))
+	for {
+		var v T
+		if err := dec.Decode(&v); err == io.EOF {
+			return out, nil
+		} else if err != nil {
+			return nil, fmt.Errorf("reading the go command's output: %w", err)
+		}
+		out = append(out, v)
+	}
+}
+
+// holdLinked keeps every module this process already has (the kernel's
+// own, and those earlier cells loaded) at the version it has: a plugin
+// shares their packages with the process, and plugin.Open refuses a
+// package built from other code. Where the session's graph now selects
+// another version (a new module needs a newer one), a replace directive
+// puts the process's version back. It returns a note for each.
+func (t *Tier) holdLinked(ctx context.Context, env []string, p *modProgress) ([]string, error) {
+	m := &t.mods
+	out, msg, err := t.goRun(ctx, env, p, "list", "-mod=mod", "-m", "-json", "all")
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("resolving the session's modules: %w: %s", err, goMessage(msg))
+	}
+	mods, err := decodeAll[goModule](out)
+	if err != nil {
+		return nil, err
+	}
+	var notes []string
+	var edits []string
+	for _, mod := range mods {
+		if mod.Main {
+			continue
+		}
+		have, whose := "", ""
+		if h, ok := m.host[mod.Path]; ok {
+			have, whose = h.Version, "the kernel links"
+			if h.ReplVersion != "" {
+				have = h.ReplVersion
+			}
+			if h.ReplPath != "" && h.ReplVersion == "" {
+				continue // a directory replacement: the same code whatever the version
+			}
+		} else if v, ok := m.loaded[mod.Path]; ok {
+			have, whose = v, "this session loaded"
+		} else {
+			continue
+		}
+		if mod.version() == have {
+			continue
+		}
+		by := t.requiredBy(ctx, env, mod.Path, mod.Version)
+		m.forced[mod.Path] = forcedMod{want: mod.Version, used: have, by: by}
+		target := mod.Path + " " + have
+		if h, ok := m.host[mod.Path]; ok && h.ReplPath != "" {
+			target = h.ReplPath + " " + h.ReplVersion
+		}
+		edits = append(edits, "-replace="+mod.Path+"="+strings.Replace(target, " ", "@", 1))
+		notes = append(notes, fmt.Sprintf("note: %s needs %s %s, but %s %s: that version is used (a package in this process cannot be replaced by other code)", by, mod.Path, mod.Version, whose, have))
+	}
+	if len(edits) > 0 {
+		args := append([]string{"mod", "edit"}, edits...)
+		if _, msg, err := t.goRun(ctx, env, p, args...); err != nil {
+			return nil, fmt.Errorf("go mod edit: %w: %s", err, goMessage(msg))
+		}
+	}
+	return notes, nil
+}
+
+// requiredBy names the modules of the session's graph that require
+// path@version ("a module" when the graph does not say).
+func (t *Tier) requiredBy(ctx context.Context, env []string, path, version string) string {
+	out, _, err := t.goRun(ctx, env, nil, "mod", "graph")
+	if err != nil {
+		return "a module"
+	}
+	var by []string
+	for _, line := range strings.Split(string(out), "\n") {
+		from, to, ok := strings.Cut(line, " ")
+		if ok && to == path+"@"+version {
+			by = append(by, strings.Replace(from, "@", " ", 1))
+		}
+	}
+	if len(by) == 0 {
+		return "a module"
+	}
+	sort.Strings(by)
+	return strings.Join(by, ", ")
+}
+
+// extract runs the kernel's extract subcommand for paths into dir.
+func (t *Tier) extract(ctx context.Context, dir string, paths []string) error {
+	argv := t.opts.Extractor
+	if len(argv) == 0 {
+		exe, err := os.Executable()
+		if err != nil {
+			return fmt.Errorf("finding the kernel binary for symbol extraction: %w", err)
+		}
+		argv = []string{exe, ExtractCommand}
+	}
+	args := append(append(argv[1:len(argv):len(argv)], "-o", dir), paths...)
+	cmd := exec.CommandContext(ctx, argv[0], args...)
+	cmd.Dir = t.dir
+	cmd.Env = append(slices.Clone(t.tc.Env), "GOFLAGS=-mod=mod", "GOROOT="+t.tc.GOROOT, "PATH="+filepath.Join(t.tc.GOROOT, "bin")+string(os.PathListSeparator)+os.Getenv("PATH"))
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = 2 * time.Second
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("generating the symbol tables of %s: %w: %s", strings.Join(paths, ", "), err, strings.TrimSpace(out.String()))
+	}
+	return nil
+}
+
+// buildError is the message of a failed plugin build: the compiler's
+// errors, and when the session held modules at this process's versions,
+// which ones and what to do.
+func (t *Tier) buildError(paths []string, msg string) error {
+	m := &t.mods
+	text := fmt.Sprintf("building %s failed:\n%s", strings.Join(paths, ", "), goMessage(msg))
+	if len(m.forced) == 0 {
+		return errors.New(text)
+	}
+	var with []string
+	for _, p := range paths {
+		with = append(with, "--with "+p+"@latest")
+	}
+	for _, path := range sortedKeys(m.forced) {
+		f := m.forced[path]
+		text += fmt.Sprintf("\n\n%s needs %s %s, but this process has %s %s and packages it has cannot be replaced by other code; built against %s, it does not compile (above).", f.by, path, f.want, path, f.used, f.used)
+	}
+	text += fmt.Sprintf("\nWhat to do: use a version that works with it (%%go get MODULE@VERSION, %%go mod shows the versions), or build a kernel that links the newer version: gokernel build %s -o ~/bin/gokernel-custom && ~/bin/gokernel-custom install --user, then restart the kernel.", strings.Join(with, " "))
+	return errors.New(text)
+}
+
+// loadError explains a plugin that does not load.
+func (t *Tier) loadError(err error) error {
+	if strings.Contains(err.Error(), "different version of package") {
+		return fmt.Errorf("%w\nThe plugin has a package this process has, built differently: the kernel binary was built with other settings or sources than this toolchain reproduces (see %%go mod); restart the kernel, or build a kernel with the package (gokernel build --with)", err)
+	}
+	return err
+}
+
+// openModulePlugin loads a module plugin and returns its symbol tables.
+func openModulePlugin(so string) (syms map[string]map[string]reflect.Value, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("a package's initialization panicked: %v", r)
+		}
+	}()
+	pl, err := plugin.Open(so)
+	if err != nil {
+		return nil, fmt.Errorf("loading the packages: %w", err)
+	}
+	s, err := pl.Lookup("Symbols")
+	if err != nil {
+		return nil, fmt.Errorf("loading the packages: %w", err)
+	}
+	sp, ok := s.(*map[string]map[string]reflect.Value)
+	if !ok {
+		return nil, fmt.Errorf("loading the packages: Symbols is a %T", s)
+	}
+	return *sp, nil
+}
+
+// savePins records the modules of the packages cells imported in the
+// notebook's go.mod (under its lock, merged with what another kernel of
+// the same directory wrote) and the session's sums in its go.sum.
+func (t *Tier) savePins(direct map[string]string) error {
+	m := &t.mods
+	unlock, err := lockDir(m.ws)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	cur, err := readPins(m.ws)
+	if err != nil {
+		return err
+	}
+	if cur == nil {
+		cur = map[string]string{}
+	}
+	for path, v := range m.ignored {
+		cur[path] = v // kept for the next session or machine, not used here
+	}
+	for path, v := range direct {
+		if _, pending := m.restart[path]; pending {
+			continue
+		}
+		cur[path] = v
+		m.pins[path] = v
+	}
+	for path, v := range m.restart {
+		cur[path] = v
+	}
+	return writeWorkspace(m.ws, strings.TrimPrefix(t.tc.Version, "go"), cur, t.userSums())
+}
+
+// userSums are the lines of the session's go.sum for the modules this
+// process loaded or the notebook pins, not the kernel's own at its
+// versions (those are the kernel's), merged with the workspace's.
+func (t *Tier) userSums() []string {
+	m := &t.mods
+	want := func(path, version string) bool {
+		if h, ok := m.host[path]; ok && version == h.Version {
+			return false
+		}
+		return m.loaded[path] == version || m.pins[path] == version || m.restart[path] == version || m.ignored[path] == version
+	}
+	seen := map[string]bool{}
+	var out []string
+	for i, f := range []string{filepath.Join(t.dir, "go.sum"), filepath.Join(m.ws, "go.sum")} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			fields := strings.Fields(line)
+			if len(fields) != 3 || seen[line] {
+				continue
+			}
+			if i == 0 && !want(fields[0], strings.TrimSuffix(fields[1], "/go.mod")) {
+				continue
+			}
+			seen[line] = true
+			out = append(out, line)
+		}
+	}
+	return out
+}
