@@ -10,7 +10,8 @@ import (
 )
 
 // Magic is %go: it reports the compiled tier's mode, toolchain, build
-// directory and cache size, and how to enable compiled cells.
+// directory and cache size, and how to enable compiled cells; %go get and
+// %go mod manage the session's Go modules.
 type Magic struct{ t *Tier }
 
 // NewMagic returns %go for t.
@@ -21,12 +22,17 @@ func (m *Magic) Name() string { return "go" }
 
 // Summary implements magics.Magic.
 func (m *Magic) Summary() string {
-	return "compiled cells: mode, Go toolchain, build directory and cache size"
+	return "compiled cells (mode, toolchain, build directory); %go get, %go mod: the notebook's Go modules"
 }
 
 // Usage implements magics.Magic.
 func (m *Magic) Usage() string {
 	return `%go          shows whether cells can be compiled by the Go toolchain, and why not
+%go mod      the notebook's Go modules: where its go.mod is, each module's version and state
+%go get [-u] MODULE[@VERSION|@latest] ...
+             adds or changes a module's version (-u: its dependencies too); a cell's import
+             of a package of any module fetches and loads it by itself
+  A module already loaded keeps its version until the kernel restarts.
   Set GOKERNEL_COMPILE=off|auto|always in the kernel's environment (e.g. gokernel install --env GOKERNEL_COMPILE=auto), then restart the kernel.
   off: every cell is interpreted (the default in this release).
   auto: cells of declarations that declare functions are compiled with go build -buildmode=plugin; the rest is interpreted.
@@ -35,10 +41,38 @@ func (m *Magic) Usage() string {
 
 // Run implements magics.Magic.
 func (m *Magic) Run(ctx context.Context, inv magics.Invocation, env magics.Env) (kernel.ExecuteResult, error) {
-	if len(inv.Args) > 0 {
-		return kernel.ExecuteResult{}, fmt.Errorf("%%go takes no arguments\n%s", m.Usage())
+	var text string
+	switch {
+	case len(inv.Args) == 0:
+		text = m.t.Status().String()
+	case inv.Args[0] == "mod" && len(inv.Args) == 1:
+		text = m.t.ModReport(ctx)
+	case inv.Args[0] == "get":
+		upgrade := false
+		var mods []string
+		for _, a := range inv.Args[1:] {
+			switch {
+			case a == "-u":
+				upgrade = true
+			case strings.HasPrefix(a, "-"):
+				return kernel.ExecuteResult{}, fmt.Errorf("%%go get: unknown flag %s (only -u)\n%s", a, m.Usage())
+			default:
+				mods = append(mods, a)
+			}
+		}
+		if len(mods) == 0 {
+			return kernel.ExecuteResult{}, fmt.Errorf("%%go get: which module?\n%s", m.Usage())
+		}
+		var err error
+		if text, err = m.t.Get(ctx, upgrade, mods, env.Out); err != nil {
+			if ctx.Err() != nil {
+				return kernel.ExecuteResult{}, fmt.Errorf("%%go get interrupted: nothing changed")
+			}
+			return kernel.ExecuteResult{}, err
+		}
+	default:
+		return kernel.ExecuteResult{}, fmt.Errorf("%%go: unknown arguments %q\n%s", strings.Join(inv.Args, " "), m.Usage())
 	}
-	text := m.t.Status().String()
 	return kernel.ExecuteResult{Value: kernel.MIMEBundle{"text/plain": text}}, nil
 }
 

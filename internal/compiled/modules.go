@@ -7,9 +7,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"io"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"plugin"
 	"reflect"
@@ -50,7 +54,10 @@ type modState struct {
 	// version loaded; pkgs are the packages whose symbols the interpreter
 	// has (the packages cells imported).
 	loaded map[string]string
-	pkgs   map[string]bool
+	pkgs map[string]bool
+	// generics maps a loaded package to its exported generic functions
+	// and types, which its symbol table lacks.
+	generics map[string]map[string]bool
 	// forced are the modules whose version the session's graph wanted
 	// above the one in this process: the process's version is used.
 	forced map[string]forcedMod
@@ -84,6 +91,8 @@ func (m goModule) version() string {
 // goPackage is one package of `go list -json`.
 type goPackage struct {
 	ImportPath string
+	Dir        string
+	GoFiles    []string
 	Standard   bool
 	Module     *goModule
 	Error      *struct{ Err string }
@@ -203,6 +212,7 @@ func (t *Tier) modInit(ctx context.Context, p *modProgress) error {
 	m.host, m.ws, m.wsNote = host, ws, note
 	m.pins, m.ignored = map[string]string{}, map[string]string{}
 	m.loaded, m.pkgs, m.forced, m.restart = map[string]string{}, map[string]bool{}, map[string]forcedMod{}, map[string]string{}
+	m.generics = map[string]map[string]bool{}
 	for path, v := range pins {
 		if h, ok := host[path]; ok && h.Version != v {
 			m.ignored[path] = v
@@ -446,6 +456,7 @@ func (t *Tier) load(ctx context.Context, paths []string, p *modProgress) (map[st
 	for _, pk := range pkgs {
 		if slices.Contains(paths, pk.ImportPath) && pk.Module != nil {
 			m.pkgs[pk.ImportPath] = true
+			m.generics[pk.ImportPath] = genericNames(pk.Dir, pk.GoFiles)
 			direct[pk.Module.Path] = pk.Module.version()
 		}
 	}
@@ -503,7 +514,7 @@ func (t *Tier) listPackages(ctx context.Context, env []string, p *modProgress, p
 // listDeps lists paths and every package they import (downloading what is
 // missing), for the record of what this process links.
 func (t *Tier) listDeps(ctx context.Context, env []string, p *modProgress, paths []string) ([]goPackage, error) {
-	args := append([]string{"list", "-mod=mod", "-deps", "-json=ImportPath,Standard,Module,Error"}, paths...)
+	args := append([]string{"list", "-mod=mod", "-deps", "-json=ImportPath,Dir,GoFiles,Standard,Module,Error"}, paths...)
 	out, msg, err := t.goRun(ctx, env, p, args...)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -608,7 +619,7 @@ func (t *Tier) requiredBy(ctx context.Context, env []string, path, version strin
 	var by []string
 	for _, line := range strings.Split(string(out), "\n") {
 		from, to, ok := strings.Cut(line, " ")
-		if ok && to == path+"@"+version {
+		if ok && to == path+"@"+version && strings.Contains(from, "@") { // the main module has no version
 			by = append(by, strings.Replace(from, "@", " ", 1))
 		}
 	}
@@ -762,4 +773,239 @@ func (t *Tier) userSums() []string {
 		}
 	}
 	return out
+}
+
+// Get is %go get: it adds or changes the versions of modules in the
+// session and the notebook's go.mod. upgrade (-u) also upgrades their
+// dependencies. A module this process already has at another version
+// cannot change in place: the notebook's go.mod gets the new version,
+// which a restart applies. It returns the report to show.
+func (t *Tier) Get(ctx context.Context, upgrade bool, args []string, out kernel.Output) (string, error) {
+	p := newModProgress(out, strings.Join(args, ", "))
+	p.set("resolving", "")
+	if err := t.ensureSession(ctx); err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		p.done("cannot fetch modules: no usable Go toolchain")
+		return "", fmt.Errorf("%w: %%go get needs the Go toolchain this kernel was built with (with cgo and a C compiler): %v; without it, gokernel build --with MODULE@VERSION builds a kernel that includes a module", ErrNoToolchain, err)
+	}
+	m := &t.mods
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	report, err := t.get(ctx, upgrade, args, p)
+	if err != nil {
+		if ctx.Err() != nil {
+			p.done("interrupted: nothing changed")
+			return "", ctx.Err()
+		}
+		p.done("failed: " + firstLine(err.Error()))
+		return "", err
+	}
+	p.done("done")
+	return report, nil
+}
+
+func (t *Tier) get(ctx context.Context, upgrade bool, args []string, p *modProgress) (string, error) {
+	m := &t.mods
+	if err := t.modInit(ctx, p); err != nil {
+		return "", err
+	}
+	restore := t.snapshot()
+	ok := false
+	defer func() {
+		if !ok {
+			restore()
+		}
+	}()
+	env := t.modEnv()
+	var lines, gets []string
+	pins := map[string]string{}
+	restart := map[string]string{}
+	for _, arg := range args {
+		path, query, _ := strings.Cut(arg, "@")
+		if query == "" {
+			query = "latest"
+		}
+		p.set("resolving", path+"@"+query)
+		out, msg, err := t.goRun(ctx, env, p, "list", "-mod=mod", "-m", "-json", path+"@"+query)
+		if err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "", fmt.Errorf("%s: %s", arg, explainGet(msg))
+		}
+		mods, err := decodeAll[goModule](out)
+		if err != nil || len(mods) != 1 {
+			return "", fmt.Errorf("%s: unexpected go list output: %v", arg, err)
+		}
+		v := mods[0].Version
+		if mods[0].Error != nil {
+			return "", fmt.Errorf("%s: %s", arg, explainGet(mods[0].Error.Err))
+		}
+		if h, isHost := m.host[path]; isHost && h.Version != v {
+			return "", fmt.Errorf("%s %s: the kernel links %s %s, and a session cannot use another version of a module the kernel has (its packages are the kernel's). "+
+				"Use %s, or build a kernel with %s: gokernel build --with %s@%s -o ~/bin/gokernel-custom && ~/bin/gokernel-custom install --user, then restart the kernel",
+				path, v, path, h.Version, h.Version, v, path, v)
+		}
+		if have, isLoaded := m.loaded[path]; isLoaded && have != v {
+			restart[path] = v
+			lines = append(lines, fmt.Sprintf("%s: %s is loaded in this session and its code cannot be replaced in a running process; the notebook's go.mod now says %s: restart the kernel to use it", path, have, v))
+			continue
+		}
+		gets = append(gets, path+"@"+v)
+		pins[path] = v
+	}
+	if len(gets) > 0 {
+		p.set("resolving", "go get "+strings.Join(gets, " "))
+		a := []string{"get"}
+		if upgrade {
+			a = append(a, "-u")
+		}
+		if _, msg, err := t.goRun(ctx, env, p, append(a, gets...)...); err != nil {
+			if ctx.Err() != nil {
+				return "", ctx.Err()
+			}
+			return "", fmt.Errorf("go get %s: %s", strings.Join(gets, " "), explainGet(msg))
+		}
+		notes, err := t.holdLinked(ctx, env, p)
+		if err != nil {
+			return "", err
+		}
+		for _, path := range sortedKeys(pins) {
+			old := m.pins[path]
+			switch {
+			case old == "":
+				lines = append(lines, fmt.Sprintf("%s %s added: the next import of its packages uses it", path, pins[path]))
+			case old != pins[path]:
+				lines = append(lines, fmt.Sprintf("%s %s (was %s): the next import of its packages uses it", path, pins[path], old))
+			default:
+				lines = append(lines, fmt.Sprintf("%s %s: unchanged", path, pins[path]))
+			}
+		}
+		lines = append(lines, notes...)
+	}
+	for path, v := range restart {
+		m.restart[path] = v
+	}
+	if err := t.savePins(pins); err != nil {
+		return "", err
+	}
+	ok = true
+	return strings.Join(lines, "\n"), nil
+}
+
+// ModReport is %go mod: where the notebook's go.mod is, the modules the
+// session uses and their state.
+func (t *Tier) ModReport(ctx context.Context) string {
+	var b strings.Builder
+	if err := t.ensureSession(ctx); err != nil {
+		ws, note, werr := workspaceDir(t.cwd)
+		if werr == nil {
+			fmt.Fprintf(&b, "notebook modules: %s\n", filepath.Join(ws, "go.mod"))
+			if note != "" {
+				fmt.Fprintf(&b, "  (%s)\n", note)
+			}
+		}
+		fmt.Fprintf(&b, "modules cannot be fetched or built in this session: %v\nwithout the toolchain, gokernel build --with MODULE@VERSION builds a kernel that includes a module", err)
+		return b.String()
+	}
+	m := &t.mods
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if err := t.modInit(ctx, nil); err != nil {
+		return "modules: " + err.Error()
+	}
+	fmt.Fprintf(&b, "notebook modules: %s (and go.sum beside it)\n", filepath.Join(m.ws, "go.mod"))
+	if m.wsNote != "" {
+		fmt.Fprintf(&b, "  (%s)\n", m.wsNote)
+	} else {
+		fmt.Fprintf(&b, "  (%s in the notebook's directory; %s=DIR moves it; keep it with the notebook: Run All elsewhere gets these versions)\n", workspaceSubdir, WorkspaceEnvVar)
+	}
+	paths := map[string]bool{}
+	for p := range m.pins {
+		paths[p] = true
+	}
+	for p := range m.restart {
+		paths[p] = true
+	}
+	for p := range m.ignored {
+		paths[p] = true
+	}
+	if len(paths) == 0 {
+		b.WriteString("  no modules yet: import a package of any module in a cell, or %go get MODULE@VERSION\n")
+	}
+	for _, path := range sortedKeys(paths) {
+		v := m.pins[path]
+		var state []string
+		if lv, ok := m.loaded[path]; ok {
+			v = lv
+			state = append(state, "loaded")
+		} else {
+			state = append(state, "not imported yet")
+		}
+		if h, ok := m.host[path]; ok {
+			v = h.Version
+			state = append(state, "linked into the kernel")
+		}
+		if nv, ok := m.restart[path]; ok {
+			state = append(state, "go.mod says "+nv+": a restart applies it")
+		}
+		if iv, ok := m.ignored[path]; ok {
+			state = append(state, "go.mod says "+iv+", but the kernel links "+v+", which is used")
+		}
+		fmt.Fprintf(&b, "  %s %s (%s)\n", path, v, strings.Join(state, "; "))
+	}
+	for _, path := range sortedKeys(m.forced) {
+		f := m.forced[path]
+		fmt.Fprintf(&b, "  held: %s needs %s %s; %s is used (this process has it)\n", f.by, path, f.want, f.used)
+	}
+	fmt.Fprintf(&b, "kernel's own modules: %d, at the versions linked into it (they win for packages a cell's module shares with the kernel)\n", len(m.host))
+	fmt.Fprintf(&b, "session build module: %s (%s, %s)", filepath.Join(t.dir, "go.mod"), t.tc.Go, t.tc.Version)
+	return b.String()
+}
+
+// genericNames are the exported generic functions and types declared in
+// a package's files (parsed, not type-checked: it is only for messages).
+func genericNames(dir string, files []string) map[string]bool {
+	names := map[string]bool{}
+	fset := token.NewFileSet()
+	for _, f := range files {
+		af, err := parser.ParseFile(fset, filepath.Join(dir, f), nil, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		for _, d := range af.Decls {
+			switch d := d.(type) {
+			case *ast.FuncDecl:
+				if d.Recv == nil && d.Type.TypeParams != nil && d.Name.IsExported() {
+					names[d.Name.Name] = true
+				}
+			case *ast.GenDecl:
+				for _, s := range d.Specs {
+					if ts, ok := s.(*ast.TypeSpec); ok && ts.TypeParams != nil && ts.Name.IsExported() {
+						names[ts.Name.Name] = true
+					}
+				}
+			}
+		}
+	}
+	return names
+}
+
+// GenericHint explains why a loaded package's symbol name is missing from
+// the interpreter when it is generic ("" otherwise).
+func (t *Tier) GenericHint(pkg, name string) string {
+	t.mods.mu.Lock()
+	generic := t.mods.generics[pkg][name]
+	t.mods.mu.Unlock()
+	if !generic {
+		return ""
+	}
+	how := "set GOKERNEL_COMPILE=auto in the kernel's environment (gokernel install --user --env GOKERNEL_COMPILE=auto) and restart, then call it from a cell that declares a function"
+	if t.Enabled() {
+		how = "call it from a cell that declares a function, which is compiled"
+	}
+	return fmt.Sprintf("%s.%s is generic: the interpreter can only call the non-generic API of a compiled package (yaegi cannot instantiate compiled generic code); compiled cells can: %s, e.g. func f(xs []int) []int { return %s.%s(xs) }",
+		path.Base(pkg), name, how, path.Base(pkg), name)
 }

@@ -269,6 +269,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	}
 	e.importMissing(code)
 	res.Value, res.Error = e.run(ctx, fname, code)
+	e.genericHint(res.Error)
 	if c := e.opts.Compiler; c.HasCompiled() {
 		c.Shadow(cellNames(code))
 	}

@@ -6,6 +6,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"path"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -119,4 +120,24 @@ func (e *Engine) loadModules(ctx context.Context, fname, code string, out kernel
 		return kernel.NewEvalError(ErrModule, err.Error(), fname+": "+ErrModule+": giving the packages to the interpreter: "+err.Error())
 	}
 	return nil
+}
+
+// noSymbol matches yaegi's error for a name a compiled package lacks.
+var noSymbol = regexp.MustCompile(`package \w+ "([^"]+)" has no symbol (\w+)`)
+
+// genericHint adds to ee, when it is about a generic function or type of a
+// loaded module package, why the interpreter lacks it and what works.
+func (e *Engine) genericHint(ee *kernel.EvalError) {
+	t := e.opts.Compiler
+	if ee == nil || t == nil {
+		return
+	}
+	sm := noSymbol.FindStringSubmatch(ee.Value)
+	if sm == nil {
+		return
+	}
+	if hint := t.GenericHint(sm[1], sm[2]); hint != "" {
+		ee.Value += ": " + hint
+		ee.Traceback = append(ee.Traceback, hint)
+	}
 }
