@@ -2,7 +2,7 @@
 .PHONY: build install wheel test test-fresh bench bench-bq fuzz run examples gotest gotest-corpus
 
 build:
-	go build -o bin/gokernel .
+	go build -trimpath -o bin/gokernel .
 
 install: build
 	./bin/gokernel install --user

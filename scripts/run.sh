@@ -22,7 +22,7 @@ PY=${PYTHON:-python3}
 say() { printf '==> %s\n' "$*"; }
 
 say "building bin/gokernel"
-go build -o bin/gokernel .
+go build -trimpath -o bin/gokernel .
 
 say "installing the Go kernelspec for this user"
 ./bin/gokernel install --user

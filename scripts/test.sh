@@ -17,7 +17,7 @@ fi
 "$VENV/bin/pip" install -q --disable-pip-version-check -r tests/requirements.txt
 
 step "build"
-go build -o bin/gokernel .
+go build -trimpath -o bin/gokernel .
 
 step "static checks: gofmt, go vet, staticcheck"
 unformatted=$(gofmt -l $(git ls-files '*.go' | grep -v '^bq/emutest/' || true))

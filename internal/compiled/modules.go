@@ -64,7 +64,9 @@ type modState struct {
 	// restart are pins changed for modules already loaded: they apply
 	// after a restart.
 	restart map[string]string
-	seq     int
+	// requesting are the packages being loaded now.
+	requesting []string
+	seq        int
 }
 
 // forcedMod is a module held at the version this process has.
@@ -395,7 +397,7 @@ func (t *Tier) load(ctx context.Context, paths []string, p *modProgress) (map[st
 			get = append(get, pk.ImportPath+"@latest")
 			continue
 		}
-		return nil, fmt.Errorf("package %s: %s", pk.ImportPath, goMessage(e))
+		return nil, fmt.Errorf("cannot add package %s: %s", pk.ImportPath, explainGet(e))
 	}
 	if len(get) > 0 {
 		p.set("resolving", "go get "+strings.Join(get, " "))
@@ -407,7 +409,9 @@ func (t *Tier) load(ctx context.Context, paths []string, p *modProgress) (map[st
 			return nil, fmt.Errorf("cannot add %s: %s", strings.Join(paths, ", "), explainGet(msg))
 		}
 	}
-	notes, err := t.holdLinked(ctx, env, p)
+	m.requesting = paths
+	defer func() { m.requesting = nil }()
+	notes, err := t.holdLinked(ctx, env, p, nil)
 	if err != nil {
 		return nil, err
 	}
@@ -500,7 +504,7 @@ func goProxy() string {
 
 // listPackages is `go list -e -json` of paths, in the session module.
 func (t *Tier) listPackages(ctx context.Context, env []string, p *modProgress, paths []string) ([]goPackage, error) {
-	args := append([]string{"list", "-e", "-json=ImportPath,Standard,Module,Error"}, paths...)
+	args := append([]string{"list", "-mod=mod", "-e", "-json=ImportPath,Standard,Module,Error"}, paths...)
 	out, msg, err := t.goRun(ctx, env, p, args...)
 	if err != nil {
 		if ctx.Err() != nil {
@@ -552,11 +556,110 @@ func decodeAll[T any](data []byte) ([]T, error) {
 // holdLinked keeps every module this process already has (the kernel's
 // own, and those earlier cells loaded) at the version it has: a plugin
 // shares their packages with the process, and plugin.Open refuses a
-// package built from other code. Where the session's graph now selects
-// another version (a new module needs a newer one), a replace directive
-// puts the process's version back. It returns a note for each.
-func (t *Tier) holdLinked(ctx context.Context, env []string, p *modProgress) ([]string, error) {
+// package built from other code (a replace directive is not enough: with
+// -trimpath the build records the selected version in the package's file
+// names). Where the session's graph now selects a newer version (a new
+// module needs it), go get puts the process's version back, which
+// downgrades the modules that need more to their newest versions that work
+// with it. explicit are the versions %go get asked for: if one of them
+// had to go down, that is an error. It returns a note for each change.
+func (t *Tier) holdLinked(ctx context.Context, env []string, p *modProgress, explicit map[string]string) ([]string, error) {
 	m := &t.mods
+	before, err := t.listModules(ctx, env, p)
+	if err != nil {
+		return nil, err
+	}
+	var gets []string
+	held := map[string]forcedMod{}
+	for _, mod := range before {
+		have, ok := t.processVersion(mod.Path)
+		if !ok || mod.Main || mod.version() == have {
+			continue
+		}
+		held[mod.Path] = forcedMod{want: mod.Version, used: have, by: t.requiredBy(ctx, env, mod.Path, mod.Version)}
+		gets = append(gets, mod.Path+"@"+have)
+	}
+	if len(gets) == 0 {
+		return nil, nil
+	}
+	p.set("resolving", "keeping the kernel's versions: go get "+strings.Join(gets, " "))
+	if _, msg, err := t.goRun(ctx, env, p, append([]string{"get"}, gets...)...); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, t.skewError(held, nil, goMessage(msg))
+	}
+	after, err := t.listModules(ctx, env, p)
+	if err != nil {
+		return nil, err
+	}
+	was := map[string]string{}
+	for _, mod := range before {
+		was[mod.Path] = mod.Version
+	}
+	now := map[string]string{}
+	for _, mod := range after {
+		now[mod.Path] = mod.Version
+	}
+	var notes []string
+	var lowered []string
+	for _, path := range sortedKeys(was) {
+		if _, isHeld := held[path]; isHeld {
+			continue
+		}
+		if v, asked := explicit[path]; asked && now[path] != v {
+			lowered = append(lowered, fmt.Sprintf("%s %s (the newest that works with them: %s)", path, v, orNone(now[path])))
+			continue
+		}
+		if now[path] != was[path] && (m.pins[path] != "" || explicit[path] != "" || t.requested(path)) {
+			notes = append(notes, fmt.Sprintf("note: using %s %s, not %s: the newest version that works with the kernel's modules", path, orNone(now[path]), was[path]))
+		}
+	}
+	if len(lowered) > 0 {
+		return nil, t.skewError(held, lowered, "")
+	}
+	for path, f := range held {
+		m.forced[path] = f
+		notes = append(notes, fmt.Sprintf("note: %s needs %s %s, but this process has %s: that version is kept (a package in the process cannot be replaced by other code)", f.by, path, f.want, f.used))
+	}
+	sort.Strings(notes)
+	return notes, nil
+}
+
+// requested reports whether path is the module of a package being loaded
+// now (set by load for its notes).
+func (t *Tier) requested(path string) bool {
+	for _, p := range t.mods.requesting {
+		if p == path || strings.HasPrefix(p, path+"/") {
+			return true
+		}
+	}
+	return false
+}
+
+func orNone(v string) string {
+	if v == "" {
+		return "none"
+	}
+	return v
+}
+
+// processVersion is the version of module path this process has: the
+// kernel's, or what an earlier cell loaded.
+func (t *Tier) processVersion(path string) (string, bool) {
+	m := &t.mods
+	if h, ok := m.host[path]; ok {
+		if h.ReplPath != "" && h.ReplVersion == "" {
+			return "", false // a directory replacement: not a version the graph can select
+		}
+		return h.Version, true
+	}
+	v, ok := m.loaded[path]
+	return v, ok
+}
+
+// listModules is `go list -m -json all` in the session module.
+func (t *Tier) listModules(ctx context.Context, env []string, p *modProgress) ([]goModule, error) {
 	out, msg, err := t.goRun(ctx, env, p, "list", "-mod=mod", "-m", "-json", "all")
 	if err != nil {
 		if ctx.Err() != nil {
@@ -564,49 +667,30 @@ func (t *Tier) holdLinked(ctx context.Context, env []string, p *modProgress) ([]
 		}
 		return nil, fmt.Errorf("resolving the session's modules: %w: %s", err, goMessage(msg))
 	}
-	mods, err := decodeAll[goModule](out)
-	if err != nil {
-		return nil, err
+	return decodeAll[goModule](out)
+}
+
+// skewError says that modules need newer versions of modules this process
+// has, and what to do.
+func (t *Tier) skewError(held map[string]forcedMod, lowered []string, detail string) error {
+	var b strings.Builder
+	for _, path := range sortedKeys(held) {
+		f := held[path]
+		whose := "the kernel links"
+		if _, ok := t.mods.host[path]; !ok {
+			whose = "this session loaded"
+		}
+		fmt.Fprintf(&b, "%s needs %s %s, but %s %s %s, and a package in this process cannot be replaced by other code.\n", f.by, path, f.want, whose, path, f.used)
 	}
-	var notes []string
-	var edits []string
-	for _, mod := range mods {
-		if mod.Main {
-			continue
-		}
-		have, whose := "", ""
-		if h, ok := m.host[mod.Path]; ok {
-			have, whose = h.Version, "the kernel links"
-			if h.ReplVersion != "" {
-				have = h.ReplVersion
-			}
-			if h.ReplPath != "" && h.ReplVersion == "" {
-				continue // a directory replacement: the same code whatever the version
-			}
-		} else if v, ok := m.loaded[mod.Path]; ok {
-			have, whose = v, "this session loaded"
-		} else {
-			continue
-		}
-		if mod.version() == have {
-			continue
-		}
-		by := t.requiredBy(ctx, env, mod.Path, mod.Version)
-		m.forced[mod.Path] = forcedMod{want: mod.Version, used: have, by: by}
-		target := mod.Path + " " + have
-		if h, ok := m.host[mod.Path]; ok && h.ReplPath != "" {
-			target = h.ReplPath + " " + h.ReplVersion
-		}
-		edits = append(edits, "-replace="+mod.Path+"="+strings.Replace(target, " ", "@", 1))
-		notes = append(notes, fmt.Sprintf("note: %s needs %s %s, but %s %s: that version is used (a package in this process cannot be replaced by other code)", by, mod.Path, mod.Version, whose, have))
+	if len(lowered) > 0 {
+		fmt.Fprintf(&b, "Keeping those versions does not allow %s.\n", strings.Join(lowered, ", "))
 	}
-	if len(edits) > 0 {
-		args := append([]string{"mod", "edit"}, edits...)
-		if _, msg, err := t.goRun(ctx, env, p, args...); err != nil {
-			return nil, fmt.Errorf("go mod edit: %w: %s", err, goMessage(msg))
-		}
+	if detail != "" {
+		b.WriteString(detail + "\n")
 	}
-	return notes, nil
+	b.WriteString("What to do: use a version that works with the kernel's (%go get MODULE@VERSION; %go mod shows the versions), " +
+		"or build a kernel that links the newer one: gokernel build --with MODULE@VERSION -o ~/bin/gokernel-custom && ~/bin/gokernel-custom install --user, then restart the kernel")
+	return errors.New(b.String())
 }
 
 // requiredBy names the modules of the session's graph that require
@@ -682,7 +766,10 @@ func (t *Tier) buildError(paths []string, msg string) error {
 // loadError explains a plugin that does not load.
 func (t *Tier) loadError(err error) error {
 	if strings.Contains(err.Error(), "different version of package") {
-		return fmt.Errorf("%w\nThe plugin has a package this process has, built differently: the kernel binary was built with other settings or sources than this toolchain reproduces (see %%go mod); restart the kernel, or build a kernel with the package (gokernel build --with)", err)
+		if s, _ := hostSettings(); s["-trimpath"] != "true" {
+			return fmt.Errorf("%w\nThis kernel binary was built without -trimpath, so the packages in it carry the file paths of the module cache it was built from, and a build from another module cache (GOMODCACHE) differs: rebuild the kernel with go build -trimpath (make build does), or use the module cache it was built with", err)
+		}
+		return fmt.Errorf("%w\nThe plugin has a package this process has, built differently: the kernel binary was built with other settings or sources than this toolchain reproduces (see %%go mod); build a kernel with the package instead (gokernel build --with)", err)
 	}
 	return err
 }
@@ -868,7 +955,7 @@ func (t *Tier) get(ctx context.Context, upgrade bool, args []string, p *modProgr
 			}
 			return "", fmt.Errorf("go get %s: %s", strings.Join(gets, " "), explainGet(msg))
 		}
-		notes, err := t.holdLinked(ctx, env, p)
+		notes, err := t.holdLinked(ctx, env, p, pins)
 		if err != nil {
 			return "", err
 		}
