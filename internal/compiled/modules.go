@@ -54,7 +54,7 @@ type modState struct {
 	// version loaded; pkgs are the packages whose symbols the interpreter
 	// has (the packages cells imported).
 	loaded map[string]string
-	pkgs map[string]bool
+	pkgs   map[string]bool
 	// generics maps a loaded package to its exported generic functions
 	// and types, which its symbol table lacks.
 	generics map[string]map[string]bool
