@@ -195,7 +195,11 @@ func (t *Tier) modInit(ctx context.Context, p *modProgress) error {
 	if m.inited {
 		return nil
 	}
-	host, err := hostModules()
+	hostMods := t.hostMods
+	if hostMods == nil {
+		hostMods = hostModules
+	}
+	host, err := hostMods()
 	if err != nil {
 		return err
 	}

@@ -70,6 +70,9 @@ type Tier struct {
 	warm   bool
 
 	mods modState // third-party modules (modules.go)
+	// hostMods lists the modules linked into this process (nil:
+	// hostModules, from the build info; test binaries have none there).
+	hostMods func() (map[string]hostMod, error)
 }
 
 // New returns the tier in its starting state: every cell is interpreted
