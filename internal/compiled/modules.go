@@ -834,12 +834,15 @@ func (t *Tier) savePins(direct map[string]string) error {
 }
 
 // userSums are the lines of the session's go.sum for the modules this
-// process loaded or the notebook pins, not the kernel's own at its
-// versions (those are the kernel's), merged with the workspace's.
+// process loaded or the notebook pins, not the rest of the kernel's own
+// modules, merged with the workspace's.
 func (t *Tier) userSums() []string {
 	m := &t.mods
 	want := func(path, version string) bool {
-		if h, ok := m.host[path]; ok && version == h.Version {
+		// The kernel's own modules are not the notebook's, unless a cell
+		// imported one: then go.mod pins it and go.sum must vouch for it
+		// on the next machine.
+		if h, ok := m.host[path]; ok && version == h.Version && m.pins[path] != version {
 			return false
 		}
 		return m.loaded[path] == version || m.pins[path] == version || m.restart[path] == version || m.ignored[path] == version
