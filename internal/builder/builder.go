@@ -38,11 +38,11 @@ import (
 	"golang.org/x/mod/modfile"
 )
 
-// ModulePath is gokernel's module path; the source tree must be this module.
-const ModulePath = "github.com/gokernel/gokernel"
+// modulePath is gokernel's module path; the source tree must be this module.
+const modulePath = "github.com/gokernel/gokernel"
 
-// Options configures Build.
-type Options struct {
+// options configures buildKernel.
+type options struct {
 	// Src is the gokernel source tree (the directory of its go.mod).
 	Src string
 	// With lists the packages to add, as import/path[@version].
@@ -75,13 +75,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	dir, err := FindSource(*src)
+	dir, err := findSource(*src)
 	if err != nil {
 		fmt.Fprintln(stderr, "gokernel build:", err)
 		return 1
 	}
-	opts := Options{Src: dir, With: with, Output: *out, Log: stderr}
-	if err := Build(context.Background(), opts); err != nil {
+	opts := options{Src: dir, With: with, Output: *out, Log: stderr}
+	if err := buildKernel(context.Background(), opts); err != nil {
 		fmt.Fprintln(stderr, "gokernel build:", err)
 		return 1
 	}
@@ -90,10 +90,10 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	return 0
 }
 
-// FindSource returns the gokernel source tree: dir if not empty, else
+// findSource returns the gokernel source tree: dir if not empty, else
 // $GOKERNEL_SRC, else the main module of the current directory if it is
 // gokernel.
-func FindSource(dir string) (string, error) {
+func findSource(dir string) (string, error) {
 	if dir == "" {
 		dir = os.Getenv("GOKERNEL_SRC")
 	}
@@ -116,14 +116,14 @@ func FindSource(dir string) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("%s is not the gokernel source tree: %w", abs, err)
 	}
-	if mp := modfile.ModulePath(b); mp != ModulePath {
-		return "", fmt.Errorf("%s is module %q, not %s: pass --src DIR or set GOKERNEL_SRC", abs, mp, ModulePath)
+	if mp := modfile.ModulePath(b); mp != modulePath {
+		return "", fmt.Errorf("%s is module %q, not %s: pass --src DIR or set GOKERNEL_SRC", abs, mp, modulePath)
 	}
 	return abs, nil
 }
 
-// Build writes a kernel binary with the packages of opts.With importable.
-func Build(ctx context.Context, opts Options) error {
+// buildKernel writes a kernel binary with the packages of opts.With importable.
+func buildKernel(ctx context.Context, opts options) error {
 	if len(opts.With) == 0 {
 		return errors.New("no packages to add (--with)")
 	}
@@ -181,9 +181,9 @@ func Build(ctx context.Context, opts Options) error {
 	return nil
 }
 
-// build is one run of Build.
+// build is one run of buildKernel.
 type build struct {
-	opts Options
+	opts options
 	tmp  string // holds go.mod, go.sum, gen/ and overlay.json
 }
 

@@ -15,14 +15,14 @@ import (
 )
 
 func TestFindSource(t *testing.T) {
-	src, err := FindSource("../..")
+	src, err := findSource("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(filepath.Join(src, "extra.go")); err != nil {
 		t.Fatalf("source tree %s: %v", src, err)
 	}
-	if _, err := FindSource(t.TempDir()); err == nil {
+	if _, err := findSource(t.TempDir()); err == nil {
 		t.Error("FindSource(empty dir) succeeded")
 	}
 }
@@ -48,7 +48,7 @@ func TestBuildWithModule(t *testing.T) {
 	if _, err := exec.LookPath("go"); err != nil {
 		t.Skip("no go command")
 	}
-	src, err := FindSource("../..")
+	src, err := findSource("../..")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +57,7 @@ func TestBuildWithModule(t *testing.T) {
 	bin := filepath.Join(t.TempDir(), "gokernel")
 	var log bytes.Buffer
 	start := time.Now()
-	err = Build(ctx, Options{
+	err = buildKernel(ctx, options{
 		Src: src, With: []string{"github.com/google/uuid@v1.6.0"}, Output: bin, Log: &log,
 		Env: append(os.Environ(), "GOFLAGS=-buildvcs=false"),
 	})

@@ -16,7 +16,7 @@ func TestParseMode(t *testing.T) {
 		want Mode
 		err  bool
 	}{
-		{"", DefaultMode, false}, {"off", Off, false}, {"auto", Auto, false}, {"ALWAYS", Always, false},
+		{"", defaultMode, false}, {"off", Off, false}, {"auto", Auto, false}, {"ALWAYS", Always, false},
 		{"1", Always, false}, {"sometimes", Off, true},
 	} {
 		got, err := ParseMode(tt.in)
@@ -164,7 +164,7 @@ func TestPlanRouting(t *testing.T) {
 
 // TestProbeRefuses: a toolchain of another Go version, or one without
 // cgo, leaves the tier off with one line saying why (a fake go command in
-// $GOROOT/bin, which Probe tries first).
+// $GOROOT/bin, which probe tries first).
 func TestProbeRefuses(t *testing.T) {
 	for _, tt := range []struct {
 		name, env, want string

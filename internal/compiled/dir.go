@@ -11,26 +11,26 @@ import (
 	"syscall"
 )
 
-// DirEnvVar overrides where build work and plugins live.
-const DirEnvVar = "GOKERNEL_COMPILE_DIR"
+// dirEnvVar overrides where build work and plugins live.
+const dirEnvVar = "GOKERNEL_COMPILE_DIR"
 
-// MaxSessionBytes caps what one session writes (sources, plugins); past it
+// maxSessionBytes caps what one session writes (sources, plugins); past it
 // cells are interpreted. Each compiled cell's plugin is 2-4 MB.
-const MaxSessionBytes = 1 << 30
+const maxSessionBytes = 1 << 30
 
-// MaxCells caps the plugins one interpreter process loads: plugins cannot
+// maxCells caps the plugins one interpreter process loads: plugins cannot
 // be unloaded, each maps its code and data for the process's lifetime.
-const MaxCells = 200
+const maxCells = 200
 
-// BaseDir is the per-user directory for build work:
+// baseDir is the per-user directory for build work:
 // $GOKERNEL_COMPILE_DIR, else <user cache dir>/gokernel/compiled.
-func BaseDir() (string, error) {
-	if d := os.Getenv(DirEnvVar); d != "" {
+func baseDir() (string, error) {
+	if d := os.Getenv(dirEnvVar); d != "" {
 		return d, nil
 	}
 	c, err := os.UserCacheDir()
 	if err != nil {
-		return "", fmt.Errorf("no cache directory for compiled cells (set %s): %w", DirEnvVar, err)
+		return "", fmt.Errorf("no cache directory for compiled cells (set %s): %w", dirEnvVar, err)
 	}
 	return filepath.Join(c, "gokernel", "compiled"), nil
 }

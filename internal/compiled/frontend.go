@@ -210,7 +210,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 				for _, s := range d.Specs {
 					is := s.(*ast.ImportSpec)
 					path, _ := strconv.Unquote(is.Path.Value)
-					if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") && !fe.t.HasPackage(path) || path == "C" || strings.HasPrefix(path, "gokernel/") {
+					if first, _, _ := strings.Cut(path, "/"); strings.Contains(first, ".") && !fe.t.hasPackage(path) || path == "C" || strings.HasPrefix(path, "gokernel/") {
 						return nil, "imports " + path + ", which only the interpreter has"
 					}
 					name := path[strings.LastIndex(path, "/")+1:]

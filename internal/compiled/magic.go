@@ -46,7 +46,7 @@ func (m *Magic) Run(ctx context.Context, inv magics.Invocation, env magics.Env) 
 	case len(inv.Args) == 0:
 		text = m.t.Status().String()
 	case inv.Args[0] == "mod" && len(inv.Args) == 1:
-		text = m.t.ModReport(ctx)
+		text = m.t.modReport(ctx)
 	case inv.Args[0] == "get":
 		upgrade := false
 		var mods []string
@@ -64,7 +64,7 @@ func (m *Magic) Run(ctx context.Context, inv magics.Invocation, env magics.Env) 
 			return kernel.ExecuteResult{}, fmt.Errorf("%%go get: which module?\n%s", m.Usage())
 		}
 		var err error
-		if text, err = m.t.Get(ctx, upgrade, mods, env.Out); err != nil {
+		if text, err = m.t.getModules(ctx, upgrade, mods, env.Out); err != nil {
 			if ctx.Err() != nil {
 				return kernel.ExecuteResult{}, fmt.Errorf("%%go get interrupted: nothing changed")
 			}
@@ -124,7 +124,7 @@ func Banner() string {
 	if mode == Off {
 		return "Cells are interpreted (" + EnvVar + "=auto compiles declaration cells with go build; %go tells more)."
 	}
-	if why := QuickCheck(); why != "" {
+	if why := quickCheck(); why != "" {
 		return "Cells are interpreted: " + why + " (%go tells more)."
 	}
 	return "Declaration cells are compiled with go build (" + EnvVar + "=" + mode.String() + "; %go tells more)."

@@ -22,10 +22,10 @@ const (
 // EnvVar is the environment variable that chooses the mode.
 const EnvVar = "GOKERNEL_COMPILE"
 
-// DefaultMode is the mode when GOKERNEL_COMPILE is unset. It is Off until
+// defaultMode is the mode when GOKERNEL_COMPILE is unset. It is Off until
 // the tier covers enough of Go that compiling by default changes no
 // result: see docs/compiled-tier.md, "Why off by default".
-const DefaultMode = Off
+const defaultMode = Off
 
 func (m Mode) String() string {
 	switch m {
@@ -37,11 +37,11 @@ func (m Mode) String() string {
 	return "off"
 }
 
-// ParseMode parses off, auto or always ("" is DefaultMode).
+// ParseMode parses off, auto or always ("" is defaultMode).
 func ParseMode(s string) (Mode, error) {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "":
-		return DefaultMode, nil
+		return defaultMode, nil
 	case "off", "0", "false", "no":
 		return Off, nil
 	case "auto":

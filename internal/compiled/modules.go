@@ -312,9 +312,9 @@ func (t *Tier) snapshot() func() {
 	}
 }
 
-// NoToolchainError is the message for a cell that imports paths when
+// noToolchainError is the message for a cell that imports paths when
 // modules cannot be built in this session.
-func NoToolchainError(paths []string, why error) error {
+func noToolchainError(paths []string, why error) error {
 	var with []string
 	for _, p := range paths {
 		with = append(with, "--with "+p+"@latest")
@@ -325,9 +325,9 @@ func NoToolchainError(paths []string, why error) error {
 		ErrNoToolchain, strings.Join(paths, ", "), why, strings.Join(with, " "))
 }
 
-// HasPackage reports whether an earlier cell loaded the symbols of
+// hasPackage reports whether an earlier cell loaded the symbols of
 // package path into this session.
-func (t *Tier) HasPackage(path string) bool {
+func (t *Tier) hasPackage(path string) bool {
 	t.mods.mu.Lock()
 	defer t.mods.mu.Unlock()
 	return t.mods.pkgs[path]
@@ -348,7 +348,7 @@ func (t *Tier) LoadPackages(ctx context.Context, paths []string, out kernel.Outp
 			return nil, ctx.Err()
 		}
 		p.done("cannot fetch modules: no usable Go toolchain")
-		return nil, NoToolchainError(paths, err)
+		return nil, noToolchainError(paths, err)
 	}
 	m := &t.mods
 	m.mu.Lock()
@@ -869,12 +869,12 @@ func (t *Tier) userSums() []string {
 	return out
 }
 
-// Get is %go get: it adds or changes the versions of modules in the
+// getModules is %go get: it adds or changes the versions of modules in the
 // session and the notebook's go.mod. upgrade (-u) also upgrades their
 // dependencies. A module this process already has at another version
 // cannot change in place: the notebook's go.mod gets the new version,
 // which a restart applies. It returns the report to show.
-func (t *Tier) Get(ctx context.Context, upgrade bool, args []string, out kernel.Output) (string, error) {
+func (t *Tier) getModules(ctx context.Context, upgrade bool, args []string, out kernel.Output) (string, error) {
 	p := newModProgress(out, strings.Join(args, ", "))
 	p.set("resolving", "")
 	if err := t.ensureSession(ctx); err != nil {
@@ -989,9 +989,9 @@ func (t *Tier) get(ctx context.Context, upgrade bool, args []string, p *modProgr
 	return strings.Join(lines, "\n"), nil
 }
 
-// ModReport is %go mod: where the notebook's go.mod is, the modules the
+// modReport is %go mod: where the notebook's go.mod is, the modules the
 // session uses and their state.
-func (t *Tier) ModReport(ctx context.Context) string {
+func (t *Tier) modReport(ctx context.Context) string {
 	var b strings.Builder
 	if err := t.ensureSession(ctx); err != nil {
 		ws, note, werr := workspaceDir(t.cwd)
@@ -1014,7 +1014,7 @@ func (t *Tier) ModReport(ctx context.Context) string {
 	if m.wsNote != "" {
 		fmt.Fprintf(&b, "  (%s)\n", m.wsNote)
 	} else {
-		fmt.Fprintf(&b, "  (%s in the notebook's directory; %s=DIR moves it; keep it with the notebook: Run All elsewhere gets these versions)\n", workspaceSubdir, WorkspaceEnvVar)
+		fmt.Fprintf(&b, "  (%s in the notebook's directory; %s=DIR moves it; keep it with the notebook: Run All elsewhere gets these versions)\n", workspaceSubdir, workspaceEnvVar)
 	}
 	paths := map[string]bool{}
 	for p := range m.pins {

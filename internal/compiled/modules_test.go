@@ -35,7 +35,7 @@ func TestWorkspaceDir(t *testing.T) {
 			return dir == filepath.Join(writable, ".gokernel") && note == ""
 		}},
 		{"override", writable, "/somewhere/else", func(dir, note string) bool {
-			return dir == "/somewhere/else" && strings.Contains(note, WorkspaceEnvVar)
+			return dir == "/somewhere/else" && strings.Contains(note, workspaceEnvVar)
 		}},
 		{"read-only notebook directory", readOnly, "", func(dir, note string) bool {
 			// root can write anywhere: then the notebook directory is used.
@@ -47,7 +47,7 @@ func TestWorkspaceDir(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			t.Setenv(WorkspaceEnvVar, tt.env)
+			t.Setenv(workspaceEnvVar, tt.env)
 			dir, note, err := workspaceDir(tt.cwd)
 			if err != nil || !tt.want(dir, note) {
 				t.Errorf("workspaceDir(%s) = %q, %q, %v", tt.cwd, dir, note, err)
@@ -155,21 +155,21 @@ func TestLoadModulePackages(t *testing.T) {
 	if hint := tier.GenericHint("github.com/samber/lo", "Uniq"); !strings.Contains(hint, "lo.Uniq is generic") {
 		t.Errorf("GenericHint(lo, Uniq) = %q", hint)
 	}
-	if !tier.HasPackage("github.com/samber/lo") || tier.HasPackage("github.com/samber/lo/mutable") {
+	if !tier.hasPackage("github.com/samber/lo") || tier.hasPackage("github.com/samber/lo/mutable") {
 		t.Error("HasPackage does not tell the loaded packages")
 	}
 	pins, err := readPins(filepath.Join(nb, ".gokernel"))
 	if err != nil || pins["github.com/google/uuid"] != "v1.6.0" || !strings.HasPrefix(pins["github.com/samber/lo"], "v1.") {
 		t.Errorf("notebook go.mod pins = %v, %v", pins, err)
 	}
-	if r := tier.ModReport(ctx); !strings.Contains(r, filepath.Join(nb, ".gokernel", "go.mod")) || !strings.Contains(r, "github.com/samber/lo v1.") {
+	if r := tier.modReport(ctx); !strings.Contains(r, filepath.Join(nb, ".gokernel", "go.mod")) || !strings.Contains(r, "github.com/samber/lo v1.") {
 		t.Errorf("ModReport:\n%s", r)
 	}
 	// A module the proxy does not have: an error, and the session still works.
 	if _, err := tier.LoadPackages(ctx, []string{"github.com/gokernel-tests-nonexistent/nothing"}, nil); err == nil || !strings.Contains(err.Error(), "no such module") {
 		t.Errorf("unknown module: %v", err)
 	}
-	if _, err := tier.Get(ctx, false, []string{"github.com/samber/lo@latest"}, nil); err != nil {
+	if _, err := tier.getModules(ctx, false, []string{"github.com/samber/lo@latest"}, nil); err != nil {
 		t.Errorf("%%go get after a failure: %v", err)
 	}
 }

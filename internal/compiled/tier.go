@@ -23,7 +23,7 @@ import (
 type Options struct {
 	Mode   Mode
 	Logger *slog.Logger
-	// Dir is the per-user base directory; "" means BaseDir().
+	// Dir is the per-user base directory; "" means baseDir().
 	Dir string
 	// NoWarm skips the background warm-up (tests that start many tiers
 	// on an already warm build cache).
@@ -50,7 +50,7 @@ type Tier struct {
 	setupMu  sync.Mutex
 	setupErr error
 	// Set by setUp before ready is stored (and under setupMu), read-only after.
-	tc     *Toolchain
+	tc     *toolchain
 	base   string
 	dir    string // this session's directory
 	module string // module path of the cell packages
@@ -123,13 +123,13 @@ func (t *Tier) Start(ctx context.Context) {
 }
 
 func (t *Tier) setUp(ctx context.Context) error {
-	tc, err := Probe(ctx)
+	tc, err := probe(ctx)
 	if err != nil {
 		return err
 	}
 	base := t.opts.Dir
 	if base == "" {
-		if base, err = BaseDir(); err != nil {
+		if base, err = baseDir(); err != nil {
 			return err
 		}
 	}
@@ -162,9 +162,6 @@ func langVersion(v string) string {
 
 // Enabled reports whether cells may be compiled now.
 func (t *Tier) Enabled() bool { return t != nil && t.mode != Off && t.ready.Load() }
-
-// Mode is the tier's mode.
-func (t *Tier) Mode() Mode { return t.mode }
 
 // Reason says why compiled cells are unavailable ("" when they are not).
 func (t *Tier) Reason() string {
@@ -421,9 +418,6 @@ func (t *Tier) warmUp(ctx context.Context) {
 	t.log.Info("compiled tier warm", "took", time.Since(start).String())
 }
 
-// Wait waits until Start returned (for tests and benchmarks).
-func (t *Tier) Wait() { <-t.done }
-
 // Status describes the tier for %go.
 type Status struct {
 	Mode      Mode
@@ -448,7 +442,7 @@ type Status struct {
 
 // Status reports the tier's state.
 func (t *Tier) Status() Status {
-	s := Status{Mode: t.mode, Enabled: t.Enabled(), Reason: t.Reason(), MaxBytes: MaxSessionBytes, MaxCells: MaxCells}
+	s := Status{Mode: t.mode, Enabled: t.Enabled(), Reason: t.Reason(), MaxBytes: maxSessionBytes, MaxCells: maxCells}
 	if s.Enabled {
 		s.Go, s.Version, s.Flags = t.tc.Go, t.tc.Version, t.tc.Flags
 		s.Dir, s.Base = t.dir, t.base
@@ -479,11 +473,11 @@ func (t *Tier) full() string {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	n := t.loaded
-	if n >= MaxCells {
+	if n >= maxCells {
 		return fmt.Sprintf("this session loaded %d compiled cells, the cap (plugins cannot be unloaded)", n)
 	}
-	if t.bytes >= MaxSessionBytes {
-		return fmt.Sprintf("this session's build directory %s reached its cap of %d MiB", t.dir, MaxSessionBytes>>20)
+	if t.bytes >= maxSessionBytes {
+		return fmt.Sprintf("this session's build directory %s reached its cap of %d MiB", t.dir, maxSessionBytes>>20)
 	}
 	return ""
 }

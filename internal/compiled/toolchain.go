@@ -15,11 +15,11 @@ import (
 	"time"
 )
 
-// Toolchain is a Go toolchain that builds plugins this process can load:
+// toolchain is a Go toolchain that builds plugins this process can load:
 // the same Go version, cgo on, and the build settings this binary was
 // built with (a package built with other settings is "a different version
 // of package" to plugin.Open).
-type Toolchain struct {
+type toolchain struct {
 	// Go is the go command's path, GOROOT its root, Version its version.
 	Go, GOROOT, Version string
 	// Flags are the go build flags that reproduce this binary's settings
@@ -67,10 +67,10 @@ func findGo() (string, error) {
 	return "", errors.New("no Go toolchain found (not on PATH, not in $GOROOT/bin, not where this kernel was built)")
 }
 
-// QuickCheck says, without running anything, why compiled cells cannot
+// quickCheck says, without running anything, why compiled cells cannot
 // work in this process ("" when they may): for the banner, which must not
-// wait for the go command. Probe is the real check.
-func QuickCheck() string {
+// wait for the go command. probe is the real check.
+func quickCheck() string {
 	s, err := hostSettings()
 	if err != nil {
 		return err.Error()
@@ -92,8 +92,8 @@ func QuickCheck() string {
 	return ""
 }
 
-// Probe finds a toolchain matching this binary, or says why there is none.
-func Probe(ctx context.Context) (*Toolchain, error) {
+// probe finds a toolchain matching this binary, or says why there is none.
+func probe(ctx context.Context) (*toolchain, error) {
 	s, err := hostSettings()
 	if err != nil {
 		return nil, err
@@ -105,7 +105,7 @@ func Probe(ctx context.Context) (*Toolchain, error) {
 	if err != nil {
 		return nil, err
 	}
-	tc := &Toolchain{Go: goBin}
+	tc := &toolchain{Go: goBin}
 	tc.Env = buildEnv(s)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()

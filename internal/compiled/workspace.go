@@ -16,9 +16,9 @@ import (
 	"golang.org/x/mod/module"
 )
 
-// WorkspaceEnvVar overrides the directory of the notebook's go.mod and
+// workspaceEnvVar overrides the directory of the notebook's go.mod and
 // go.sum (the workspace).
-const WorkspaceEnvVar = "GOKERNEL_WORKSPACE"
+const workspaceEnvVar = "GOKERNEL_WORKSPACE"
 
 // workspaceSubdir is the workspace's directory inside the notebook's
 // directory: hidden, and not a go.mod of the notebook directory itself,
@@ -34,12 +34,12 @@ const workspaceModule = "gokernel.notebook"
 // directory for it under the user's cache. note says why when it is not the
 // first choice.
 func workspaceDir(cwd string) (dir, note string, err error) {
-	if d := os.Getenv(WorkspaceEnvVar); d != "" {
+	if d := os.Getenv(workspaceEnvVar); d != "" {
 		abs, err := filepath.Abs(d)
 		if err != nil {
-			return "", "", fmt.Errorf("%s=%q: %w", WorkspaceEnvVar, d, err)
+			return "", "", fmt.Errorf("%s=%q: %w", workspaceEnvVar, d, err)
 		}
-		return abs, "set by " + WorkspaceEnvVar, nil
+		return abs, "set by " + workspaceEnvVar, nil
 	}
 	abs, err := filepath.Abs(cwd)
 	if err != nil {

@@ -46,7 +46,7 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 	}
 	if err != nil {
 		if ctx.Err() != nil {
-			res.Error = &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted while it compiled; nothing of it ran, the notebook state is kept"}}
+			res.Error = &kernel.EvalError{Name: errInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted while it compiled; nothing of it ran, the notebook state is kept"}}
 			return res, true
 		}
 		if errors.Is(err, compiled.ErrBuild) {
@@ -56,7 +56,7 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 			return res, false
 		}
 		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
-		res.Error = src.compileError(ErrCompile, fmt.Errorf("compiled cell: %w", err))
+		res.Error = src.compileError(errCompile, fmt.Errorf("compiled cell: %w", err))
 		return res, true
 	}
 	e.opts.Logger.Debug("cell compiled", "cell", fname, "build", loaded.BuildTime.String())
@@ -66,7 +66,7 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 	}
 	if err := e.in.Use(loaded.Symbols); err != nil {
 		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
-		res.Error = src.compileError(ErrCompile, fmt.Errorf("compiled cell: giving its symbols to the interpreter: %w", err))
+		res.Error = src.compileError(errCompile, fmt.Errorf("compiled cell: giving its symbols to the interpreter: %w", err))
 		return res, true
 	}
 	// Through run, like a cell's own import, so that the engine records it.
@@ -197,7 +197,7 @@ func (e *Engine) runCompiled(ctx context.Context, fname, code string, l *compile
 		case <-done:
 		case <-time.After(time.Second):
 		}
-		res.Error = &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the names it would have defined are not set, the notebook state is kept"}}
+		res.Error = &kernel.EvalError{Name: errInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the names it would have defined are not set, the notebook state is kept"}}
 		return res
 	}
 	if panicked {
@@ -206,7 +206,7 @@ func (e *Engine) runCompiled(ctx context.Context, fname, code string, l *compile
 		return res
 	}
 	if !finished {
-		res.Error = &kernel.EvalError{Name: ErrInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the notebook state is kept"}}
+		res.Error = &kernel.EvalError{Name: errInterrupted, Value: "interrupted", Traceback: []string{"Interrupted: the cell was interrupted; the notebook state is kept"}}
 		return res
 	}
 	out := *l.Out
@@ -216,7 +216,7 @@ func (e *Engine) runCompiled(ctx context.Context, fname, code string, l *compile
 		}
 		if err := e.Define(name, out[i]); err != nil {
 			src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
-			res.Error = src.compileError(ErrCompile, fmt.Errorf("compiled cell: defining %s in the interpreter: %w", name, err))
+			res.Error = src.compileError(errCompile, fmt.Errorf("compiled cell: defining %s in the interpreter: %w", name, err))
 			return res
 		}
 	}

@@ -59,7 +59,7 @@ func TestCompiledCells(t *testing.T) {
 		{code: "s + 1", want: "2.4999997500001e+13"},
 		{code: "t := 0\nfor i := range 10 {\n\tt += fib(i)\n}\nwords := strings.Fields(\"a bb ccc\")\nfor _, w := range words {\n\tt += len(w)\n}\nt", want: "94"},
 		{code: "len(words)", want: "3"},
-		{code: "xs := []int{3}\nfor i := range 2 {\n\t_ = xs[i+1]\n}", errName: ErrRuntime, errHas: "index out of range [1] with length 1"},
+		{code: "xs := []int{3}\nfor i := range 2 {\n\t_ = xs[i+1]\n}", errName: errRuntime, errHas: "index out of range [1] with length 1"},
 		// Goroutines started with go func() {...}() in compiled code; a
 		// panic in one is reported (on the process's stderr) and the
 		// process lives on.
@@ -69,7 +69,7 @@ func TestCompiledCells(t *testing.T) {
 		{code: "parSum([]int{5})", want: "5"},
 		// A panic in compiled code is an ordinary panic of the cell.
 		{code: "func boom(xs []int) int { return xs[3] }"},
-		{code: "boom([]int{1})", errName: ErrRuntime, errHas: "index out of range [3] with length 1"},
+		{code: "boom([]int{1})", errName: errRuntime, errHas: "index out of range [3] with length 1"},
 		{code: "1 + 1", want: "2"},
 		// Redefinition: the latest fib wins in interpreted cells.
 		{code: "func fib(n int) int { return -n }"},
@@ -80,7 +80,7 @@ func TestCompiledCells(t *testing.T) {
 		// stdout, which is the worker's pipe, not this test's capture.)
 		{code: "func main() { panic(\"compiled main ran\") }"},
 		{code: "2 + 2", want: "4"},
-		{code: "main()", errName: ErrPanic, errHas: "compiled main ran"},
+		{code: "main()", errName: errPanic, errHas: "compiled main ran"},
 	})
 	for _, name := range []string{"fib", "shout", "tenth", "k", "boom", "main", "parSum", "bad"} {
 		if !strings.Contains(","+compiledNames()+",", ","+name+",") {
@@ -126,7 +126,7 @@ func TestCompiledInterrupt(t *testing.T) {
 		cancel()
 		select {
 		case res := <-done:
-			if res.Error == nil || res.Error.Name != ErrInterrupted {
+			if res.Error == nil || res.Error.Name != errInterrupted {
 				t.Fatalf("%s: got %+v, want an interrupt", code, res.Error)
 			}
 		case <-time.After(time.Second):

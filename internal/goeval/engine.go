@@ -249,7 +249,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	code, _, err := programCell(req.Code)
 	if err != nil {
 		src := cellSource{fname: fname, code: req.Code, funcCell: e.funcCell}
-		res.Error = src.compileError(ErrCompile, err)
+		res.Error = src.compileError(errCompile, err)
 		return res, nil
 	}
 	if ee := e.loadModules(ctx, fname, code, out); ee != nil {
@@ -287,7 +287,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 	src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
 	runs, err := splitCell(code)
 	if err != nil {
-		return nil, src.compileError(ErrSyntax, err)
+		return nil, src.compileError(errSyntax, err)
 	}
 	// The runs of this cell see each other's declarations before they are
 	// committed, so they prepare against a copy of the session's.
@@ -304,9 +304,9 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		if err != nil {
 			var rd *redefError
 			if errors.As(err, &rd) {
-				return nil, src.compileError(ErrCompile, err)
+				return nil, src.compileError(errCompile, err)
 			}
-			return nil, src.compileError(ErrSyntax, err)
+			return nil, src.compileError(errSyntax, err)
 		}
 		st.record(p, e.importName)
 		preps[i] = p
@@ -320,7 +320,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 			// Declarations the lowered run calls (_gk_min2, ...): a
 			// separate Eval, so they shift no line of the run.
 			if _, err := e.eval(ctx, p.helpers); err != nil {
-				return nil, src.compileError(ErrCompile, fmt.Errorf("lowering helpers: %w", err))
+				return nil, src.compileError(errCompile, fmt.Errorf("lowering helpers: %w", err))
 			}
 		}
 		_, err := e.eval(ctx, p.src)
@@ -435,21 +435,21 @@ func (e *Engine) evalError(ctx context.Context, src cellSource, err error) *kern
 		// moment so the no-op Eval does not overlap its last steps.
 		time.Sleep(10 * time.Millisecond)
 		_, _ = e.eval(context.Background(), "_ = 0")
-		return kernel.NewEvalError(ErrInterrupted, "interrupted", "Interrupted: the cell was interrupted; the notebook state is kept")
+		return kernel.NewEvalError(errInterrupted, "interrupted", "Interrupted: the cell was interrupted; the notebook state is kept")
 	}
 	var p interp.Panic
 	if errors.As(err, &p) {
 		if isInternalPanic(p) {
 			e.stderr.takeCell()
-			return src.compileError(ErrCompile, fmt.Errorf("%v (the interpreter cannot compile this code: yaegi v0.16.1 lacks some Go >= 1.21 features, and the engine could not rewrite this use; for instance clear, range over an int or over a function need the operand's type visible in the cells)", p.Value))
+			return src.compileError(errCompile, fmt.Errorf("%v (the interpreter cannot compile this code: yaegi v0.16.1 lacks some Go >= 1.21 features, and the engine could not rewrite this use; for instance clear, range over an int or over a function need the operand's type visible in the cells)", p.Value))
 		}
 		return src.panicError(p, e.stderr.takeCell())
 	}
 	var el scanner.ErrorList
 	if errors.As(err, &el) {
-		return src.compileError(ErrSyntax, err)
+		return src.compileError(errSyntax, err)
 	}
-	return src.compileError(ErrCompile, err)
+	return src.compileError(errCompile, err)
 }
 
 // userExpression evaluates one user_expressions entry and returns its JSON reply.

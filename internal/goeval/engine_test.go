@@ -84,9 +84,9 @@ func TestCells(t *testing.T) {
 		{"type redefinition", []step{
 			{code: "type T struct{ A int }"},
 			{code: "type T struct{ A int }\nT{A: 1}", want: "{1}"},
-			{code: "type T struct{ A, B int }", errName: ErrCompile, errHas: "type T is already defined with a different definition", errLine: "In[3]:1:6"},
-			{code: "x := 5\ntype T struct{ A, B int }\nx", errName: ErrCompile, errHas: "restart the kernel", errLine: "In[4]:2:6"},
-			{code: "x", errName: ErrCompile, errHas: "undefined: x"}, // nothing of the rejected cell ran
+			{code: "type T struct{ A, B int }", errName: errCompile, errHas: "type T is already defined with a different definition", errLine: "In[3]:1:6"},
+			{code: "x := 5\ntype T struct{ A, B int }\nx", errName: errCompile, errHas: "restart the kernel", errLine: "In[4]:2:6"},
+			{code: "x", errName: errCompile, errHas: "undefined: x"}, // nothing of the rejected cell ran
 			{code: "type (\n\tT struct{A int}\n\tU int\n)\nU(3)", want: "3"},
 		}},
 		{"trailing values", []step{
@@ -123,30 +123,30 @@ func TestCells(t *testing.T) {
 		{"lowered for yaegi, and what stays unsupported", []step{
 			{code: "for i := range 3 { _ = i }"},
 			{code: "min(1, 2)", want: "1"},
-			{code: "import \"nonexistent/pkg\"", errName: ErrCompile, errHas: "compiled into this kernel", errLine: "In[3]:1:8"},
+			{code: "import \"nonexistent/pkg\"", errName: errCompile, errHas: "compiled into this kernel", errLine: "In[3]:1:8"},
 			{code: "1", want: "1"},
 		}},
 		{"errors with cell positions", []step{
-			{code: "a := 1\n\nundefinedThing + a", errName: ErrCompile, errHas: "undefined: undefinedThing", errLine: "In[1]:3:1"},
-			{code: "var q int = \"s\"", errName: ErrCompile, errHas: "cannot", errLine: "In[2]:1:13"},
-			{code: "x := 1\nfunc f() {\n\treturn 1 +\n}", errName: ErrSyntax, errLine: "In[3]:4:1"},
-			{code: "s := \"unterminated\nx := 1", errName: ErrSyntax, errHas: "string literal not terminated", errLine: "In[4]:1:6"},
-			{code: "x := ", errName: ErrSyntax, errLine: "In[5]:1:"},
-			{code: "import \"fmt\"\nfmt.Println(1)\nfmt.Println(undefinedY)", errName: ErrCompile, errHas: "undefined: undefinedY", errLine: "In[6]:3:13"},
+			{code: "a := 1\n\nundefinedThing + a", errName: errCompile, errHas: "undefined: undefinedThing", errLine: "In[1]:3:1"},
+			{code: "var q int = \"s\"", errName: errCompile, errHas: "cannot", errLine: "In[2]:1:13"},
+			{code: "x := 1\nfunc f() {\n\treturn 1 +\n}", errName: errSyntax, errLine: "In[3]:4:1"},
+			{code: "s := \"unterminated\nx := 1", errName: errSyntax, errHas: "string literal not terminated", errLine: "In[4]:1:6"},
+			{code: "x := ", errName: errSyntax, errLine: "In[5]:1:"},
+			{code: "import \"fmt\"\nfmt.Println(1)\nfmt.Println(undefinedY)", errName: errCompile, errHas: "undefined: undefinedY", errLine: "In[6]:3:13"},
 		}},
 		{"panics", []step{
-			{code: "func h() { panic(\"deep\") }\nfunc g() { h() }\n\ng()", errName: ErrPanic, errHas: "deep", errLine: "In[1]:1:12  main.h"},
-			{code: "g()", errName: ErrPanic, errHas: "deep", errLine: "In[2]:1:1  cell top level"},
-			{code: "import \"errors\"\npanic(errors.New(\"an error value\"))", errName: ErrPanic, errHas: "an error value", errLine: "In[3]:2:"},
-			{code: "var m map[string]int\nm[\"a\"] = 1", errName: ErrRuntime, errHas: "assignment to entry in nil map", errLine: "In[4]:2:"},
-			{code: "s := []int{1}\ni := 5\ns[i]", errName: ErrRuntime, errHas: "out of range"},
-			{code: "import \"os\"\nos.Exit(3)", errName: ErrPanic, errHas: "os.Exit(3) called: the kernel keeps running"},
-			{code: "import \"log\"\nlog.Fatal(\"fatal!\")", errName: ErrPanic, errHas: "fatal!", stderr: "fatal!"},
+			{code: "func h() { panic(\"deep\") }\nfunc g() { h() }\n\ng()", errName: errPanic, errHas: "deep", errLine: "In[1]:1:12  main.h"},
+			{code: "g()", errName: errPanic, errHas: "deep", errLine: "In[2]:1:1  cell top level"},
+			{code: "import \"errors\"\npanic(errors.New(\"an error value\"))", errName: errPanic, errHas: "an error value", errLine: "In[3]:2:"},
+			{code: "var m map[string]int\nm[\"a\"] = 1", errName: errRuntime, errHas: "assignment to entry in nil map", errLine: "In[4]:2:"},
+			{code: "s := []int{1}\ni := 5\ns[i]", errName: errRuntime, errHas: "out of range"},
+			{code: "import \"os\"\nos.Exit(3)", errName: errPanic, errHas: "os.Exit(3) called: the kernel keeps running"},
+			{code: "import \"log\"\nlog.Fatal(\"fatal!\")", errName: errPanic, errHas: "fatal!", stderr: "fatal!"},
 			{code: "1 + 1", want: "2"},
 			// A frame in a function an earlier cell declared points at that
 			// cell's line (not clamped to the calling cell) and quotes it.
 			{code: "y := 1\n\nfunc b3() {\n\tpanic(\"q\")\n}"},
-			{code: "b3()", errName: ErrPanic, errHas: "q", errLine: "In[9]:4:2  main.b3\n       4 | \tpanic(\"q\")"},
+			{code: "b3()", errName: errPanic, errHas: "q", errLine: "In[9]:4:2  main.b3\n       4 | \tpanic(\"q\")"},
 		}},
 	}
 	for _, tt := range tests {
@@ -209,7 +209,7 @@ func TestInterrupt(t *testing.T) {
 			if el > time.Second {
 				t.Fatalf("interrupt took %v", el)
 			}
-			if res.Error == nil || res.Error.Name != ErrInterrupted || res.Error.Value != "interrupted" {
+			if res.Error == nil || res.Error.Name != errInterrupted || res.Error.Value != "interrupted" {
 				t.Fatalf("got %+v", res.Error)
 			}
 			if got := te.mustOK(t, "kept * 6"); got != "42" {
@@ -258,7 +258,7 @@ func TestStdinInterrupt(t *testing.T) {
 	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
 	start := time.Now()
 	res := te.execWith(t, ctx, kernel.ExecuteRequest{Code: "fmt.Scanln(&s)", AllowStdin: true}, &fakeOutput{allow: true, block: true})
-	if res.Error == nil || res.Error.Name != ErrInterrupted || time.Since(start) > time.Second {
+	if res.Error == nil || res.Error.Name != errInterrupted || time.Since(start) > time.Second {
 		t.Fatalf("pending read not interrupted: %+v after %v", res.Error, time.Since(start))
 	}
 }
@@ -275,7 +275,7 @@ func TestUserExpressions(t *testing.T) {
 	if d := res.UserExpressions["double"]; d.Error != nil || d.Value["text/plain"] != "40" {
 		t.Fatalf("double: %+v", d)
 	}
-	if b := res.UserExpressions["bad"]; b.Error == nil || b.Error.Name != ErrCompile || !strings.Contains(b.Error.Value, "undefined: nope") {
+	if b := res.UserExpressions["bad"]; b.Error == nil || b.Error.Name != errCompile || !strings.Contains(b.Error.Value, "undefined: nope") {
 		t.Fatalf("bad: %+v", b)
 	}
 }

@@ -20,11 +20,11 @@ import (
 
 // Error names used in kernel.EvalError.Name.
 const (
-	ErrSyntax      = "SyntaxError"
-	ErrCompile     = "CompileError"
-	ErrPanic       = "panic"
-	ErrRuntime     = "runtime error"
-	ErrInterrupted = "Interrupted"
+	errSyntax      = "SyntaxError"
+	errCompile     = "CompileError"
+	errPanic       = "panic"
+	errRuntime     = "runtime error"
+	errInterrupted = "Interrupted"
 )
 
 // posRE matches the "file:line:col: " prefix yaegi and go/scanner put on messages.
@@ -229,7 +229,7 @@ func (c cellSource) compileError(name string, err error) *kernel.EvalError {
 	ee := &kernel.EvalError{Name: name}
 	for i, m := range msgs {
 		// An import of a package the kernel lacks says how to add it.
-		m = ImportHint(m)
+		m = importHint(m)
 		file, line, col, rest, ok := c.positioned(m)
 		text := m
 		if ok {
@@ -272,7 +272,7 @@ func describePanic(v any) (name, msg string) {
 	v = panicValue(v)
 	switch x := v.(type) {
 	case nil:
-		return ErrPanic, "panic(nil)"
+		return errPanic, "panic(nil)"
 	case error:
 		msg = x.Error()
 	case fmt.Stringer:
@@ -283,12 +283,12 @@ func describePanic(v any) (name, msg string) {
 		msg = fmt.Sprintf("%v", x)
 	}
 	if m := exitRE.FindStringSubmatch(msg); m != nil {
-		return ErrPanic, fmt.Sprintf("os.Exit(%s) called: the kernel keeps running", m[1])
+		return errPanic, fmt.Sprintf("os.Exit(%s) called: the kernel keeps running", m[1])
 	}
 	if isRuntimeError(v, msg) {
-		return ErrRuntime, msg
+		return errRuntime, msg
 	}
-	return ErrPanic, msg
+	return errPanic, msg
 }
 
 // isRuntimeError recognises Go runtime errors and the reflect panics yaegi

@@ -38,7 +38,7 @@ func TestTypeRedefinitionOfFunctionsAndMethods(t *testing.T) {
 	te.mustOK(t, "type V struct{ A int }\nfunc (v V) Get() int { return v.A }")
 	// yaegi keeps the first method body: a changed method is refused, not silently ignored.
 	res := te.exec(t, "type V struct{ A int }\nfunc (v V) Get() int { return v.A * 2 }")
-	if res.Error == nil || res.Error.Name != ErrCompile || !strings.Contains(res.Error.Value, "In[2]:2:12: method V.Get is already defined with a different definition") {
+	if res.Error == nil || res.Error.Name != errCompile || !strings.Contains(res.Error.Value, "In[2]:2:12: method V.Get is already defined with a different definition") {
 		t.Fatalf("method redefinition: %+v", res.Error)
 	}
 	// The same method again is fine, and a function (not a method) may change.

@@ -2,13 +2,13 @@ package goeval
 
 import "strings"
 
-// ImportHint rewrites yaegi's error for an import it has neither symbols
+// importHint rewrites yaegi's error for an import it has neither symbols
 // nor sources for (`import "P" error: unable to find source related to:
 // "P"`) into one that says how to get the package: a package outside the
 // standard library is added by building a kernel with it (gokernel build
 // --with). Other messages are returned unchanged. The kernel applies it to
 // the message and traceback of failed cells.
-func ImportHint(msg string) string {
+func importHint(msg string) string {
 	const head, tail = `import "`, `" error: unable to find source related to: "`
 	i := strings.Index(msg, head)
 	if i < 0 {

@@ -14,7 +14,7 @@ func TestImportHint(t *testing.T) {
 		{`In[1]:1:1: undefined: x`, `In[1]:1:1: undefined: x`},
 		{`import "a" error: unable to find source related to: "b"`, `import "a" error: unable to find source related to: "b"`},
 	} {
-		if got := ImportHint(tc.in); !strings.HasPrefix(got, tc.want) {
+		if got := importHint(tc.in); !strings.HasPrefix(got, tc.want) {
 			t.Errorf("ImportHint(%q)\n = %q\nwant prefix %q", tc.in, got, tc.want)
 		}
 	}

@@ -91,12 +91,12 @@ func TestModernGo(t *testing.T) {
 // evaluated separately, so they shift nothing.
 func TestLoweredErrorPositions(t *testing.T) {
 	runErrorPositionTests(t, []errorPositionTest{
-		{"after min", "x := min(1, 2)\n\nundefinedA + x", ErrCompile, "In[1]:3:1"},
-		{"inside range over int", "for i := range 3 {\n\t_ = i\n\tundefinedB()\n}", ErrCompile, "In[1]:3:2"},
-		{"after range over func", "import \"slices\"\nfor v := range slices.Values([]int{1}) {\n\t_ = v\n}\nvar q int = \"s\"", ErrCompile, "In[1]:5:"},
-		{"declaration with max", "func big(a, b int) int { return max(a, b) }\n\nfunc bad() int { return undefinedC }", ErrCompile, "In[1]:3:"},
-		{"inside range over Seq2", "import \"maps\"\nfor k, v := range maps.All(map[int]int{1: 2}) {\n\t_, _ = k, v\n\tundefinedD()\n}", ErrCompile, "In[1]:4:2"},
-		{"helpers do not shift lines", "a := []int{1}\nclear(a)\nfmt.Println(max(a[0], 1), min(2, 3, a[0]))\n\n\nundefinedE + a[0]", ErrCompile, "In[1]:6:1"},
+		{"after min", "x := min(1, 2)\n\nundefinedA + x", errCompile, "In[1]:3:1"},
+		{"inside range over int", "for i := range 3 {\n\t_ = i\n\tundefinedB()\n}", errCompile, "In[1]:3:2"},
+		{"after range over func", "import \"slices\"\nfor v := range slices.Values([]int{1}) {\n\t_ = v\n}\nvar q int = \"s\"", errCompile, "In[1]:5:"},
+		{"declaration with max", "func big(a, b int) int { return max(a, b) }\n\nfunc bad() int { return undefinedC }", errCompile, "In[1]:3:"},
+		{"inside range over Seq2", "import \"maps\"\nfor k, v := range maps.All(map[int]int{1: 2}) {\n\t_, _ = k, v\n\tundefinedD()\n}", errCompile, "In[1]:4:2"},
+		{"helpers do not shift lines", "a := []int{1}\nclear(a)\nfmt.Println(max(a[0], 1), min(2, 3, a[0]))\n\n\nundefinedE + a[0]", errCompile, "In[1]:6:1"},
 	})
 }
 

@@ -16,9 +16,9 @@ import (
 	"github.com/gokernel/gokernel/kernel"
 )
 
-// ErrModule names a cell error of fetching, building or loading a Go
+// errModule names a cell error of fetching, building or loading a Go
 // module the cell imports.
-const ErrModule = "ModuleError"
+const errModule = "ModuleError"
 
 // cellImports returns the import paths of a cell's import declarations,
 // in order (a scan: the cell need not parse yet).
@@ -108,16 +108,16 @@ func (e *Engine) loadModules(ctx context.Context, fname, code string, out kernel
 	syms, err := t.LoadPackages(ctx, missing, out)
 	if err != nil {
 		if ctx.Err() != nil {
-			return kernel.NewEvalError(ErrInterrupted, "interrupted", "Interrupted: the cell was interrupted while its modules were fetched or built; nothing of it ran, the notebook state is kept")
+			return kernel.NewEvalError(errInterrupted, "interrupted", "Interrupted: the cell was interrupted while its modules were fetched or built; nothing of it ran, the notebook state is kept")
 		}
 		msg := err.Error()
 		if errors.Is(err, compiled.ErrNoToolchain) {
 			msg = strings.TrimPrefix(msg, compiled.ErrNoToolchain.Error()+": ")
 		}
-		return kernel.NewEvalError(ErrModule, msg, append([]string{fname + ": " + ErrModule}, strings.Split(msg, "\n")...)...)
+		return kernel.NewEvalError(errModule, msg, append([]string{fname + ": " + errModule}, strings.Split(msg, "\n")...)...)
 	}
 	if err := e.Use(syms); err != nil {
-		return kernel.NewEvalError(ErrModule, err.Error(), fname+": "+ErrModule+": giving the packages to the interpreter: "+err.Error())
+		return kernel.NewEvalError(errModule, err.Error(), fname+": "+errModule+": giving the packages to the interpreter: "+err.Error())
 	}
 	return nil
 }

@@ -38,8 +38,8 @@ func TestProgramCells(t *testing.T) {
 	runSteps(t, []step{
 		{code: "package main\nfunc helper() int { return 7 }", want: ""},
 		{code: "helper()", want: "7"},
-		{code: "package lib\nfunc f() {}", errName: ErrCompile, errHas: "package lib is not a main package"},
-		{code: "package main\nimport \"fmt\"\nfunc main() {\n\tfmt.Println(\"hi\")\n\tvar s string = 1\n}", errName: ErrCompile, errLine: "In[4]:5:"},
+		{code: "package lib\nfunc f() {}", errName: errCompile, errHas: "package lib is not a main package"},
+		{code: "package main\nimport \"fmt\"\nfunc main() {\n\tfmt.Println(\"hi\")\n\tvar s string = 1\n}", errName: errCompile, errLine: "In[4]:5:"},
 		{code: "// a comment first\npackage main\nimport \"fmt\"\nfunc main() { fmt.Println(\"after comment\") }", stdout: "after comment\n"},
 	})
 }
@@ -52,7 +52,7 @@ func TestSystemPackages(t *testing.T) {
 		{code: "err", want: "<nil>"},
 		{code: "_, lerr := exec.LookPath(\"surely-not-a-command-gk\")\nerrors.Is(lerr, exec.ErrNotFound)", want: "true"},
 		{code: "import \"syscall\"\nsyscall.Getpid() == os.Getpid()", want: "true"},
-		{code: "syscall.Exit(4)", errName: ErrPanic, errHas: "os.Exit(4) called: the kernel keeps running"},
+		{code: "syscall.Exit(4)", errName: errPanic, errHas: "os.Exit(4) called: the kernel keeps running"},
 		{code: "import \"unsafe\"\nunsafe.Sizeof(int64(0))", want: "8"},
 		{code: "v := int32(41)\np := unsafe.Pointer(&v)\n*(*int32)(p) += 1\nv", want: "42"},
 	})

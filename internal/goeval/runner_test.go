@@ -47,7 +47,7 @@ func TestRunnerRepeatedInterrupts(t *testing.T) {
 		// goroutine is abandoned, the next cell runs on a new one.
 		res := te.execWith(t, ctx, kernel.ExecuteRequest{Code: "count++\ntime.Sleep(time.Hour)"}, &fakeOutput{})
 		cancel()
-		if res.Error == nil || res.Error.Name != ErrInterrupted {
+		if res.Error == nil || res.Error.Name != errInterrupted {
 			t.Fatalf("run %d: %+v", i, res.Error)
 		}
 	}

@@ -105,16 +105,16 @@ func TestTopLevelStatements(t *testing.T) {
 // top-level statements point at the user's lines.
 func TestTopLevelErrorPositions(t *testing.T) {
 	runErrorPositionTests(t, []errorPositionTest{
-		{"comma-ok", "m := map[int]int{}\nv, ok := m[undefinedF]", ErrCompile, "In[1]:2:12"},
-		{"after generic call", "import \"slices\"\nxs := []int{1}\nys := slices.Clone(xs)\nundefinedG(ys)", ErrCompile, "In[1]:4:1"},
-		{"after comma-ok", "var x any = 1\nn, ok := x.(int)\nundefinedH(n, ok)", ErrCompile, "In[1]:3:1"},
-		{"inside wrapped if", "a := 1\nif b := a; b > 0 {\n\tundefinedI(b)\n}", ErrCompile, "In[1]:3:2"},
-		{"after redeclaration split", "q := 1\nr := q\nq := 2\nundefinedJ(q, r)", ErrCompile, "In[1]:4:1"},
-		{"in a self-redeclaration", "q := 1\nq := q +\n\tundefinedK(q)\nundefinedL()", ErrCompile, "In[1]:3:2"},
-		{"after a self-redeclaration", "q := 1\nq := q + 1\nundefinedL(q)", ErrCompile, "In[1]:3:1"},
-		{"in a deferred call's arguments", "q := 1\ndefer fmt.Println(q,\n\tundefinedN(q))", ErrCompile, "In[1]:3:2"},
-		{"after a deferred call", "q := 1\ndefer fmt.Println(\"q\", q)\nundefinedO(q)", ErrCompile, "In[1]:3:1"},
-		{"in a typed var among statements", "q := 1\nvar w fmt.Stringer = undefinedM(q)", ErrCompile, "In[1]:2:22"},
+		{"comma-ok", "m := map[int]int{}\nv, ok := m[undefinedF]", errCompile, "In[1]:2:12"},
+		{"after generic call", "import \"slices\"\nxs := []int{1}\nys := slices.Clone(xs)\nundefinedG(ys)", errCompile, "In[1]:4:1"},
+		{"after comma-ok", "var x any = 1\nn, ok := x.(int)\nundefinedH(n, ok)", errCompile, "In[1]:3:1"},
+		{"inside wrapped if", "a := 1\nif b := a; b > 0 {\n\tundefinedI(b)\n}", errCompile, "In[1]:3:2"},
+		{"after redeclaration split", "q := 1\nr := q\nq := 2\nundefinedJ(q, r)", errCompile, "In[1]:4:1"},
+		{"in a self-redeclaration", "q := 1\nq := q +\n\tundefinedK(q)\nundefinedL()", errCompile, "In[1]:3:2"},
+		{"after a self-redeclaration", "q := 1\nq := q + 1\nundefinedL(q)", errCompile, "In[1]:3:1"},
+		{"in a deferred call's arguments", "q := 1\ndefer fmt.Println(q,\n\tundefinedN(q))", errCompile, "In[1]:3:2"},
+		{"after a deferred call", "q := 1\ndefer fmt.Println(\"q\", q)\nundefinedO(q)", errCompile, "In[1]:3:1"},
+		{"in a typed var among statements", "q := 1\nvar w fmt.Stringer = undefinedM(q)", errCompile, "In[1]:2:22"},
 	})
 }
 

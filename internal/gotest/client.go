@@ -20,11 +20,11 @@ import (
 	"github.com/gokernel/gokernel/kernel"
 )
 
-// Kernel is one real gokernel process (`gokernel kernel -f conn.json`)
+// testKernel is one real gokernel process (`gokernel kernel -f conn.json`)
 // driven over the Jupyter protocol, the code path a notebook uses: ZeroMQ
 // sockets, the kernel's request loop, the worker supervisor and the worker
 // process that interprets the cells.
-type Kernel struct {
+type testKernel struct {
 	cmd     *exec.Cmd
 	dir     string
 	signer  *kernel.Signer
@@ -47,8 +47,8 @@ type recvd struct {
 	err error
 }
 
-// CellResult is what one cell produced, as a front end sees it.
-type CellResult struct {
+// cellResult is what one cell produced, as a front end sees it.
+type cellResult struct {
 	// Stdout and Stderr are the texts of the cell's stream messages;
 	// Combined is both in the order they arrived.
 	Stdout, Stderr, Combined string
@@ -61,13 +61,13 @@ type CellResult struct {
 	TimedOut bool
 }
 
-// StartKernel starts exe as a kernel with its connection file in a fresh
+// startKernel starts exe as a kernel with its connection file in a fresh
 // temporary directory under tmp, runs it in dir, and connects to it. The
 // transport is "tcp" on loopback, as jupyter_client sets it up (free ports
 // picked by binding port 0; the kernel's start-up path for TCP sockets is
 // the one notebooks take), or "ipc" (Unix sockets under tmp: no port to
 // race for).
-func StartKernel(ctx context.Context, exe, dir, tmp, transport string, env []string) (*Kernel, error) {
+func startKernel(ctx context.Context, exe, dir, tmp, transport string, env []string) (*testKernel, error) {
 	cdir, err := os.MkdirTemp(tmp, "k")
 	if err != nil {
 		return nil, fmt.Errorf("kernel directory: %w", err)
@@ -92,7 +92,7 @@ func StartKernel(ctx context.Context, exe, dir, tmp, transport string, env []str
 	if err := os.WriteFile(connFile, b, 0o600); err != nil {
 		return nil, fmt.Errorf("connection file: %w", err)
 	}
-	k := &Kernel{dir: cdir, signer: kernel.NewSigner([]byte(key), 1024), session: randomHex(8),
+	k := &testKernel{dir: cdir, signer: kernel.NewSigner([]byte(key), 1024), session: randomHex(8),
 		exited: make(chan struct{}), stderr: &tail{max: 8 << 10}, msgs: make(chan recvd, 256)}
 	k.cmd = exec.Command(exe, "kernel", "-f", connFile)
 	k.cmd.Dir = dir
@@ -142,7 +142,7 @@ func StartKernel(ctx context.Context, exe, dir, tmp, transport string, env []str
 }
 
 // readIOPub hands every IOPub message to k.msgs until the socket closes.
-func (k *Kernel) readIOPub(ctx context.Context) {
+func (k *testKernel) readIOPub(ctx context.Context) {
 	for {
 		m, err := k.recv(k.iopub)
 		select {
@@ -159,7 +159,7 @@ func (k *Kernel) readIOPub(ctx context.Context) {
 // waitReady sends kernel_info requests until one of them is seen on IOPub
 // (its busy status): a SUB socket only receives what is published after its
 // subscription reached the kernel, and a cell's output must not be lost.
-func (k *Kernel) waitReady(ctx context.Context) error {
+func (k *testKernel) waitReady(ctx context.Context) error {
 	t := time.NewTicker(50 * time.Millisecond)
 	defer t.Stop()
 	for {
@@ -190,7 +190,7 @@ func (k *Kernel) waitReady(ctx context.Context) error {
 }
 
 // drainIOPub drops IOPub messages until none came for quiet.
-func (k *Kernel) drainIOPub(quiet time.Duration) {
+func (k *testKernel) drainIOPub(quiet time.Duration) {
 	for {
 		select {
 		case <-k.msgs:
@@ -203,16 +203,16 @@ func (k *Kernel) drainIOPub(quiet time.Duration) {
 // Execute runs code as the next cell and waits for its reply and its idle
 // status. When ctx ends first, the cell is reported as timed out (the
 // caller then closes the kernel).
-func (k *Kernel) Execute(ctx context.Context, code string) (CellResult, error) {
+func (k *testKernel) Execute(ctx context.Context, code string) (cellResult, error) {
 	k.count++
 	id, err := k.send(k.shell, "execute_request", map[string]any{
 		"code": code, "silent": false, "store_history": true, "user_expressions": map[string]any{},
 		"allow_stdin": false, "stop_on_error": true,
 	})
 	if err != nil {
-		return CellResult{}, err
+		return cellResult{}, err
 	}
-	var res CellResult
+	var res cellResult
 	var out, errOut, both strings.Builder
 	fill := func() { res.Stdout, res.Stderr, res.Combined = out.String(), errOut.String(), both.String() }
 	for {
@@ -269,7 +269,7 @@ func (k *Kernel) Execute(ctx context.Context, code string) (CellResult, error) {
 
 // Close stops the kernel: its whole process group is killed (a program
 // that hung keeps its worker busy, so no polite shutdown is attempted).
-func (k *Kernel) Close() {
+func (k *testKernel) Close() {
 	if k.cmd.Process != nil {
 		_ = syscall.Kill(-k.cmd.Process.Pid, syscall.SIGKILL)
 		select {
@@ -286,7 +286,7 @@ func (k *Kernel) Close() {
 	_ = os.RemoveAll(k.dir)
 }
 
-func (k *Kernel) send(sock zmq4.Socket, typ string, content any) (string, error) {
+func (k *testKernel) send(sock zmq4.Socket, typ string, content any) (string, error) {
 	h := kernel.Header{MsgID: randomHex(16), Session: k.session, Username: "gotest",
 		Date: time.Now().UTC().Format("2006-01-02T15:04:05.000000Z"), MsgType: typ, Version: kernel.ProtocolVersion}
 	f, err := kernel.Encode(nil, h, nil, map[string]any{}, content, k.signer)
@@ -299,7 +299,7 @@ func (k *Kernel) send(sock zmq4.Socket, typ string, content any) (string, error)
 	return h.MsgID, nil
 }
 
-func (k *Kernel) recv(sock zmq4.Socket) (*kernel.Message, error) {
+func (k *testKernel) recv(sock zmq4.Socket) (*kernel.Message, error) {
 	raw, err := sock.Recv()
 	if err != nil {
 		return nil, err

@@ -50,7 +50,7 @@ func LoadCorpus(dir string) ([]Sequence, error) {
 		if err != nil {
 			return nil, err
 		}
-		s, err := ParseSequence(strings.TrimSuffix(filepath.Base(f), ".txtar"), b)
+		s, err := parseSequence(strings.TrimSuffix(filepath.Base(f), ".txtar"), b)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", f, err)
 		}
@@ -59,8 +59,8 @@ func LoadCorpus(dir string) ([]Sequence, error) {
 	return seqs, nil
 }
 
-// ParseSequence parses one sequence file (see Sequence).
-func ParseSequence(name string, b []byte) (Sequence, error) {
+// parseSequence parses one sequence file (see Sequence).
+func parseSequence(name string, b []byte) (Sequence, error) {
 	s := Sequence{Name: name}
 	var cur *strings.Builder
 	var program *strings.Builder
@@ -100,7 +100,7 @@ func ParseSequence(name string, b []byte) (Sequence, error) {
 	if program != nil {
 		s.Program = program.String()
 	} else {
-		p, err := EquivalentProgram(s.Cells)
+		p, err := equivalentProgram(s.Cells)
 		if err != nil {
 			return s, err
 		}
@@ -109,12 +109,12 @@ func ParseSequence(name string, b []byte) (Sequence, error) {
 	return s, nil
 }
 
-// EquivalentProgram makes the single program that does what cells do: the
+// equivalentProgram makes the single program that does what cells do: the
 // imports of every cell, the declarations of the declaration cells at
 // package level, and the statements of the other cells, in order, in func
 // main. A cell may start with imports and continue with either
 // declarations or statements.
-func EquivalentProgram(cells []string) (string, error) {
+func equivalentProgram(cells []string) (string, error) {
 	imports := map[string]string{} // path -> import spec text
 	var decls, stmts []string
 	for i, c := range cells {

@@ -54,7 +54,7 @@ func TestEquivalentProgram(t *testing.T) {
 			[]string{"func f() int { return 2 }", "x := 1\n\tprintln(x + f())"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, err := EquivalentProgram(tc.cells)
+			got, err := equivalentProgram(tc.cells)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestEquivalentProgram(t *testing.T) {
 			}
 		})
 	}
-	if _, err := EquivalentProgram([]string{"func f( {"}); err == nil {
+	if _, err := equivalentProgram([]string{"func f( {"}); err == nil {
 		t.Error("a cell that is neither declarations nor statements was accepted")
 	}
 }
@@ -83,7 +83,7 @@ func TestParseSequence(t *testing.T) {
 		{"bad section", "topic: x\n-- nope --\n", "unknown section"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s, err := ParseSequence(tc.name, []byte(tc.text))
+			s, err := parseSequence(tc.name, []byte(tc.text))
 			if tc.err == "" {
 				if err != nil || len(s.Cells) != 2 || s.Topic != "x" {
 					t.Fatalf("got %+v, %v", s, err)
@@ -109,33 +109,33 @@ func TestKernelProgress(t *testing.T) {
 
 func TestCompare(t *testing.T) {
 	ok := Reference{Stdout: "a\n", Stderr: "b\n", Combined: "a\nb\n"}
-	cell := func(out, errOut string) CellResult {
-		return CellResult{Stdout: out, Stderr: errOut, Combined: out + errOut, Status: "ok"}
+	cell := func(out, errOut string) cellResult {
+		return cellResult{Stdout: out, Stderr: errOut, Combined: out + errOut, Status: "ok"}
 	}
 	for _, tc := range []struct {
 		name   string
 		ref    Reference
-		nb     Notebook
+		nb     notebook
 		pass   bool
 		cat    string
 		silent bool
 	}{
-		{"same", ok, Notebook{Failed: -1, Cells: []CellResult{cell("a\n", ""), cell("", "b\n")}}, true, "", false},
-		{"other stream, same text", ok, Notebook{Failed: -1, Cells: []CellResult{cell("a\nb\n", "")}}, true, "", false},
-		{"silent", ok, Notebook{Failed: -1, Cells: []CellResult{cell("a\n", "c\n")}}, false, CatOutput, true},
-		{"compile", ok, Notebook{Failed: 0, Cells: []CellResult{{Status: "error", EName: "CompileError", EValue: "In[1]:1:1: undefined: x"}}}, false, CatCompile, false},
-		{"import", ok, Notebook{Failed: 0, Cells: []CellResult{{Status: "error", EName: "CompileError", EValue: `In[1]:3:8: package "unsafe" is neither in the standard library (Go 1.22 API) nor compiled into this kernel`}}}, false, CatImport, false},
-		{"check", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "fail"}}}, false, CatCheck, false},
-		{"os.Exit", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "InterpreterRestarted", EValue: "the interpreter process stopped (exit status 1)"}}}, false, CatCheck, false},
-		{"runtime", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "runtime error: index out of range [3] with length 1"}}}, false, CatRuntime, false},
-		{"reflect panic", ok, Notebook{Failed: 1, Cells: []CellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "12:3: reflect.Set: value of type int is not assignable to type error"}}}, false, CatRuntime, false},
-		{"os.Exit(0) after the output", ok, Notebook{Failed: 1, Cells: []CellResult{cell("a\n", "b\n"), {Status: "error", EName: "panic", EValue: "os.Exit(0) called: the kernel keeps running"}}}, true, "", false},
-		{"os.Exit(1)", ok, Notebook{Failed: 1, Cells: []CellResult{cell("a\n", "b\n"), {Status: "error", EName: "panic", EValue: "os.Exit(1) called: the kernel keeps running"}}}, false, CatCheck, false},
-		{"timeout", ok, Notebook{Failed: 0, Cells: []CellResult{{TimedOut: true}}}, false, CatTimeout, false},
-		{"go run failed", Reference{ExitCode: 1}, Notebook{Failed: -1}, false, CatRefFail, false},
+		{"same", ok, notebook{Failed: -1, Cells: []cellResult{cell("a\n", ""), cell("", "b\n")}}, true, "", false},
+		{"other stream, same text", ok, notebook{Failed: -1, Cells: []cellResult{cell("a\nb\n", "")}}, true, "", false},
+		{"silent", ok, notebook{Failed: -1, Cells: []cellResult{cell("a\n", "c\n")}}, false, catOutput, true},
+		{"compile", ok, notebook{Failed: 0, Cells: []cellResult{{Status: "error", EName: "CompileError", EValue: "In[1]:1:1: undefined: x"}}}, false, catCompile, false},
+		{"import", ok, notebook{Failed: 0, Cells: []cellResult{{Status: "error", EName: "CompileError", EValue: `In[1]:3:8: package "unsafe" is neither in the standard library (Go 1.22 API) nor compiled into this kernel`}}}, false, catImport, false},
+		{"check", ok, notebook{Failed: 1, Cells: []cellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "fail"}}}, false, catCheck, false},
+		{"os.Exit", ok, notebook{Failed: 1, Cells: []cellResult{cell("", ""), {Status: "error", EName: "InterpreterRestarted", EValue: "the interpreter process stopped (exit status 1)"}}}, false, catCheck, false},
+		{"runtime", ok, notebook{Failed: 1, Cells: []cellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "runtime error: index out of range [3] with length 1"}}}, false, catRuntime, false},
+		{"reflect panic", ok, notebook{Failed: 1, Cells: []cellResult{cell("", ""), {Status: "error", EName: "panic", EValue: "12:3: reflect.Set: value of type int is not assignable to type error"}}}, false, catRuntime, false},
+		{"os.Exit(0) after the output", ok, notebook{Failed: 1, Cells: []cellResult{cell("a\n", "b\n"), {Status: "error", EName: "panic", EValue: "os.Exit(0) called: the kernel keeps running"}}}, true, "", false},
+		{"os.Exit(1)", ok, notebook{Failed: 1, Cells: []cellResult{cell("a\n", "b\n"), {Status: "error", EName: "panic", EValue: "os.Exit(1) called: the kernel keeps running"}}}, false, catCheck, false},
+		{"timeout", ok, notebook{Failed: 0, Cells: []cellResult{{TimedOut: true}}}, false, catTimeout, false},
+		{"go run failed", Reference{ExitCode: 1}, notebook{Failed: -1}, false, catRefFail, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			v := Compare(tc.ref, tc.nb)
+			v := compare(tc.ref, tc.nb)
 			if v.Pass != tc.pass || v.Category != tc.cat || v.Silent != tc.silent {
 				t.Fatalf("got %+v, want pass %v category %q silent %v", v, tc.pass, tc.cat, tc.silent)
 			}
@@ -202,7 +202,7 @@ func TestCorpus(t *testing.T) {
 	t.Log(table.String())
 	for _, r := range results {
 		switch {
-		case r.Category == CatRefFail:
+		case r.Category == catRefFail:
 			t.Errorf("%s: go run of the equivalent program fails (%s): fix the sequence", r.ID, r.Reason)
 		case r.Silent && base.Silent[r.ID] == "":
 			t.Errorf("%s: a new silent wrong answer: %s\nwant:\n%s\ngot:\n%s", r.ID, r.Reason, r.Want, r.Got)

@@ -92,7 +92,7 @@ func RunJobs(ctx context.Context, cfg Config, jobs []Job) ([]Result, error) {
 				mark := "ok  "
 				if !r.Pass {
 					mark = "FAIL"
-					if r.Category == CatRefFail {
+					if r.Category == catRefFail {
 						mark = "skip"
 					}
 				}
@@ -117,14 +117,14 @@ func runJob(ctx context.Context, cfg Config, j Job) (Result, error) {
 		return res, err
 	}
 	if !ref.OK() {
-		res.Verdict = Compare(ref, Notebook{})
+		res.Verdict = compare(ref, notebook{})
 		res.Want = ref.Combined
 		return res, nil
 	}
 	// A program that is slow under go run (some build other programs)
 	// gets that much more time twice over: a timeout should mean a hang.
 	timeout := cfg.Timeout + time.Duration(2*ref.Seconds*float64(time.Second))
-	nb := RunCells(ctx, cfg.Kernel, j.Dir, cfg.Tmp, cfg.Transport, cfg.Env, j.Cells, timeout)
+	nb := runCells(ctx, cfg.Kernel, j.Dir, cfg.Tmp, cfg.Transport, cfg.Env, j.Cells, timeout)
 	res.Seconds = nb.Seconds
 	if cfg.KernelProgress != nil {
 		for i := range nb.Cells {
@@ -134,7 +134,7 @@ func runJob(ctx context.Context, cfg Config, j Job) (Result, error) {
 			c.Combined = cfg.KernelProgress.ReplaceAllString(c.Combined, "")
 		}
 	}
-	res.Verdict = Compare(ref, nb)
+	res.Verdict = compare(ref, nb)
 	if !res.Pass {
 		res.Want = clip(ref.Stdout + ref.Stderr)
 		res.Got = clip(nb.Stdout() + nb.Stderr())
@@ -177,12 +177,12 @@ func (g GroupCount) Percent() float64 {
 	return 100 * float64(g.Pass) / float64(g.Total)
 }
 
-// Summarize counts results; groups keep the order they first appear in.
-func Summarize(rs []Result) Summary {
+// summarize counts results; groups keep the order they first appear in.
+func summarize(rs []Result) Summary {
 	s := Summary{ByCategory: map[string]int{}}
 	idx := map[string]int{}
 	for _, r := range rs {
-		if r.Category == CatRefFail {
+		if r.Category == catRefFail {
 			s.Skipped = append(s.Skipped, r.ID)
 			continue
 		}
@@ -214,14 +214,14 @@ func Summarize(rs []Result) Summary {
 // WriteTable prints the per-group table, the failure counts by category
 // and every failure with its category and reason.
 func WriteTable(w io.Writer, title string, rs []Result) Summary {
-	s := Summarize(rs)
+	s := summarize(rs)
 	fmt.Fprintf(w, "\n%s\n", title)
 	fmt.Fprintf(w, "%-14s %6s %6s %7s %7s\n", "group", "pass", "total", "%", "silent")
 	for _, g := range append(append([]GroupCount{}, s.Groups...), s.Total) {
 		fmt.Fprintf(w, "%-14s %6d %6d %6.1f%% %7d\n", g.Group, g.Pass, g.Total, g.Percent(), g.Silent)
 	}
 	fmt.Fprintf(w, "\nfailures by category:")
-	for _, c := range Categories {
+	for _, c := range categories {
 		fmt.Fprintf(w, " %s %d,", c, s.ByCategory[c])
 	}
 	fmt.Fprintf(w, " silent wrong answers %d\n", s.Total.Silent)
@@ -230,7 +230,7 @@ func WriteTable(w io.Writer, title string, rs []Result) Summary {
 	}
 	var fails []Result
 	for _, r := range rs {
-		if !r.Pass && r.Category != CatRefFail {
+		if !r.Pass && r.Category != catRefFail {
 			fails = append(fails, r)
 		}
 	}
@@ -254,10 +254,10 @@ func WriteTable(w io.Writer, title string, rs []Result) Summary {
 }
 
 func catRank(c string) int {
-	for i, x := range Categories {
+	for i, x := range categories {
 		if x == c {
 			return i
 		}
 	}
-	return len(Categories)
+	return len(categories)
 }

@@ -11,22 +11,22 @@ import (
 
 // Failure categories, in the order the report lists them.
 const (
-	CatCompile = "compile"  // the interpreter refused the code (SyntaxError, CompileError)
-	CatImport  = "import"   // an import the kernel does not have
-	CatCheck   = "check"    // the program's own checks failed: its panic or a non-zero os.Exit
-	CatRuntime = "runtime"  // a runtime error or a crash of the interpreter process
-	CatOutput  = "output"   // every cell succeeded but the output differs: a silent wrong answer
-	CatTimeout = "timeout"  // no reply before the per-program deadline (a hang, or far too slow)
-	CatKernel  = "kernel"   // the kernel itself failed (did not start, protocol error)
-	CatRefFail = "ref-fail" // go run itself failed: not counted
+	catCompile = "compile"  // the interpreter refused the code (SyntaxError, CompileError)
+	catImport  = "import"   // an import the kernel does not have
+	catCheck   = "check"    // the program's own checks failed: its panic or a non-zero os.Exit
+	catRuntime = "runtime"  // a runtime error or a crash of the interpreter process
+	catOutput  = "output"   // every cell succeeded but the output differs: a silent wrong answer
+	catTimeout = "timeout"  // no reply before the per-program deadline (a hang, or far too slow)
+	catKernel  = "kernel"   // the kernel itself failed (did not start, protocol error)
+	catRefFail = "ref-fail" // go run itself failed: not counted
 )
 
-// Categories lists the failure categories in report order.
-var Categories = []string{CatCompile, CatImport, CatCheck, CatRuntime, CatOutput, CatTimeout, CatKernel}
+// categories lists the failure categories in report order.
+var categories = []string{catCompile, catImport, catCheck, catRuntime, catOutput, catTimeout, catKernel}
 
-// Notebook is what a sequence of cells printed in one kernel.
-type Notebook struct {
-	Cells []CellResult
+// notebook is what a sequence of cells printed in one kernel.
+type notebook struct {
+	Cells []cellResult
 	// Failed is the index of the first failed cell, -1 if none failed.
 	Failed int
 	// Err is set when the kernel itself failed.
@@ -36,7 +36,7 @@ type Notebook struct {
 }
 
 // Stdout and Stderr concatenate the cells' streams.
-func (n Notebook) Stdout() string {
+func (n notebook) Stdout() string {
 	var b strings.Builder
 	for _, c := range n.Cells {
 		b.WriteString(c.Stdout)
@@ -45,7 +45,7 @@ func (n Notebook) Stdout() string {
 }
 
 // Combined concatenates both streams of the cells in arrival order.
-func (n Notebook) Combined() string {
+func (n notebook) Combined() string {
 	var b strings.Builder
 	for _, c := range n.Cells {
 		b.WriteString(c.Combined)
@@ -54,7 +54,7 @@ func (n Notebook) Combined() string {
 }
 
 // Stderr concatenates the cells' stderr streams.
-func (n Notebook) Stderr() string {
+func (n notebook) Stderr() string {
 	var b strings.Builder
 	for _, c := range n.Cells {
 		b.WriteString(c.Stderr)
@@ -62,15 +62,15 @@ func (n Notebook) Stderr() string {
 	return b.String()
 }
 
-// RunCells starts a kernel (exe) in dir, runs cells in it one after the
+// runCells starts a kernel (exe) in dir, runs cells in it one after the
 // other, stopping at the first failed cell as a notebook's "run all" does,
 // and stops the kernel. The whole sequence has timeout.
-func RunCells(ctx context.Context, exe, dir, tmp, transport string, env []string, cells []string, timeout time.Duration) Notebook {
+func runCells(ctx context.Context, exe, dir, tmp, transport string, env []string, cells []string, timeout time.Duration) notebook {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	start := time.Now()
-	nb := Notebook{Failed: -1}
-	k, err := StartKernel(ctx, exe, dir, tmp, transport, env)
+	nb := notebook{Failed: -1}
+	k, err := startKernel(ctx, exe, dir, tmp, transport, env)
 	if err != nil {
 		nb.Err = err
 		return nb
@@ -109,14 +109,14 @@ type Verdict struct {
 	Note string `json:"note,omitempty"`
 }
 
-// Compare judges a notebook run against the reference: cells must succeed
+// compare judges a notebook run against the reference: cells must succeed
 // exactly when go run exits 0, and print the same stdout and stderr.
-func Compare(ref Reference, nb Notebook) Verdict {
+func compare(ref Reference, nb notebook) Verdict {
 	if !ref.OK() {
-		return Verdict{Category: CatRefFail, Reason: fmt.Sprintf("go run: exit %d, timed out %v, .out match %v", ref.ExitCode, ref.TimedOut, ref.OutMatch)}
+		return Verdict{Category: catRefFail, Reason: fmt.Sprintf("go run: exit %d, timed out %v, .out match %v", ref.ExitCode, ref.TimedOut, ref.OutMatch)}
 	}
 	if nb.Err != nil {
-		return Verdict{Category: CatKernel, Reason: oneLine(nb.Err.Error())}
+		return Verdict{Category: catKernel, Reason: oneLine(nb.Err.Error())}
 	}
 	if nb.Failed >= 0 && exitZero.MatchString(nb.Cells[nb.Failed].EValue) {
 		// os.Exit(0) ends the program as go run's does: what it printed
@@ -137,9 +137,9 @@ func Compare(ref Reference, nb Notebook) Verdict {
 	}
 	switch {
 	case gotOut != ref.Stdout:
-		return Verdict{Category: CatOutput, Silent: true, Reason: "stdout differs: " + firstDiff(ref.Stdout, gotOut)}
+		return Verdict{Category: catOutput, Silent: true, Reason: "stdout differs: " + firstDiff(ref.Stdout, gotOut)}
 	case gotErr != ref.Stderr:
-		return Verdict{Category: CatOutput, Silent: true, Reason: "stderr differs: " + firstDiff(ref.Stderr, gotErr)}
+		return Verdict{Category: catOutput, Silent: true, Reason: "stderr differs: " + firstDiff(ref.Stderr, gotErr)}
 	}
 	return Verdict{Pass: true}
 }
@@ -152,9 +152,9 @@ var (
 )
 
 // classify names the category of a failed cell.
-func classify(c CellResult) (cat, why string) {
+func classify(c cellResult) (cat, why string) {
 	if c.TimedOut {
-		return CatTimeout, "no reply before the deadline"
+		return catTimeout, "no reply before the deadline"
 	}
 	msg := oneLine(c.EValue)
 	text := c.EValue + "\n" + strings.Join(c.Traceback, "\n")
@@ -162,20 +162,20 @@ func classify(c CellResult) (cat, why string) {
 	case strings.Contains(text, "unable to find source related to") ||
 		strings.Contains(text, "is neither in the standard library") ||
 		strings.Contains(text, "is not compiled into this kernel"):
-		return CatImport, msg
+		return catImport, msg
 	case c.EName == "SyntaxError" || c.EName == "CompileError":
-		return CatCompile, msg
+		return catCompile, msg
 	case c.EName == "runtime error" || strings.HasPrefix(c.EValue, "runtime error"):
-		return CatRuntime, msg
+		return catRuntime, msg
 	case c.EName == "InterpreterRestarted":
 		// A program that calls os.Exit(1) on a failed check ends the
 		// interpreter process with that status; anything else (a fatal
 		// error, a signal) is a crash.
 		if strings.Contains(c.EValue, "exit status") && !strings.Contains(c.EValue, "fatal error") &&
 			!strings.Contains(c.EValue, "panic:") && !strings.Contains(c.EValue, "exit status 2") {
-			return CatCheck, msg
+			return catCheck, msg
 		}
-		return CatRuntime, msg
+		return catRuntime, msg
 	case c.EName == "panic":
 		// The interpreter's own failures surface as panics too: reflect
 		// misuse inside yaegi, its internal types, failed type assertions
@@ -185,11 +185,11 @@ func classify(c CellResult) (cat, why string) {
 		v := posPrefix.ReplaceAllString(c.EValue, "")
 		if strings.HasPrefix(v, "reflect") || strings.Contains(v, "interp.") || strings.HasPrefix(v, "interface conversion") ||
 			strings.HasPrefix(v, "errors: *target must be") {
-			return CatRuntime, msg
+			return catRuntime, msg
 		}
-		return CatCheck, msg
+		return catCheck, msg
 	}
-	return CatRuntime, c.EName + ": " + msg
+	return catRuntime, c.EName + ": " + msg
 }
 
 // oneLine shortens s to its first line, at most 200 bytes.

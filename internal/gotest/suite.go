@@ -13,9 +13,9 @@ import (
 	"strings"
 )
 
-// SuiteFolders are the folders of $GOROOT/test whose `// run` programs make
+// suiteFolders are the folders of $GOROOT/test whose `// run` programs make
 // the yardstick ("" is test/ itself).
-var SuiteFolders = []string{"", "typeparam", "ken", "chan", "interface"}
+var suiteFolders = []string{"", "typeparam", "ken", "chan", "interface"}
 
 // Program is one self-checking program of Go's test suite.
 type Program struct {
@@ -36,7 +36,7 @@ func (p Program) ID() string { return p.Folder + "/" + p.Name }
 // folders whose first line is exactly `// run`, sorted by folder and name.
 func Discover(goroot string) ([]Program, error) {
 	var ps []Program
-	for _, f := range SuiteFolders {
+	for _, f := range suiteFolders {
 		dir := filepath.Join(goroot, "test", f)
 		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
 		if err != nil {

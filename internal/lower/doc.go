@@ -2,16 +2,16 @@
 // release the module proxy serves) run the Go that notebook users write
 // today, without forking yaegi. It has two halves.
 //
-// # Lowering new syntax: Lowerer.Chunk, Source
+// # Lowering new syntax: Lowerer.Chunk
 //
 // A Lowerer (one per interpreter) lowers the successive chunks of a
 // session and remembers their top-level declarations, so a chunk can use a
 // variable, type, iterator function or a user-defined min declared by an
 // earlier one. Lowerer.Chunk takes a chunk as yaegi's REPL takes it (no
 // package clause) and returns it lowered with the same lines plus helper
-// declarations to evaluate first. Source lowers one complete file
+// declarations to evaluate first. source lowers one complete file
 // (package clause plus declarations; statement chunks wrapped in func
-// main) on its own. Rewrites:
+// main) on its own; the tests use it. Rewrites:
 //
 //   - min and max, with any number of arguments, when the identifier is the
 //     builtin (not declared in the file, at file scope or locally). Constant
@@ -68,7 +68,7 @@
 //   - recover() becomes _gk_recover(recover()): yaegi hands the deferred
 //     function the panic value wrapped in a reflect.Value, which the helper
 //     unwraps (r.(error) then holds). The helper imports reflect as
-//     _gk_reflect; helper imports go on the package clause's line (Source)
+//     _gk_reflect; helper imports go on the package clause's line (source)
 //     or are evaluated once per session (Lowerer.Chunk).
 //   - once the session calls recover, s[i] on a variable whose slice type
 //     the syntax shows becomes s[_gk_ix(i, len(s))]: the helper panics

@@ -39,7 +39,7 @@ func newInterp(t *testing.T, stdout, stderr *bytes.Buffer) *interp.Interpreter {
 // evalLowered lowers src and evaluates it in i, converting interpreter
 // panics (yaegi panics on some inputs) into errors.
 func evalLowered(i *interp.Interpreter, src string) (err error) {
-	out, err := Source([]byte(src))
+	out, err := source([]byte(src))
 	if err != nil {
 		return fmt.Errorf("Source: %w", err)
 	}
@@ -96,11 +96,11 @@ func TestPrograms(t *testing.T) {
 			want := runGo(t, c.src)
 			got, err := runYaegi(t, c.src)
 			if err != nil {
-				out, _ := Source([]byte(c.src))
+				out, _ := source([]byte(c.src))
 				t.Fatalf("yaegi: %v\nlowered:\n%s", err, out)
 			}
 			if got != want {
-				out, _ := Source([]byte(c.src))
+				out, _ := source([]byte(c.src))
 				t.Errorf("output differs\n--- go:\n%s--- yaegi:\n%s--- lowered:\n%s", want, got, out)
 			}
 			checkLines(t, c.src)
@@ -113,7 +113,7 @@ func TestPrograms(t *testing.T) {
 // moved the user's code to another line.
 func checkLines(t *testing.T, src string) {
 	t.Helper()
-	out, err := Source([]byte(src))
+	out, err := source([]byte(src))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -223,7 +223,7 @@ func TestGoPathRouteShadowed(t *testing.T) {
 }
 
 func TestSourceParseError(t *testing.T) {
-	if _, err := Source([]byte("package main\nfunc main() {")); err == nil {
+	if _, err := source([]byte("package main\nfunc main() {")); err == nil {
 		t.Fatal("want a parse error")
 	}
 }
@@ -235,7 +235,7 @@ func FuzzSource(f *testing.F) {
 	f.Add([]byte("package main; func main() {for range 3 {}}"))
 	f.Add([]byte("package main\nfunc main() { clear(x); min(1, 2, \"a\") }"))
 	f.Fuzz(func(t *testing.T, src []byte) {
-		out, err := Source(src)
+		out, err := source(src)
 		if err != nil {
 			return
 		}

@@ -11,7 +11,7 @@ import (
 	"strings"
 )
 
-// Source lowers one complete Go file (package clause plus declarations, as
+// source lowers one complete Go file (package clause plus declarations, as
 // the engine hands each chunk to yaegi) from the Go 1.26 language to the
 // subset yaegi v0.16.1 runs. See the package documentation for the list of
 // rewrites and their limits.
@@ -24,8 +24,8 @@ import (
 //
 // A parse error of the input is returned unchanged (a scanner.ErrorList); the
 // engine should then evaluate the original source so that yaegi reports it.
-func Source(src []byte) ([]byte, error) {
-	return new(Lowerer).Source(src)
+func source(src []byte) ([]byte, error) {
+	return new(Lowerer).source(src)
 }
 
 // Lowerer lowers the successive chunks of one interpreter session. Cells
@@ -48,9 +48,9 @@ type Lowerer struct {
 	chunks bool
 }
 
-// Source lowers one chunk like the package-level Source, resolving names
+// source lowers one chunk like the package-level source, resolving names
 // the chunk does not declare against the chunks lowered before.
-func (lw *Lowerer) Source(src []byte) ([]byte, error) {
+func (lw *Lowerer) source(src []byte) ([]byte, error) {
 	code, helpers, err := lw.lower(src)
 	if err != nil || len(helpers) == 0 {
 		return code, err
@@ -253,7 +253,7 @@ func resolvePrior(f *ast.File, decls map[string]*ast.Object) {
 	}
 }
 
-// lowering holds the state of one Source call; nothing outlives it.
+// lowering holds the state of one source call; nothing outlives it.
 type lowering struct {
 	src     []byte
 	file    *ast.File

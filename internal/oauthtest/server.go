@@ -17,7 +17,7 @@
 // HTTP Basic): a protected resource in a test asks it whether a bearer
 // token is active and whose it is ("username" is the account's email).
 //
-// The client is a Google "installed app" (Desktop) client; ClientSecretsJSON
+// The client is a Google "installed app" (Desktop) client; clientSecretsJSON
 // returns its client_secrets.json, whose endpoints point at this server, so
 // code under test needs no hooks beyond reading that file.
 //
@@ -63,20 +63,20 @@ import (
 const (
 	ScopeBigQuery       = "https://www.googleapis.com/auth/bigquery"
 	ScopeCloudPlatform  = "https://www.googleapis.com/auth/cloud-platform"
-	ScopeDriveReadOnly  = "https://www.googleapis.com/auth/drive.readonly"
-	ScopeUserinfoEmail  = "https://www.googleapis.com/auth/userinfo.email"
-	ScopeUserinfoProf   = "https://www.googleapis.com/auth/userinfo.profile"
-	ScopeOpenID         = "openid"
+	scopeDriveReadOnly  = "https://www.googleapis.com/auth/drive.readonly"
+	scopeUserinfoEmail  = "https://www.googleapis.com/auth/userinfo.email"
+	scopeUserinfoProf   = "https://www.googleapis.com/auth/userinfo.profile"
+	scopeOpenID         = "openid"
 	defaultEmail        = "alice@example.com"
 	defaultClientID     = "gokernel-test-client.apps.example.com"
 	defaultAccessExpiry = time.Hour
 )
 
-// DefaultScopes are the scopes the client may request when Options.Scopes
+// defaultScopes are the scopes the client may request when Options.Scopes
 // is empty.
-func DefaultScopes() []string {
-	return []string{ScopeOpenID, "email", "profile", ScopeBigQuery, ScopeCloudPlatform,
-		ScopeDriveReadOnly, ScopeUserinfoEmail, ScopeUserinfoProf}
+func defaultScopes() []string {
+	return []string{scopeOpenID, "email", "profile", ScopeBigQuery, ScopeCloudPlatform,
+		scopeDriveReadOnly, scopeUserinfoEmail, scopeUserinfoProf}
 }
 
 // Options configures Start. The zero value is a usable server.
@@ -96,7 +96,7 @@ type Options struct {
 	ClientID string
 	// ClientSecret is the client's secret; default a fresh random string.
 	ClientSecret string
-	// Scopes are the scopes the client may request; default DefaultScopes.
+	// Scopes are the scopes the client may request; default defaultScopes.
 	Scopes []string
 	// IgnoreLoginHint makes the authorize endpoint always sign in Email,
 	// as when the user picks another account in the browser than the one
@@ -174,7 +174,7 @@ func Start(opts Options) (*Server, error) {
 		opts.ClientSecret = "GOCSPX-test-" + s
 	}
 	if len(opts.Scopes) == 0 {
-		opts.Scopes = DefaultScopes()
+		opts.Scopes = defaultScopes()
 	}
 	if opts.AccessTokenLifespan <= 0 {
 		opts.AccessTokenLifespan = defaultAccessExpiry
@@ -293,8 +293,8 @@ func (s *Server) Close() error {
 	return err
 }
 
-// AuthURL is the authorize endpoint.
-func (s *Server) AuthURL() string { return s.URL + "/auth" }
+// authURL is the authorize endpoint.
+func (s *Server) authURL() string { return s.URL + "/auth" }
 
 // TokenURL is the token endpoint.
 func (s *Server) TokenURL() string { return s.URL + "/token" }
@@ -313,14 +313,14 @@ func (s *Server) IntrospectURL() string { return s.URL + "/introspect" }
 // 401 otherwise: a protected resource for checking tokens end to end.
 func (s *Server) UserinfoURL() string { return s.URL + "/userinfo" }
 
-// ClientSecretsJSON is the client's client_secrets.json in Google's
+// clientSecretsJSON is the client's client_secrets.json in Google's
 // installed-app format, with this server's endpoints.
-func (s *Server) ClientSecretsJSON() []byte {
+func (s *Server) clientSecretsJSON() []byte {
 	b, err := json.MarshalIndent(map[string]any{"installed": map[string]any{
 		"client_id":     s.ClientID,
 		"client_secret": s.ClientSecret,
 		"project_id":    "oauthtest",
-		"auth_uri":      s.AuthURL(),
+		"auth_uri":      s.authURL(),
 		"token_uri":     s.TokenURL(),
 		"revoke_uri":    s.RevokeURL(),
 		"redirect_uris": []string{"http://localhost"},
@@ -331,11 +331,11 @@ func (s *Server) ClientSecretsJSON() []byte {
 	return append(b, '\n')
 }
 
-// WriteClientSecrets writes ClientSecretsJSON to dir/client_secrets.json
+// WriteClientSecrets writes clientSecretsJSON to dir/client_secrets.json
 // with mode 0600 and returns its path.
 func (s *Server) WriteClientSecrets(dir string) (string, error) {
 	p := filepath.Join(dir, "client_secrets.json")
-	if err := os.WriteFile(p, s.ClientSecretsJSON(), 0o600); err != nil {
+	if err := os.WriteFile(p, s.clientSecretsJSON(), 0o600); err != nil {
 		return "", fmt.Errorf("oauthtest: %w", err)
 	}
 	return p, nil

@@ -33,7 +33,7 @@ func config(s *Server, scopes ...string) *oauth2.Config {
 	return &oauth2.Config{
 		ClientID: s.ClientID, ClientSecret: s.ClientSecret,
 		Endpoint: oauth2.Endpoint{
-			AuthURL: s.AuthURL(), TokenURL: s.TokenURL(), AuthStyle: oauth2.AuthStyleInParams,
+			AuthURL: s.authURL(), TokenURL: s.TokenURL(), AuthStyle: oauth2.AuthStyleInParams,
 		},
 		// Nothing listens there: Authorize stops at the redirect.
 		RedirectURL: "http://127.0.0.1:49999/",
@@ -109,7 +109,7 @@ func wantOAuthError(t *testing.T, err error, code string) {
 func TestLoginRefreshRevoke(t *testing.T) {
 	s := start(t, Options{Email: "bob@example.com"})
 	ctx := context.Background()
-	cfg := config(s, ScopeBigQuery, ScopeOpenID, ScopeUserinfoEmail)
+	cfg := config(s, ScopeBigQuery, scopeOpenID, scopeUserinfoEmail)
 	verifier := oauth2.GenerateVerifier()
 	code := authorize(t, s, cfg, verifier)
 
@@ -125,7 +125,7 @@ func TestLoginRefreshRevoke(t *testing.T) {
 	if tok.AccessToken == "" || tok.RefreshToken == "" {
 		t.Fatalf("token response lacks an access or refresh token: %+v", tok)
 	}
-	if got := strings.Fields(tok.Extra("scope").(string)); !slices.Contains(got, ScopeBigQuery) || !slices.Contains(got, ScopeUserinfoEmail) {
+	if got := strings.Fields(tok.Extra("scope").(string)); !slices.Contains(got, ScopeBigQuery) || !slices.Contains(got, scopeUserinfoEmail) {
 		t.Fatalf("granted scopes = %v", got)
 	}
 	claims := idTokenClaims(t, tok)
@@ -240,14 +240,14 @@ func TestWrongClientSecretAndRedirect(t *testing.T) {
 }
 
 func TestDeclineAndLifespan(t *testing.T) {
-	s := start(t, Options{Decline: []string{ScopeDriveReadOnly}, AccessTokenLifespan: 2 * time.Second})
-	cfg := config(s, ScopeBigQuery, ScopeDriveReadOnly, ScopeOpenID)
+	s := start(t, Options{Decline: []string{scopeDriveReadOnly}, AccessTokenLifespan: 2 * time.Second})
+	cfg := config(s, ScopeBigQuery, scopeDriveReadOnly, scopeOpenID)
 	v := oauth2.GenerateVerifier()
 	tok, err := cfg.Exchange(context.Background(), authorize(t, s, cfg, v), oauth2.VerifierOption(v))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := strings.Fields(tok.Extra("scope").(string)); slices.Contains(got, ScopeDriveReadOnly) || !slices.Contains(got, ScopeBigQuery) {
+	if got := strings.Fields(tok.Extra("scope").(string)); slices.Contains(got, scopeDriveReadOnly) || !slices.Contains(got, ScopeBigQuery) {
 		t.Fatalf("granted %v; drive.readonly was declined", got)
 	}
 	if left := time.Until(tok.Expiry); left > 3*time.Second {
@@ -320,7 +320,7 @@ func TestLoginHintAndIntrospection(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.want+"/"+tt.hint, func(t *testing.T) {
-			cfg := config(s, ScopeBigQuery, ScopeOpenID, ScopeUserinfoEmail)
+			cfg := config(s, ScopeBigQuery, scopeOpenID, scopeUserinfoEmail)
 			v := oauth2.GenerateVerifier()
 			opts := []oauth2.AuthCodeOption{oauth2.AccessTypeOffline, oauth2.S256ChallengeOption(v)}
 			if tt.hint != "" {

@@ -27,8 +27,8 @@ const (
 // not the cell output pipes.
 func LogFile() *os.File { return os.NewFile(childLogFD, "worker-log") }
 
-// ChildConfig is what ServeChild needs.
-type ChildConfig struct {
+// childConfig is what serveChild needs.
+type childConfig struct {
 	Engine         kernel.Engine
 	Stdout, Stderr *os.File
 	In             io.Reader
@@ -45,7 +45,7 @@ func RunChild(engine kernel.Engine) error {
 	for _, fd := range []int{childInFD, childOutFD, childLogFD, childEventsFD} {
 		syscall.CloseOnExec(fd)
 	}
-	return ServeChild(ChildConfig{
+	return serveChild(childConfig{
 		Engine: engine, Stdout: os.Stdout, Stderr: os.Stderr,
 		In: os.NewFile(childInFD, "worker-in"), Out: os.NewFile(childOutFD, "worker-out"),
 		Events: os.NewFile(childEventsFD, "worker-events"),
@@ -54,7 +54,7 @@ func RunChild(engine kernel.Engine) error {
 
 // child is the state of the serving side.
 type child struct {
-	cfg  ChildConfig
+	cfg  childConfig
 	wmu  sync.Mutex // one message at a time, on Out or Events
 	wbuf []byte     // the frame being written, reused
 	// marks counts the marks written to Stdout and Stderr (marks.go).
@@ -82,8 +82,8 @@ type child struct {
 // unused memory back to the OS.
 const trimAfter = time.Second
 
-// ServeChild reads requests from cfg.In until EOF or a shutdown request.
-func ServeChild(cfg ChildConfig) error {
+// serveChild reads requests from cfg.In until EOF or a shutdown request.
+func serveChild(cfg childConfig) error {
 	if cfg.In == nil || cfg.Out == nil || cfg.Events == nil {
 		return errors.New("worker: ChildConfig needs In, Out and Events")
 	}

@@ -656,13 +656,13 @@ func lastLine(s string) string {
 	return ""
 }
 
-// ErrRestarted names the error of a cell during which the interpreter
+// errRestarted names the error of a cell during which the interpreter
 // process ended: its state is lost and a new process serves the next cell.
-const ErrRestarted = "InterpreterRestarted"
+const errRestarted = "InterpreterRestarted"
 
 func restartedResult(err error) kernel.ExecuteResult {
 	msg := err.Error() + ". Its state (variables, functions, imports) is lost; a new interpreter has been started and the next cell runs in it."
-	return kernel.ExecuteResult{Error: kernel.NewEvalError(ErrRestarted, msg)}
+	return kernel.ExecuteResult{Error: kernel.NewEvalError(errRestarted, msg)}
 }
 
 // Execute implements kernel.Engine.

@@ -634,5 +634,5 @@ func readProcStat(pid int) procStat {
 
 // restarted reports whether res says the interpreter process was restarted.
 func restarted(res kernel.ExecuteResult) bool {
-	return res.Error != nil && res.Error.Name == ErrRestarted
+	return res.Error != nil && res.Error.Name == errRestarted
 }
