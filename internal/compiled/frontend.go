@@ -274,10 +274,21 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	// Type-check against the latest compiled declarations; names the
 	// session's imports or the standard library resolve are imported
 	// (as the interpreter's auto-imports do).
-	var extraImports []string
 	var pkg *types.Package
 	var info *types.Info
-	for attempt := 0; ; attempt++ {
+	extraImports, why := checkAutoImport(func(imports []string) ([]error, string) {
+		if len(imports) > 0 {
+			// Imports are per file: the cell is parsed again with them
+			// in its header.
+			var b strings.Builder
+			writeCellHeader(&b, header, nil, imports)
+			hdr := b.String()
+			var err error
+			if f, err = parser.ParseFile(fe.fset, fname, hdr+code, parser.ParseComments|parser.SkipObjectResolution); err != nil {
+				return nil, "auto-imports: " + err.Error()
+			}
+			base = fe.fset.File(f.Pos()).Base() + len(hdr)
+		}
 		pkg = types.NewPackage(p.path, p.pkgName)
 		for name, d := range fe.latest {
 			if !declared[name] {
@@ -285,51 +296,10 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 			}
 		}
 		info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}}
-		var errs []error
-		conf := types.Config{Importer: fe.std, GoVersion: "go" + langVersion(fe.t.tc.Version), Error: func(err error) { errs = append(errs, err) }}
-		if len(extraImports) > 0 {
-			// Imports are per file: the cell is parsed again with them
-			// in its header.
-			var b strings.Builder
-			b.WriteString(header)
-			for _, path := range extraImports {
-				fmt.Fprintf(&b, "import %q\n", path)
-			}
-			hdr := b.String()
-			f, err = parser.ParseFile(fe.fset, fname, hdr+code, parser.ParseComments|parser.SkipObjectResolution)
-			if err != nil {
-				return nil, "auto-imports: " + err.Error()
-			}
-			base = fe.fset.File(f.Pos()).Base() + len(hdr)
-		}
-		_ = types.NewChecker(&conf, fe.fset, pkg, info).Files([]*ast.File{f})
-		if len(errs) == 0 {
-			break
-		}
-		if attempt > 0 {
-			return nil, "does not type-check against the compiled declarations: " + errs[0].Error()
-		}
-		// Undefined names that are packages: import them and retry.
-		// Imports are per file in Go, so they go into a second file.
-		retry := false
-		for _, err := range errs {
-			te, ok := err.(types.Error)
-			if !ok {
-				continue
-			}
-			name, ok := strings.CutPrefix(te.Msg, "undefined: ")
-			if !ok || imported[name] || declared[name] || resolve == nil {
-				continue
-			}
-			if path, ok := resolve(name); ok {
-				extraImports = append(extraImports, path)
-				imported[name] = true
-				retry = true
-			}
-		}
-		if !retry {
-			return nil, "does not type-check against the compiled declarations: " + errs[0].Error()
-		}
+		return fe.typeCheck(f, pkg, info), ""
+	}, resolve, func(name string) bool { return imported[name] || declared[name] })
+	if why != "" {
+		return nil, why
 	}
 
 	if why := untouched(fe.fset, info); why != "" {
@@ -619,6 +589,52 @@ func (fe *frontEnd) burn(p *Plan) {
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
 	fe.seq = max(fe.seq, p.seq)
+}
+
+// typeCheck type-checks the cell file f as package pkg, recording into
+// info, and returns all its errors (not only the first).
+func (fe *frontEnd) typeCheck(f *ast.File, pkg *types.Package, info *types.Info) []error {
+	var errs []error
+	conf := types.Config{Importer: fe.std, GoVersion: "go" + langVersion(fe.t.tc.Version), Error: func(err error) { errs = append(errs, err) }}
+	_ = types.NewChecker(&conf, fe.fset, pkg, info).Files([]*ast.File{f})
+	return errs
+}
+
+// checkAutoImport type-checks a cell with check (given the extra imports
+// of its header) and, when names the check reports undefined are packages
+// resolve knows, once more with those imported, as the interpreter's
+// auto-imports do; skip tells the names the cell declares or imports
+// itself, which are no package. It returns the extra imports of the
+// passing check, or why the cell cannot be compiled.
+func checkAutoImport(check func(imports []string) (errs []error, why string), resolve Resolver, skip func(name string) bool) ([]string, string) {
+	errs, why := check(nil)
+	if why != "" || len(errs) == 0 {
+		return nil, why
+	}
+	var imports []string
+	if resolve != nil {
+		added := map[string]bool{}
+		for _, err := range errs {
+			te, ok := err.(types.Error)
+			if !ok {
+				continue
+			}
+			name, ok := strings.CutPrefix(te.Msg, "undefined: ")
+			if !ok || added[name] || skip(name) {
+				continue
+			}
+			if path, ok := resolve(name); ok {
+				imports = append(imports, path)
+				added[name] = true
+			}
+		}
+	}
+	if len(imports) > 0 {
+		if errs, why = check(imports); why != "" || len(errs) == 0 {
+			return imports, why
+		}
+	}
+	return nil, "does not type-check against the compiled declarations: " + errs[0].Error()
 }
 
 // writeCellHeader writes a cell package's package clause (header) and its

@@ -74,21 +74,15 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 		}
 	}
 	tail := "\nGk_out = []any{" + strings.Join(defs, ", ") + "}\n}\n\n// Gk_out holds the values of the names the cell defined, Gk_result its trailing value.\nvar (\n\tGk_out       []any\n\tGk_result    any\n\tGk_hasResult bool\n)\n"
-	var extraImports []string
-	imported := map[string]bool{}
 	var info *types.Info
 	var pkg *types.Package
 	base := 0
-	for attempt := 0; ; attempt++ {
+	extraImports, why := checkAutoImport(func(imports []string) ([]error, string) {
 		var hb strings.Builder
-		hb.WriteString(header)
-		for _, path := range extraImports {
-			fmt.Fprintf(&hb, "import %q\n", path)
-		}
+		writeCellHeader(&hb, header, nil, imports)
 		hb.WriteString(open)
 		hdr := hb.String()
-		f, err = parser.ParseFile(fe.fset, fname, hdr+code+tail, parser.SkipObjectResolution)
-		if err != nil {
+		if f, err = parser.ParseFile(fe.fset, fname, hdr+code+tail, parser.SkipObjectResolution); err != nil {
 			return nil, "statements: " + err.Error()
 		}
 		base = fe.fset.File(f.Pos()).Base() + len(hdr)
@@ -97,33 +91,10 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 			pkg.Scope().Insert(d.obj)
 		}
 		info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
-		var errs []error
-		conf := types.Config{Importer: fe.std, GoVersion: "go" + langVersion(fe.t.tc.Version), Error: func(err error) { errs = append(errs, err) }}
-		_ = types.NewChecker(&conf, fe.fset, pkg, info).Files([]*ast.File{f})
-		if len(errs) == 0 {
-			break
-		}
-		retry := false
-		if attempt == 0 && resolve != nil {
-			for _, err := range errs {
-				te, ok := err.(types.Error)
-				if !ok {
-					continue
-				}
-				name, ok := strings.CutPrefix(te.Msg, "undefined: ")
-				if !ok || imported[name] || seen[name] {
-					continue
-				}
-				if path, ok := resolve(name); ok {
-					extraImports = append(extraImports, path)
-					imported[name] = true
-					retry = true
-				}
-			}
-		}
-		if !retry {
-			return nil, "does not type-check against the compiled declarations: " + errs[0].Error()
-		}
+		return fe.typeCheck(f, pkg, info), ""
+	}, resolve, func(name string) bool { return seen[name] })
+	if why != "" {
+		return nil, why
 	}
 	if why := untouched(fe.fset, info); why != "" {
 		return nil, why
