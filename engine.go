@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"sync"
 
 	"github.com/gokernel/gokernel/auth"
 	"github.com/gokernel/gokernel/bq"
@@ -40,8 +39,7 @@ func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("starting the Go interpreter: %w", err)
 	}
-	t := &tracked{Engine: g}
-	if err := g.Use(display.Exports(display.New(t.output))); err != nil {
+	if err := g.Use(display.Exports(display.New(g.Output))); err != nil {
 		return nil, fmt.Errorf("loading the display package: %w", err)
 	}
 	// The curated packages compiled into the kernel (plots, gonum, civil).
@@ -57,26 +55,5 @@ func newEngine(log *slog.Logger) (kernel.Engine, error) {
 	reg.Register(auth.NewMagic(creds))
 	reg.Register(compiled.NewMagic(tier))
 	reg.Register(bq.NewMagic(bq.Options{Credentials: creds, SignInExpired: auth.ErrSignInExpired, NoIdentity: auth.ErrNoIdentity, Logger: log}))
-	return magics.NewEngine(t, reg), nil
-}
-
-// tracked remembers the Output of the latest cell, so that displays made by
-// goroutines after their cell ended still reach the front end.
-type tracked struct {
-	*goeval.Engine
-	mu  sync.Mutex
-	out kernel.Output
-}
-
-func (t *tracked) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
-	t.mu.Lock()
-	t.out = out
-	t.mu.Unlock()
-	return t.Engine.Execute(ctx, req, out)
-}
-
-func (t *tracked) output() kernel.Output {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	return t.out
+	return magics.NewEngine(g, reg), nil
 }

@@ -19,29 +19,38 @@ const flushInterval = 50 * time.Millisecond
 const maxStreamChunk = 256 << 10
 
 // streamer batches stream text from cells, keeping stdout and stderr in the
-// order they were written, and attributes it to the current parent request
+// order they were written, and attributes it to the current execute request
 // (goroutines that outlive a cell keep writing to the last one, as ipykernel does).
 type streamer struct {
-	r      *Router
-	mu     sync.Mutex
-	parent json.RawMessage
-	segs   []streamContent
-	size   int
-	timer  *time.Timer
+	r     *Router
+	mu    sync.Mutex
+	cell  CurrentOutput // the current request's *requestOutput
+	segs  []streamContent
+	size  int
+	timer *time.Timer
 	// sent counts the bytes published for the current parent; past
 	// maxBytes the rest is counted in cut and reported once, so a cell
 	// printing without end cannot flood the front end.
 	sent, cut, maxBytes int
 }
 
-// setParent flushes what belongs to the previous request and switches.
-func (st *streamer) setParent(parent json.RawMessage) {
+// start flushes what belongs to the previous request and switches to out.
+func (st *streamer) start(out *requestOutput) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	st.flushLocked()
 	st.reportCutLocked()
-	st.parent = parent
+	st.cell.Set(out)
 	st.sent, st.cut = 0, 0
+}
+
+// parent is the header of the request stream text goes to ("{}" before
+// the first).
+func (st *streamer) parent() json.RawMessage {
+	if o, ok := st.cell.Get().(*requestOutput); ok {
+		return o.parent
+	}
+	return json.RawMessage("{}")
 }
 
 // reportCutLocked tells the front end how much output was left out.
@@ -49,7 +58,7 @@ func (st *streamer) reportCutLocked() {
 	if st.cut == 0 {
 		return
 	}
-	st.r.publish(st.parent, "stream", streamContent{Name: "stderr", Text: fmt.Sprintf(
+	st.r.publish(st.parent(), "stream", streamContent{Name: "stderr", Text: fmt.Sprintf(
 		"\n[gokernel: output truncated: %d more bytes were not shown (limit %d bytes per cell)]\n", st.cut, st.maxBytes)})
 	st.cut = 0
 }
@@ -108,6 +117,7 @@ func (st *streamer) flushLocked() {
 		st.timer.Stop()
 		st.timer = nil
 	}
+	parent := st.parent()
 	for _, seg := range st.segs {
 		for seg.Text != "" {
 			chunk := seg.Text
@@ -119,7 +129,7 @@ func (st *streamer) flushLocked() {
 				chunk = chunk[:cut]
 			}
 			seg.Text = seg.Text[len(chunk):]
-			st.r.publish(st.parent, "stream", streamContent{Name: seg.Name, Text: chunk})
+			st.r.publish(parent, "stream", streamContent{Name: seg.Name, Text: chunk})
 		}
 	}
 	st.sent += st.size

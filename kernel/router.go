@@ -104,7 +104,7 @@ func NewRouter(cfg RouterConfig, out Sender) (*Router, error) {
 		cfg.MaxOutputBytes = 32 << 20
 	}
 	r := &Router{cfg: cfg, log: cfg.Logger, out: out, engine: cfg.Engine, session: newID(), queue: make(chan *Message, 4096)}
-	r.streams = &streamer{r: r, parent: json.RawMessage("{}"), maxBytes: cfg.MaxOutputBytes}
+	r.streams = &streamer{r: r, maxBytes: cfg.MaxOutputBytes}
 	r.stdin = &stdinChannel{r: r}
 	return r, nil
 }
@@ -365,11 +365,11 @@ func (r *Router) execute(ctx context.Context, m *Message) *time.Time {
 		cancel()
 	}()
 
-	r.streams.setParent(parent)
+	out := &requestOutput{r: r, parent: parent, identities: m.Identities, allowStdin: allowStdin}
+	r.streams.start(out)
 	if !req.Silent {
 		r.publish(parent, "execute_input", executeInput{Code: req.Code, ExecutionCount: count})
 	}
-	out := &requestOutput{r: r, parent: parent, identities: m.Identities, allowStdin: allowStdin}
 	res, err := r.engine.Execute(cellCtx, ExecuteRequest{
 		Code: req.Code, Silent: req.Silent, StoreHistory: storeHistory, AllowStdin: allowStdin,
 		UserExpressions: req.UserExpressions, ExecutionCount: count,

@@ -53,6 +53,9 @@ type Engine struct {
 	runner runner // runs compiled cells (runner.go)
 	stderr *frameFilter
 	stdin  *stdinReader
+	// cell is the Output of the cell that runs or ran last: displays and
+	// stdin reach the front end through it.
+	cell kernel.CurrentOutput
 
 	mu       sync.Mutex // guards the fields below (read by Complete/Inspect)
 	imported map[importSpec]bool
@@ -112,7 +115,6 @@ func New(opts Options) (*Engine, error) {
 	e := &Engine{
 		opts:      opts,
 		stderr:    &frameFilter{w: opts.Stderr},
-		stdin:     &stdinReader{},
 		imported:  map[importSpec]bool{},
 		aliases:   map[string]string{},
 		types:     map[string]string{},
@@ -122,6 +124,7 @@ func New(opts Options) (*Engine, error) {
 		funcCells: map[string]cellSource{},
 		result:    &cellResult{},
 	}
+	e.stdin = &stdinReader{cell: &e.cell}
 	// yaegi gets the frame filter as Stderr (log output and panic frames go
 	// through it); os.Stderr/os.Stdout inside cells are set to the real
 	// files below, since yaegi only does that itself for *os.File writers.
@@ -232,10 +235,16 @@ func (e *Engine) goPanic(r any) {
 // running until the process exits.
 func (e *Engine) Close() error { return e.opts.Compiler.Close() }
 
+// Output returns the Output of the cell that runs, or ran last (nil before
+// the first): what the display package writes to, so that displays made by
+// goroutines after their cell ended still reach the front end.
+func (e *Engine) Output() kernel.Output { return e.cell.Get() }
+
 // Execute runs one cell. Errors of the cell are reported in
 // ExecuteResult.Error; the returned error is reserved for engine failures.
 func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
-	e.stdin.begin(ctx, out, req.AllowStdin)
+	e.cell.Set(out)
+	e.stdin.begin(ctx, req.AllowStdin)
 	defer e.stdin.end()
 	e.mu.Lock()
 	e.cellNo++

@@ -22,26 +22,29 @@ var errStdinNotAllowed = errors.New("stdin is not available: the front end does 
 // cell's kernel.Output and returns it with a trailing newline; what a Read
 // does not consume is kept for the next one.
 type stdinReader struct {
-	mu    sync.Mutex
+	cell *kernel.CurrentOutput // the engine's: the running cell's Output
+	mu   sync.Mutex
+	// ctx is the running cell's, nil between cells: unlike displays, a
+	// prompt needs a cell that can still be answered.
 	ctx   context.Context
-	out   kernel.Output
 	allow bool
 	buf   []byte
 }
 
-// begin attaches the reader to the cell that starts running; leftovers of an
-// earlier cell's input are dropped, since they answered another prompt.
-func (r *stdinReader) begin(ctx context.Context, out kernel.Output, allow bool) {
+// begin attaches the reader to the cell that starts running (its Output
+// already current); leftovers of an earlier cell's input are dropped, since
+// they answered another prompt.
+func (r *stdinReader) begin(ctx context.Context, allow bool) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ctx, r.out, r.allow, r.buf = ctx, out, allow, nil
+	r.ctx, r.allow, r.buf = ctx, allow, nil
 }
 
 // end detaches the reader: goroutines reading after the cell get errNoStdin.
 func (r *stdinReader) end() {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	r.ctx, r.out = nil, nil
+	r.ctx = nil
 }
 
 // Read implements io.Reader.
@@ -52,8 +55,9 @@ func (r *stdinReader) Read(p []byte) (int, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if len(r.buf) == 0 {
-		ctx, out, allow := r.ctx, r.out, r.allow
-		if out == nil {
+		ctx, allow := r.ctx, r.allow
+		out := r.cell.Get()
+		if ctx == nil || out == nil {
 			return 0, errNoStdin
 		}
 		if !allow {

@@ -37,7 +37,8 @@ func TestStreamMarks(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			rec := &recorder{}
-			s := &Supervisor{out: rec}
+			s := &Supervisor{}
+			s.out.Set(rec)
 			var gate markGate
 			st := &stream{s: s, name: "stdout", gate: &gate}
 			var got strings.Builder

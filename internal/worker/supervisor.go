@@ -37,9 +37,12 @@ type Supervisor struct {
 	opts Options
 	log  *slog.Logger
 
+	// out is where output goes: the latest cell's, kept after it ends for
+	// the goroutines it left running.
+	out kernel.CurrentOutput
+
 	mu     sync.Mutex
 	proc   *process
-	out    kernel.Output // where output goes, kept after a cell ends for late goroutines
 	nextID uint64
 	closed bool
 }
@@ -352,7 +355,7 @@ func (st *stream) emit(b []byte) {
 	if st.tail != nil {
 		st.tail.Write(b)
 	}
-	if out := st.s.output(); out != nil {
+	if out := st.s.out.Get(); out != nil {
 		out.Stream(st.name, string(b))
 	}
 }
@@ -390,12 +393,6 @@ func (p *process) textAfter(k uint64) {
 	for _, st := range p.streams {
 		st.release()
 	}
-}
-
-func (s *Supervisor) output() kernel.Output {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.out
 }
 
 // readEvents delivers the events the child sends between requests, and
@@ -453,13 +450,13 @@ func (s *Supervisor) deliver(p *process, e envelope) {
 		}
 	case opDisplay:
 		p.textFirst()
-		if out := s.output(); out != nil && e.Display != nil {
+		if out := s.out.Get(); out != nil && e.Display != nil {
 			out.Display(*e.Display)
 		}
 		p.textAfter(e.Mark)
 	case opClear:
 		p.textFirst()
-		if out := s.output(); out != nil {
+		if out := s.out.Get(); out != nil {
 			out.ClearOutput(e.Wait)
 		}
 		p.textAfter(e.Mark)
@@ -480,7 +477,7 @@ func (s *Supervisor) deliver(p *process, e envelope) {
 // startInput asks the front end for input on behalf of the child, without
 // blocking the event reader.
 func (s *Supervisor) startInput(p *process, e envelope) {
-	out := s.output()
+	out := s.out.Get()
 	ctx, cancel := context.WithCancel(context.Background())
 	p.mu.Lock()
 	p.inputs[e.ID] = cancel
@@ -667,9 +664,7 @@ func restartedResult(err error) kernel.ExecuteResult {
 
 // Execute implements kernel.Engine.
 func (s *Supervisor) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
-	s.mu.Lock()
-	s.out = out
-	s.mu.Unlock()
+	s.out.Set(out)
 	r, err := s.call(ctx, envelope{Op: opExecute, Execute: &req})
 	if errors.Is(err, errCrashed) {
 		// Start the next interpreter now so the next cell does not wait.
