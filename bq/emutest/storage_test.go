@@ -562,3 +562,144 @@ func TestStorageSessionRequests(t *testing.T) {
 		t.Errorf("id, region WHERE id > 1: %d columns, %d rows, want 2 and 3", recs[0].NumCols(), recs[0].NumRows())
 	}
 }
+
+// bigSQL is n rows of table eda's column types, every 10th row NULL.
+func bigSQL(n int) string {
+	return fmt.Sprintf(`SELECT x AS id,
+  IF(MOD(x, 10) = 0, NULL, CONCAT('region-', CAST(MOD(x, 17) AS STRING))) AS region,
+  IF(MOD(x, 10) = 0, NULL, CAST(x AS NUMERIC) / 4) AS amount,
+  IF(MOD(x, 10) = 0, NULL, x * 0.5) AS price,
+  IF(MOD(x, 10) = 0, NULL, MOD(x, 3) = 0) AS ok,
+  IF(MOD(x, 10) = 0, NULL, DATE_ADD(DATE '2024-01-01', INTERVAL MOD(x, 365) DAY)) AS day,
+  IF(MOD(x, 10) = 0, NULL, TIMESTAMP_SECONDS(1704067200 + x)) AS ts,
+  IF(MOD(x, 10) = 0, NULL, STRUCT(CONCAT('city-', CAST(MOD(x, 7) AS STRING)) AS city, x AS zip)) AS addr
+FROM UNNEST(GENERATE_ARRAY(1, %d)) AS x`, n)
+}
+
+// BenchmarkStorageVsREST100k downloads the result of SELECT * FROM a
+// 100k-row table of eda's types: the query alone, then the query and its
+// rows over REST (what bq/magic.go does; the magic's --out on top of that
+// also fills its Arrow builders), and the query and its results table over
+// the Storage Read API with a raw ARROW read (each batch decoded on its
+// own, the only framing that works with the emulator). The emulator runs
+// in process, its gRPC over an in-memory listener, REST over loopback TCP.
+func BenchmarkStorageVsREST100k(b *testing.B) {
+	const n = 100_000
+	e := newStorageEnv(b)
+	e.makeTable(b, "big", bigSQL(n))
+	ctx := context.Background()
+	query := func(b *testing.B) *bigquery.Job {
+		job, err := e.rest.Query("SELECT * FROM ds.big").Run(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := job.Wait(ctx)
+		if err == nil {
+			err = st.Err()
+		}
+		if err != nil {
+			b.Fatal(err)
+		}
+		return job
+	}
+	report := func(b *testing.B, rows int) {
+		if rows != n*b.N {
+			b.Fatalf("%d rows in %d runs, want %d a run", rows, b.N, n)
+		}
+		b.ReportMetric(float64(rows)/b.Elapsed().Seconds(), "rows/s")
+	}
+	b.Run("query", func(b *testing.B) {
+		rows := 0
+		for b.Loop() {
+			query(b)
+			rows += n
+		}
+		report(b, rows)
+	})
+	b.Run("query+REST", func(b *testing.B) {
+		rows := 0
+		for b.Loop() {
+			it, err := query(b).Read(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			for {
+				var row []bigquery.Value
+				err := it.Next(&row)
+				if err == iterator.Done {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows++
+			}
+		}
+		report(b, rows)
+	})
+	// storageRows reads a table with a raw ARROW session and counts its rows.
+	storageRows := func(b *testing.B, dataset, table string) int {
+		sess, err := e.read.CreateReadSession(ctx, &storagepb.CreateReadSessionRequest{
+			Parent:      "projects/test",
+			ReadSession: &storagepb.ReadSession{Table: fmt.Sprintf("projects/test/datasets/%s/tables/%s", dataset, table), DataFormat: storagepb.DataFormat_ARROW},
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		resps, err := e.readAll(ctx, sess)
+		if err != nil {
+			b.Fatal(err)
+		}
+		rows := 0
+		for _, r := range resps {
+			recs, err := standalone(r.GetArrowRecordBatch().GetSerializedRecordBatch())
+			if err != nil {
+				b.Fatal(err)
+			}
+			for _, rec := range recs {
+				rows += int(rec.NumRows())
+				rec.Release()
+			}
+		}
+		return rows
+	}
+	b.Run("query+Storage", func(b *testing.B) {
+		rows := 0
+		for b.Loop() {
+			cfg, err := query(b).Config()
+			if err != nil {
+				b.Fatal(err)
+			}
+			dst := cfg.(*bigquery.QueryConfig).Dst
+			rows += storageRows(b, dst.DatasetID, dst.TableID)
+		}
+		report(b, rows)
+	})
+	// The download alone, from the stored table: tabledata.list against a
+	// read session.
+	b.Run("table/REST", func(b *testing.B) {
+		rows := 0
+		for b.Loop() {
+			it := e.rest.Dataset("ds").Table("big").Read(ctx)
+			for {
+				var row []bigquery.Value
+				err := it.Next(&row)
+				if err == iterator.Done {
+					break
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+				rows++
+			}
+		}
+		report(b, rows)
+	})
+	b.Run("table/Storage", func(b *testing.B) {
+		rows := 0
+		for b.Loop() {
+			rows += storageRows(b, "ds", "big")
+		}
+		report(b, rows)
+	})
+}
