@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"go/build"
+	"go/doc"
 	"go/parser"
 	"go/printer"
 	"go/scanner"
@@ -494,66 +496,134 @@ func (e *Engine) goroot() string {
 }
 
 // sourceDoc returns the declaration (without body) and doc comment of a
-// standard library symbol, read from $GOROOT/src.
-func (e *Engine) sourceDoc(path, name string) (decl, doc string, ok bool) {
+// package-level symbol of a standard library package.
+func (e *Engine) sourceDoc(path, name string) (decl, text string, ok bool) {
+	pd := e.pkgDoc(path)
+	if pd == nil {
+		return "", "", false
+	}
+	return docDecl(pd.fset, pd.doc, defaultPkgName(path), name)
+}
+
+// pkgDoc is go/doc's reading of one package's source.
+type pkgDoc struct {
+	path string
+	fset *token.FileSet
+	doc  *doc.Package
+}
+
+// maxPkgDocs bounds the packages whose reading is kept: inspecting names
+// of one package in a row is the common case, and net/http's takes 2 MB.
+const maxPkgDocs = 8
+
+// pkgDoc returns go/doc's reading of the standard library package path
+// from $GOROOT/src, of the files go/build selects for this platform (build
+// tags and _GOOS suffixes respected, so os.PathListSeparator is ':' on
+// Unix, not Plan 9's NUL); nil when there is no source. The packages read
+// last are kept, newest first: reading net/http takes 30 ms.
+func (e *Engine) pkgDoc(path string) *pkgDoc {
+	e.mu.Lock()
+	for i, pd := range e.docs {
+		if pd.path == path {
+			copy(e.docs[1:i+1], e.docs[:i])
+			e.docs[0] = pd
+			e.mu.Unlock()
+			return pd
+		}
+	}
+	e.mu.Unlock()
 	root := e.goroot()
 	if root == "" {
-		return "", "", false
+		return nil
 	}
+	ctxt := build.Default
+	ctxt.GOROOT = root
 	dir := filepath.Join(root, "src", filepath.FromSlash(path))
-	ents, err := os.ReadDir(dir)
+	bp, err := ctxt.ImportDir(dir, 0)
 	if err != nil {
-		return "", "", false
+		return nil
 	}
-	pkg := defaultPkgName(path)
 	fset := token.NewFileSet()
-	for _, ent := range ents {
-		fn := ent.Name()
-		if ent.IsDir() || !strings.HasSuffix(fn, ".go") || strings.HasSuffix(fn, "_test.go") {
-			continue
+	var files []*ast.File
+	for _, fn := range append(bp.GoFiles, bp.CgoFiles...) {
+		if f, err := parser.ParseFile(fset, filepath.Join(dir, fn), nil, parser.ParseComments|parser.SkipObjectResolution); err == nil {
+			files = append(files, f)
 		}
-		src, err := os.ReadFile(filepath.Join(dir, fn))
-		if err != nil || !strings.Contains(string(src), name) {
-			continue
-		}
-		f, err := parser.ParseFile(fset, fn, src, parser.ParseComments|parser.SkipObjectResolution)
-		if err != nil {
-			continue
-		}
-		for _, d := range f.Decls {
-			switch d := d.(type) {
-			case *ast.FuncDecl:
-				if d.Recv != nil || d.Name.Name != name {
-					continue
-				}
-				d.Body = nil
-				var b strings.Builder
-				_ = printer.Fprint(&b, fset, &ast.FuncDecl{Name: ast.NewIdent(pkg + "." + name), Type: d.Type})
-				return b.String(), d.Doc.Text(), true
-			case *ast.GenDecl:
-				for _, s := range d.Specs {
-					var names []*ast.Ident
-					var sdoc *ast.CommentGroup
-					switch s := s.(type) {
-					case *ast.TypeSpec:
-						names, sdoc = []*ast.Ident{s.Name}, s.Doc
-					case *ast.ValueSpec:
-						names, sdoc = s.Names, s.Doc
+	}
+	if len(files) == 0 {
+		return nil
+	}
+	// AllDecls keeps declarations whole (unexported struct fields too), as
+	// the source shows them.
+	dp, err := doc.NewFromFiles(fset, files, path, doc.AllDecls)
+	if err != nil {
+		return nil
+	}
+	pd := &pkgDoc{path: path, fset: fset, doc: dp}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.docs = append([]*pkgDoc{pd}, e.docs[:min(len(e.docs), maxPkgDocs-1)]...)
+	return pd
+}
+
+// docDecl finds the package-level name in dp: its declaration as one
+// spec (a function without body, named pkg.name) and its doc comment.
+func docDecl(fset *token.FileSet, dp *doc.Package, pkg, name string) (decl, text string, ok bool) {
+	show := func(node any) string {
+		var b strings.Builder
+		_ = printer.Fprint(&b, fset, node)
+		return b.String()
+	}
+	// value finds name in const or var groups: the one spec is shown,
+	// with its own doc or else the group's.
+	value := func(vs []*doc.Value) (string, string, bool) {
+		for _, v := range vs {
+			for _, s := range v.Decl.Specs {
+				s := s.(*ast.ValueSpec)
+				if slices.ContainsFunc(s.Names, func(id *ast.Ident) bool { return id.Name == name }) {
+					text := s.Doc.Text()
+					if text == "" {
+						text = v.Doc
 					}
-					for _, n := range names {
-						if n.Name != name {
-							continue
-						}
-						var b strings.Builder
-						_ = printer.Fprint(&b, fset, &ast.GenDecl{Tok: d.Tok, Specs: []ast.Spec{s}})
-						text := sdoc.Text()
-						if text == "" {
-							text = d.Doc.Text()
-						}
-						return b.String(), text, true
-					}
+					// The doc is the text; printed in the declaration
+					// it would split "const" from the name.
+					one := *s
+					one.Doc = nil
+					return show(&ast.GenDecl{Tok: v.Decl.Tok, Specs: []ast.Spec{&one}}), text, true
 				}
 			}
+		}
+		return "", "", false
+	}
+	fn := func(fs []*doc.Func) (string, string, bool) {
+		for _, f := range fs {
+			if f.Name == name && f.Recv == "" {
+				return show(&ast.FuncDecl{Name: ast.NewIdent(pkg + "." + name), Type: f.Decl.Type}), f.Doc, true
+			}
+		}
+		return "", "", false
+	}
+	if decl, text, ok := fn(dp.Funcs); ok {
+		return decl, text, true
+	}
+	if decl, text, ok := value(slices.Concat(dp.Consts, dp.Vars)); ok {
+		return decl, text, true
+	}
+	// go/doc files constructors and typed constants and variables under
+	// their type.
+	for _, t := range dp.Types {
+		if t.Name == name {
+			for _, s := range t.Decl.Specs {
+				if s.(*ast.TypeSpec).Name.Name == name {
+					return show(&ast.GenDecl{Tok: token.TYPE, Specs: []ast.Spec{s}}), t.Doc, true
+				}
+			}
+		}
+		if decl, text, ok := fn(t.Funcs); ok {
+			return decl, text, true
+		}
+		if decl, text, ok := value(slices.Concat(t.Consts, t.Vars)); ok {
+			return decl, text, true
 		}
 	}
 	return "", "", false

@@ -74,6 +74,9 @@ type Engine struct {
 	extra map[string]map[string]reflect.Value
 	// gorootDir caches where the Go sources are (nil: not looked up yet).
 	gorootDir *string
+	// docs are go/doc's readings of the standard library packages
+	// inspected last, newest first (pkgDoc).
+	docs []*pkgDoc
 
 	// result receives the trailing expression's value during Execute.
 	result *cellResult
