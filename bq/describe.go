@@ -14,6 +14,8 @@ import (
 	"cloud.google.com/go/civil"
 	"github.com/apache/arrow/go/v15/arrow"
 	"github.com/apache/arrow/go/v15/arrow/array"
+
+	"github.com/gokernel/gokernel/internal/htmltable"
 )
 
 // Summary is what Describe returns: one ColumnSummary per column. As a
@@ -241,19 +243,22 @@ func (s Summary) grid() [][]string {
 func (s Summary) HTML() string {
 	g := s.grid()
 	var b strings.Builder
-	b.WriteString(`<div class="gkbq"><table class="dataframe"><thead><tr>`)
+	b.WriteString(`<div class="gkbq">`)
+	tw := htmltable.Writer{B: &b}
+	tw.Open("dataframe")
 	for _, h := range g[0] {
-		b.WriteString("<th>" + escapeHTML(h) + "</th>")
+		tw.Head(h)
 	}
-	b.WriteString("</tr></thead><tbody>")
+	tw.Body()
 	for _, row := range g[1:] {
-		b.WriteString("<tr><th>" + escapeHTML(row[0]) + "</th>")
+		tw.Row()
+		tw.Head(row[0])
 		for _, c := range row[1:] {
-			b.WriteString("<td>" + escapeHTML(c) + "</td>")
+			tw.Cell("", c)
 		}
-		b.WriteString("</tr>")
 	}
-	fmt.Fprintf(&b, "</tbody></table><p>%d rows</p></div>", s.Rows)
+	tw.Close()
+	fmt.Fprintf(&b, "<p>%d rows</p></div>", s.Rows)
 	return b.String()
 }
 

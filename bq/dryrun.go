@@ -7,6 +7,7 @@ import (
 
 	"cloud.google.com/go/bigquery"
 
+	"github.com/gokernel/gokernel/internal/htmltable"
 	"github.com/gokernel/gokernel/kernel"
 )
 
@@ -81,7 +82,7 @@ func (r *run) dryRun(ctx context.Context, q *bigquery.Query) (kernel.ExecuteResu
 	txt := rep.Text()
 	var h strings.Builder
 	h.WriteString(`<div class="gkbq"><pre style="white-space:pre-wrap">`)
-	appendEscaped(&h, txt)
+	htmltable.WriteEscaped(&h, txt)
 	h.WriteString("</pre></div>")
 	return kernel.ExecuteResult{Value: kernel.MIMEBundle{"text/plain": txt, "text/html": h.String()}}, nil
 }

@@ -32,6 +32,7 @@ import (
 	"google.golang.org/api/option"
 
 	"github.com/gokernel/gokernel/display"
+	"github.com/gokernel/gokernel/internal/htmltable"
 	"github.com/gokernel/gokernel/kernel"
 	"github.com/gokernel/gokernel/magics"
 )
@@ -704,7 +705,7 @@ func (r *run) download(ctx context.Context, job *bigquery.Job, st *bigquery.JobS
 	}
 	if len(res.Schema) == 0 {
 		txt := "Statement done · " + footerText(f)
-		return kernel.ExecuteResult{Value: kernel.MIMEBundle{"text/plain": txt, "text/html": `<div class="gkbq">` + escapeHTML(txt) + `</div>`}}, nil
+		return kernel.ExecuteResult{Value: kernel.MIMEBundle{"text/plain": txt, "text/html": `<div class="gkbq">` + htmltable.Escape(txt) + `</div>`}}, nil
 	}
 	return kernel.ExecuteResult{Value: kernel.MIMEBundle{
 		"text/html":  RenderHTML(res.Schema, shown, f),

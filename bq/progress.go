@@ -8,6 +8,7 @@ import (
 
 	"cloud.google.com/go/bigquery"
 
+	"github.com/gokernel/gokernel/internal/htmltable"
 	"github.com/gokernel/gokernel/kernel"
 )
 
@@ -222,19 +223,19 @@ func (p *progress) html() string {
 		}
 		if i == 0 {
 			sb.WriteString("<b>")
-			appendEscaped(&sb, x.text)
+			htmltable.WriteEscaped(&sb, x.text)
 			sb.WriteString("</b>")
 			continue
 		}
 		if x.url != "" {
 			sb.WriteString(`<a href="`)
-			appendEscaped(&sb, x.url)
+			htmltable.WriteEscaped(&sb, x.url)
 			sb.WriteString(`" target="_blank" rel="noopener">`)
-			appendEscaped(&sb, x.text)
+			htmltable.WriteEscaped(&sb, x.text)
 			sb.WriteString("</a>")
 			continue
 		}
-		appendEscaped(&sb, x.text)
+		htmltable.WriteEscaped(&sb, x.text)
 	}
 	if p.downloading && p.total > 0 && p.rows < p.total && !p.final {
 		fmt.Fprintf(&sb, ` <progress value="%d" max="%d"></progress>`, p.rows, p.total)

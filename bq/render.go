@@ -11,6 +11,8 @@ import (
 
 	"cloud.google.com/go/bigquery"
 	"cloud.google.com/go/civil"
+
+	"github.com/gokernel/gokernel/internal/htmltable"
 )
 
 // Footer is what the line under a result table says about the query, so a
@@ -247,47 +249,6 @@ func appendDecimal(b []byte, r *big.Rat, scale int) []byte {
 	return b
 }
 
-// appendEscapedBytes is appendEscaped for a byte slice, without copying
-// it into a string first.
-func appendEscapedBytes(sb *strings.Builder, s []byte) { appendEscapedText(sb, s) }
-
-// appendEscaped writes s to sb with HTML's five special characters escaped.
-func appendEscaped(sb *strings.Builder, s string) { appendEscapedText(sb, s) }
-
-// appendEscapedText is the one escaper behind both: html.EscapeString's
-// replacements, written straight into the builder (the 10k-row table
-// renders millions of cells, so no intermediate strings).
-func appendEscapedText[T string | []byte](sb *strings.Builder, s T) {
-	last := 0
-	for i := 0; i < len(s); i++ {
-		var rep string
-		switch s[i] {
-		case '&':
-			rep = "&amp;"
-		case '<':
-			rep = "&lt;"
-		case '>':
-			rep = "&gt;"
-		case '"':
-			rep = "&#34;"
-		case '\'':
-			rep = "&#39;"
-		default:
-			continue
-		}
-		sb.WriteString(string(s[last:i]))
-		sb.WriteString(rep)
-		last = i + 1
-	}
-	sb.WriteString(string(s[last:]))
-}
-
-func escapeHTML(s string) string {
-	var sb strings.Builder
-	appendEscaped(&sb, s)
-	return sb.String()
-}
-
 // RenderHTML renders rows as an HTML table with typed column headers and
 // the footer. Every value is escaped, so data can never inject markup or
 // script into the notebook.
@@ -296,43 +257,37 @@ func RenderHTML(schema bigquery.Schema, rows [][]bigquery.Value, f Footer) strin
 	sb.Grow(1024 + len(rows)*len(schema)*40)
 	sb.WriteString(`<div class="gkbq">`)
 	sb.WriteString(tableCSS)
-	sb.WriteString("<table><thead><tr>")
+	tw := htmltable.Writer{B: &sb, Lines: true}
+	tw.Open("")
 	for _, fs := range schema {
-		sb.WriteString("<th>")
-		appendEscaped(&sb, fs.Name)
-		sb.WriteString(`<br><span class="t">`)
-		appendEscaped(&sb, TypeName(fs))
-		sb.WriteString("</span></th>")
+		tw.HeadSub(fs.Name, TypeName(fs))
 	}
-	sb.WriteString("</tr></thead><tbody>\n")
-	num := make([]bool, len(schema))
+	tw.Body()
+	class := make([]string, len(schema))
 	for i, fs := range schema {
-		num[i] = isNumeric(fs)
+		if isNumeric(fs) {
+			class[i] = "r"
+		}
 	}
 	var buf []byte
 	for _, row := range rows {
-		sb.WriteString("<tr>")
+		tw.Row()
 		for j, v := range row {
-			var fs *bigquery.FieldSchema
-			if j < len(schema) {
-				fs = schema[j]
-			}
 			if v == nil {
-				sb.WriteString(`<td class="null"><i>NULL</i></td>`)
+				tw.CellHTML("null", "<i>NULL</i>")
 				continue
 			}
-			if j < len(num) && num[j] {
-				sb.WriteString(`<td class="r">`)
-			} else {
-				sb.WriteString("<td>")
+			var fs *bigquery.FieldSchema
+			c := ""
+			if j < len(schema) {
+				fs, c = schema[j], class[j]
 			}
 			buf = appendValue(buf[:0], v, fs, false)
-			appendEscapedBytes(&sb, buf)
-			sb.WriteString("</td>")
+			tw.CellBytes(c, buf)
 		}
-		sb.WriteString("</tr>\n")
 	}
-	sb.WriteString(`</tbody></table><div class="foot">`)
+	tw.Close()
+	sb.WriteString(`<div class="foot">`)
 	writeFooterHTML(&sb, f)
 	sb.WriteString("</div></div>")
 	return sb.String()
@@ -346,13 +301,13 @@ func writeFooterHTML(sb *strings.Builder, f Footer) {
 		}
 		if p.url != "" {
 			sb.WriteString(`<a href="`)
-			appendEscaped(sb, p.url)
+			htmltable.WriteEscaped(sb, p.url)
 			sb.WriteString(`" target="_blank" rel="noopener">`)
-			appendEscaped(sb, p.text)
+			htmltable.WriteEscaped(sb, p.text)
 			sb.WriteString("</a>")
 			continue
 		}
-		appendEscaped(sb, p.text)
+		htmltable.WriteEscaped(sb, p.text)
 	}
 }
 

@@ -2,11 +2,12 @@ package display
 
 import (
 	"fmt"
-	"html"
 	"reflect"
 	"sort"
 	"strings"
 	"unicode"
+
+	"github.com/gokernel/gokernel/internal/htmltable"
 )
 
 // TableBundle renders a slice (or array) of structs, of maps, or of slices
@@ -26,23 +27,23 @@ func tableBundle(v any, limit int) (Bundle, error) {
 	}
 	total := reflect.ValueOf(v).Len()
 	var h strings.Builder
-	h.WriteString("<table><thead><tr>")
+	tw := htmltable.Writer{B: &h}
+	tw.Open("")
 	for _, c := range header {
-		fmt.Fprintf(&h, "<th>%s</th>", html.EscapeString(c))
+		tw.Head(c)
 	}
-	h.WriteString("</tr></thead><tbody>")
+	tw.Body()
 	for _, r := range rows {
-		h.WriteString("<tr>")
+		tw.Row()
 		for _, c := range r {
-			fmt.Fprintf(&h, "<td>%s</td>", html.EscapeString(c))
+			tw.Cell("", c)
 		}
-		h.WriteString("</tr>")
 	}
-	h.WriteString("</tbody></table>")
+	tw.Close()
 	text := textTable(header, rows)
 	if more := total - len(rows); more > 0 {
 		note := fmt.Sprintf("… %d more rows (%d in all; display.Table shows every row)", more, total)
-		fmt.Fprintf(&h, "<p>%s</p>", html.EscapeString(note))
+		h.WriteString("<p>" + htmltable.Escape(note) + "</p>")
 		text += "\n" + note
 	}
 	return Bundle{"text/html": h.String(), "text/plain": text}, nil

@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"go/constant"
-	"html"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -16,6 +15,7 @@ import (
 	"text/tabwriter"
 	"unicode/utf8"
 
+	"github.com/gokernel/gokernel/internal/htmltable"
 	"github.com/gokernel/gokernel/kernel"
 )
 
@@ -97,13 +97,20 @@ func (m whoMagic) Run(_ context.Context, inv Invocation, env Env) (kernel.Execut
 	fmt.Fprintln(tw, "Variable\tType\tData/Info")
 	fmt.Fprintln(tw, "--------\t----\t---------")
 	var h strings.Builder
-	h.WriteString("<table><thead><tr><th>Variable</th><th>Type</th><th>Data/Info</th></tr></thead><tbody>")
+	ht := htmltable.Writer{B: &h}
+	ht.Open("")
+	ht.Head("Variable")
+	ht.Head("Type")
+	ht.Head("Data/Info")
+	ht.Body()
 	for _, e := range entries {
 		fmt.Fprintf(tw, "%s\t%s\t%s\n", e.name, e.typ, strings.ReplaceAll(e.value, "\t", " "))
-		fmt.Fprintf(&h, "<tr><td>%s</td><td><code>%s</code></td><td><code>%s</code></td></tr>",
-			html.EscapeString(e.name), html.EscapeString(e.typ), html.EscapeString(e.value))
+		ht.Row()
+		ht.Cell("", e.name)
+		ht.CellHTML("", "<code>"+htmltable.Escape(e.typ)+"</code>")
+		ht.CellHTML("", "<code>"+htmltable.Escape(e.value)+"</code>")
 	}
-	h.WriteString("</tbody></table>")
+	ht.Close()
 	_ = tw.Flush()
 	env.Out.Display(kernel.Display{Data: kernel.MIMEBundle{"text/plain": strings.TrimRight(text.String(), "\n"), "text/html": h.String()}})
 	return kernel.ExecuteResult{}, nil
