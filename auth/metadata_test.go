@@ -42,19 +42,6 @@ func whose(t *testing.T, s *oauthtest.Server, tok string) string {
 	return in.Username
 }
 
-func mdTokenOf(t *testing.T, m *Manager) string {
-	t.Helper()
-	ts, err := m.TokenSource(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tok, err := ts.Token()
-	if err != nil {
-		t.Fatal(err)
-	}
-	return tok.AccessToken
-}
-
 // A Workbench VM, simulated: ADC from a metadata server (the loopback
 // stand-in, reached through $GCE_METADATA_HOST as on a VM through
 // 169.254.169.254) whose tokens are the OAuth server's, for the VM's
@@ -74,7 +61,7 @@ func TestWorkbenchVMServiceAccount(t *testing.T) {
 	e.m = m
 
 	// No %auth: the VM's service account, named by its email.
-	if got := whose(t, e.srv, mdTokenOf(t, m)); got != vmSA {
+	if got := whose(t, e.srv, tokenOf(t, m)); got != vmSA {
 		t.Fatalf("token is %q's, want the VM's service account", got)
 	}
 	if w := m.Who(); w != "service account "+vmSA+" (VM service account, metadata server)" {
@@ -102,14 +89,14 @@ func TestWorkbenchVMServiceAccount(t *testing.T) {
 
 	// %auth: the user wins.
 	e.login(newRecOutput(), "%auth login --no-cache")
-	if got := whose(t, e.srv, mdTokenOf(t, m)); got != "alice@example.com" {
+	if got := whose(t, e.srv, tokenOf(t, m)); got != "alice@example.com" {
 		t.Fatalf("after %%auth login the token is %q's", got)
 	}
 	// %auth use adc: back to the VM's service account.
 	if err := e.run(context.Background(), newRecOutput(), "%auth use adc"); err != nil {
 		t.Fatal(err.Value)
 	}
-	if got := whose(t, e.srv, mdTokenOf(t, m)); got != vmSA {
+	if got := whose(t, e.srv, tokenOf(t, m)); got != vmSA {
 		t.Fatalf("after %%auth use adc the token is %q's", got)
 	}
 	for _, tok := range md.Tokens() {

@@ -48,21 +48,28 @@ const tableCSS = `<style>
 // TypeName is the GoogleSQL name of a column's type, e.g. INT64 or
 // ARRAY<STRUCT>, rather than the legacy names the API reports.
 func TypeName(f *bigquery.FieldSchema) string {
-	t := string(f.Type)
-	switch f.Type {
-	case bigquery.IntegerFieldType:
-		t = "INT64"
-	case bigquery.FloatFieldType:
-		t = "FLOAT64"
-	case bigquery.BooleanFieldType:
-		t = "BOOL"
-	case bigquery.RecordFieldType:
+	t := sqlName(f.Type)
+	if f.Type == bigquery.RecordFieldType {
 		t = "STRUCT"
 	}
 	if f.Repeated {
 		return "ARRAY<" + t + ">"
 	}
 	return t
+}
+
+// sqlName is GoogleSQL's name of a scalar type where it differs from the
+// API's legacy one (INTEGER is INT64); RECORD is left to the caller.
+func sqlName(t bigquery.FieldType) string {
+	switch t {
+	case bigquery.IntegerFieldType:
+		return "INT64"
+	case bigquery.FloatFieldType:
+		return "FLOAT64"
+	case bigquery.BooleanFieldType:
+		return "BOOL"
+	}
+	return string(t)
 }
 
 func isNumeric(f *bigquery.FieldSchema) bool {

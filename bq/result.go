@@ -134,14 +134,7 @@ func (r Result) Rows() [][]bigquery.Value {
 
 // Index returns the position of the top-level column called name
 // (case-insensitive), or -1.
-func (r Result) Index(name string) int {
-	for i, f := range r.Schema {
-		if strings.EqualFold(f.Name, name) {
-			return i
-		}
-	}
-	return -1
-}
+func (r Result) Index(name string) int { return fieldIndex(r.Schema, name) }
 
 // Columns returns the top-level column names in order.
 func (r Result) Columns() []string {
@@ -197,13 +190,7 @@ func (r Result) column(name string) (column, error) {
 	var path []int
 	var f *bigquery.FieldSchema
 	for k, p := range parts {
-		j := -1
-		for i, c := range schema {
-			if strings.EqualFold(c.Name, p) {
-				j = i
-				break
-			}
-		}
+		j := fieldIndex(schema, p)
 		if j < 0 {
 			where := "the result"
 			if k > 0 {
@@ -245,16 +232,16 @@ func columnList(s bigquery.Schema) string {
 	return b.String()
 }
 
+// fieldIndex is the index of the field called name in s (case-insensitive,
+// as BigQuery's column names are), -1 if none.
+func fieldIndex(s bigquery.Schema, name string) int {
+	return slices.IndexFunc(s, func(f *bigquery.FieldSchema) bool { return strings.EqualFold(f.Name, name) })
+}
+
+// typeName names a column's type in messages: RECORD as the API says
+// (errors say "not a RECORD"), REPEATED as a prefix.
 func typeName(f *bigquery.FieldSchema) string {
-	t := string(f.Type)
-	switch f.Type {
-	case bigquery.IntegerFieldType:
-		t = "INT64"
-	case bigquery.FloatFieldType:
-		t = "FLOAT64"
-	case bigquery.BooleanFieldType:
-		t = "BOOL"
-	}
+	t := sqlName(f.Type)
 	if f.Repeated {
 		t = "REPEATED " + t
 	}

@@ -98,13 +98,7 @@ func planStruct(st reflect.Type, s bigquery.Schema, prefix string) (*structPlan,
 			if name == "" {
 				name = sf.Name
 			}
-			col := -1
-			for j, f := range s {
-				if strings.EqualFold(f.Name, name) {
-					col = j
-					break
-				}
-			}
+			col := fieldIndex(s, name)
 			if col < 0 {
 				return fmt.Errorf("bq: Scan: field %s%s (column %q) has no column in the result (columns: %s); tag it `bigquery:\"-\"` to leave it out",
 					prefix, sf.Name, name, columnList(s))

@@ -95,20 +95,15 @@ func (echoMagic) Run(_ context.Context, inv Invocation, env Env) (kernel.Execute
 	return kernel.ExecuteResult{}, nil
 }
 
-func TestRegistryRun(t *testing.T) {
-	r := NewRegistry()
-	r.Register(echoMagic{})
-	tests := []struct {
-		code, wantOut, wantErr string
-	}{
-		{"%echo a 'b c'", "a b c", ""},
-		{"%echo --help", "usage: %echo WORDS\n", ""},
-		{"%help echo", "usage: %echo WORDS\n", ""},
-		{"%help", "%echo", ""},
-		{"%echo", "", "MagicUsageError"},
-		{"%nope", "", "UnknownMagic"},
-		{"%echo 'x", "", "MagicUsageError"},
-	}
+// runCase is a magic cell and what it writes (a substring) or the name of
+// the error it fails with.
+type runCase struct {
+	code, wantOut, wantErr string
+}
+
+// checkRuns runs each case's cell through r.
+func checkRuns(t *testing.T, r *Registry, tests []runCase) {
+	t.Helper()
 	for _, tt := range tests {
 		out := &recOut{}
 		res, err := r.Run(context.Background(), tt.code, Env{Out: out})
@@ -122,9 +117,24 @@ func TestRegistryRun(t *testing.T) {
 			continue
 		}
 		if res.Error != nil || !strings.Contains(out.text.String(), tt.wantOut) {
-			t.Errorf("%q: out %q err %+v", tt.code, out.text.String(), res.Error)
+			t.Errorf("%q: out %q err %+v, want %q", tt.code, out.text.String(), res.Error, tt.wantOut)
 		}
 	}
+}
+
+func TestRegistryRun(t *testing.T) {
+	r := NewRegistry()
+	r.Register(echoMagic{})
+	tests := []runCase{
+		{"%echo a 'b c'", "a b c", ""},
+		{"%echo --help", "usage: %echo WORDS\n", ""},
+		{"%help echo", "usage: %echo WORDS\n", ""},
+		{"%help", "%echo", ""},
+		{"%echo", "", "MagicUsageError"},
+		{"%nope", "", "UnknownMagic"},
+		{"%echo 'x", "", "MagicUsageError"},
+	}
+	checkRuns(t, r, tests)
 }
 
 func FuzzParse(f *testing.F) {
@@ -175,9 +185,7 @@ func TestRegistryRunLineReaderAndHelpPosition(t *testing.T) {
 	r := NewRegistry()
 	r.Register(echoMagic{})
 	r.Register(rawMagic{})
-	tests := []struct {
-		code, wantOut, wantErr string
-	}{
+	tests := []runCase{
 		{`%raw SELECT * FROM t WHERE opt = '-h'`, `SELECT * FROM t WHERE opt = '-h'`, ""},
 		{`%raw SELECT 'don\'t'`, `SELECT 'don\'t'`, ""},
 		{`%raw -n 2 x --help`, "x --helpx --help", ""},
@@ -190,22 +198,7 @@ func TestRegistryRunLineReaderAndHelpPosition(t *testing.T) {
 		{`%echo a --help`, "usage: %echo", ""},
 		{`%echo 'x`, "", "MagicUsageError"},
 	}
-	for _, tt := range tests {
-		out := &recOut{}
-		res, err := r.Run(context.Background(), tt.code, Env{Out: out})
-		if err != nil {
-			t.Fatalf("%q: %v", tt.code, err)
-		}
-		if tt.wantErr != "" {
-			if res.Error == nil || res.Error.Name != tt.wantErr {
-				t.Errorf("%q: error %+v, want %s", tt.code, res.Error, tt.wantErr)
-			}
-			continue
-		}
-		if res.Error != nil || !strings.Contains(out.text.String(), tt.wantOut) {
-			t.Errorf("%q: out %q err %+v, want %q", tt.code, out.text.String(), res.Error, tt.wantOut)
-		}
-	}
+	checkRuns(t, r, tests)
 }
 
 func TestLeadingOptions(t *testing.T) {

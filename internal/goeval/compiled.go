@@ -121,16 +121,7 @@ func cellNames(code string) []string {
 						names = append(names, d.Name.Name)
 					}
 				case *ast.GenDecl:
-					for _, s := range d.Specs {
-						switch s := s.(type) {
-						case *ast.TypeSpec:
-							names = append(names, s.Name.Name)
-						case *ast.ValueSpec:
-							for _, id := range s.Names {
-								names = append(names, id.Name)
-							}
-						}
-					}
+					names = appendSpecNames(names, d)
 				}
 			}
 			continue
@@ -152,17 +143,23 @@ func cellNames(code string) []string {
 				}
 			case *ast.DeclStmt:
 				if g, ok := st.Decl.(*ast.GenDecl); ok {
-					for _, s := range g.Specs {
-						switch s := s.(type) {
-						case *ast.TypeSpec:
-							names = append(names, s.Name.Name)
-						case *ast.ValueSpec:
-							for _, id := range s.Names {
-								names = append(names, id.Name)
-							}
-						}
-					}
+					names = appendSpecNames(names, g)
 				}
+			}
+		}
+	}
+	return names
+}
+
+// appendSpecNames appends the names g declares (types, vars, consts).
+func appendSpecNames(names []string, g *ast.GenDecl) []string {
+	for _, s := range g.Specs {
+		switch s := s.(type) {
+		case *ast.TypeSpec:
+			names = append(names, s.Name.Name)
+		case *ast.ValueSpec:
+			for _, id := range s.Names {
+				names = append(names, id.Name)
 			}
 		}
 	}

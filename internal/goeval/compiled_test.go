@@ -147,31 +147,6 @@ func (l testLog) Write(b []byte) (int, error) {
 	return len(b), nil
 }
 
-// runStepsOn is runSteps on an existing engine.
-func runStepsOn(t *testing.T, te *testEngine, steps []step) {
-	t.Helper()
-	for i, s := range steps {
-		res := te.exec(t, s.code)
-		if s.errName == "" {
-			if res.Error != nil {
-				t.Fatalf("step %d %q: unexpected error %s: %s\n%s", i, s.code, res.Error.Name, res.Error.Value, strings.Join(res.Error.Traceback, "\n"))
-			}
-			got := ""
-			if res.Value != nil {
-				got, _ = res.Value["text/plain"].(string)
-			}
-			if got != s.want {
-				t.Fatalf("step %d %q: result %q, want %q", i, s.code, got, s.want)
-			}
-		} else if res.Error == nil || res.Error.Name != s.errName || !strings.Contains(res.Error.Value, s.errHas) {
-			t.Fatalf("step %d %q: error %+v, want %s containing %q", i, s.code, res.Error, s.errName, s.errHas)
-		}
-		if s.stdout != "" {
-			te.stdout.waitFor(t, s.stdout)
-		}
-	}
-}
-
 // BenchmarkExecuteTrivialCompiledMode is BenchmarkExecuteTrivial with the
 // compiled tier on (auto) and one compiled cell loaded: what routing costs
 // a cell that stays interpreted.

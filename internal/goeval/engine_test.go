@@ -22,7 +22,12 @@ type step struct {
 
 func runSteps(t *testing.T, steps []step) {
 	t.Helper()
-	te := newTestEngine(t)
+	runStepsOn(t, newTestEngine(t), steps)
+}
+
+// runStepsOn is runSteps on an existing engine.
+func runStepsOn(t *testing.T, te *testEngine, steps []step) {
+	t.Helper()
 	for i, s := range steps {
 		res := te.exec(t, s.code)
 		if s.errName == "" {
