@@ -15,6 +15,7 @@ func (l *lowering) call(ce *ast.CallExpr, stack []ast.Node) bool {
 	switch fun := unparen(ce.Fun).(type) {
 	case *ast.SelectorExpr:
 		l.fmtCall(ce, fun)
+		l.showCall(ce, fun)
 	case *ast.Ident:
 		switch {
 		case (isBuiltin(fun, "min") || isBuiltin(fun, "max")) && ce.Ellipsis == token.NoPos && len(ce.Args) > 0:

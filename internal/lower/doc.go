@@ -84,6 +84,18 @@
 //     which converts it to the underlying type (yaegi formats its wrapper
 //     of a type with a String method). In Lowerer.Chunk the helpers only
 //     name types of earlier chunks: they are evaluated before the chunk.
+//   - operands of fmt's and log's print functions (Print, Println, Sprint,
+//     Fprint..., and the %v, %s, %q, %x, %X operands of Printf, Sprintf,
+//     Errorf, ...) whose static type contains a session type with a
+//     String, Error or GoString method go through _gk_sh helpers, one per
+//     type, and operands of interface or unknown types through _gk_shany
+//     (a type switch over the session's types): they become values built
+//     by compiled code whose Format calls the interpreted methods as fmt
+//     would (yaegi shows fmt methodless values inside slices, maps, struct
+//     fields and []any, calls pointer-receiver methods on values and
+//     ignores Error for %s and GoString for %#v). Only when the session
+//     has such a type; in Lowerer.Chunk, only types and methods of earlier
+//     chunks.
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

@@ -110,6 +110,10 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 			l.methods[fd.Name.Name] = append(l.methods[fd.Name.Name], fd)
 		}
 	}
+	l.showMethods = l.methods
+	if lw.chunks {
+		l.showMethods = lw.methods
+	}
 	resolvePrior(f, lw.decls)
 	l.globals = map[string]bool{}
 	for name := range lw.decls {
@@ -276,6 +280,11 @@ type lowering struct {
 	// types are the session's top-level declarations (earlier chunks and
 	// this one), for the fmt rewrite.
 	types map[string]*ast.Object
+	// showMethods are the methods the String-method rewrite may call:
+	// in Lowerer.Chunk those of earlier chunks (the helpers are evaluated
+	// before the chunk), otherwise all.
+	showMethods map[string][]*ast.FuncDecl
+	show        *shower
 }
 
 // rfLoop is a range-over-func loop chosen for rewriting. Jumps out of its

@@ -90,5 +90,14 @@ func rtSymbols() map[string]reflect.Value {
 		// matches a type switch case of a compiled interface type by
 		// reflection (Implements), while its case error never matches.
 		"Error": reflect.ValueOf((*error)(nil)),
+		// The String-method rewrite (stringers.go, showrt.go).
+		"Show":     reflect.ValueOf(showValue),
+		"List":     reflect.ValueOf(newList),
+		"Set":      reflect.ValueOf(setList),
+		"Map":      reflect.ValueOf(newMap),
+		"Put":      reflect.ValueOf(putMap),
+		"MapValue": reflect.ValueOf(mapValue),
+		"Struct":   reflect.ValueOf(newStruct),
+		"Field":    reflect.ValueOf(setField),
 	}
 }
