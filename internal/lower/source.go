@@ -346,6 +346,7 @@ func (l *lowering) run() {
 			descend = l.call(n, stack)
 		case *ast.ReturnStmt:
 			l.jump(n, stack)
+			l.nilErrReturn(n, stack)
 		case *ast.BranchStmt:
 			l.jump(n, stack)
 		case *ast.DeferStmt:

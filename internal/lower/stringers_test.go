@@ -2,6 +2,7 @@ package lower
 
 import (
 	"bytes"
+	"fmt"
 	"go/token"
 	"strings"
 	"testing"
@@ -10,6 +11,16 @@ import (
 // runSession evaluates chunks in one interpreter the way the engine does
 // (Lowerer.Chunk, helpers first) and returns what they printed.
 func runSession(t *testing.T, chunks []string) string {
+	t.Helper()
+	out, err := evalSession(t, chunks)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// evalSession is runSession returning the first error of a chunk.
+func evalSession(t *testing.T, chunks []string) (string, error) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
 	i := newInterp(t, &stdout, &stderr)
@@ -23,18 +34,18 @@ func runSession(t *testing.T, chunks []string) string {
 		}
 		helpers, code, err := lw.Chunk([]byte(src))
 		if err != nil {
-			t.Fatalf("chunk %d: %v", n, err)
+			return stdout.String(), fmt.Errorf("chunk %d: %w", n, err)
 		}
 		if len(helpers) > 0 {
 			if _, err := i.Eval(string(helpers)); err != nil {
-				t.Fatalf("chunk %d helpers: %v\n%s", n, err, helpers)
+				return stdout.String(), fmt.Errorf("chunk %d helpers: %w\n%s", n, err, helpers)
 			}
 		}
 		if _, err := i.Eval(string(code)); err != nil {
-			t.Fatalf("chunk %d: %v\n%s\nhelpers:\n%s", n, err, code, helpers)
+			return stdout.String(), fmt.Errorf("chunk %d: %w\n%s\nhelpers:\n%s", n, err, code, helpers)
 		}
 	}
-	return stdout.String()
+	return stdout.String(), nil
 }
 
 // TestStringers checks the String-method rewrite: values of cell-declared
