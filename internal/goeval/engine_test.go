@@ -113,7 +113,7 @@ func TestCells(t *testing.T) {
 			{code: "fmt.Printf(\"%d\\n\", 5)", stdout: "5\n"},
 			{code: "import \"os\"\nfmt.Fprintln(os.Stderr, \"to stderr\")", stderr: "to stderr\n"},
 			{code: "import \"log\"\nlog.Println(\"logged\")", stderr: "logged\n"},
-			{code: "println(\"builtin\")", stdout: "builtin\n"}, // yaegi prints println to stdout
+			{code: "println(\"builtin\")", stderr: "builtin\n"}, // as in Go: the builtin writes to standard error
 			{code: "os.Stdout.WriteString(\"direct\\n\")", stdout: "direct\n"},
 			{code: "x + 1\n// a comment", want: "4"},
 			{code: "m := map[string]int{\"a\": 1}\nm", want: "map[a:1]"},

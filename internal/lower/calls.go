@@ -24,6 +24,8 @@ func (l *lowering) call(ce *ast.CallExpr, stack []ast.Node) bool {
 			if _, ok := stack[len(stack)-2].(*ast.ExprStmt); ok {
 				l.clear(ce, fun)
 			}
+		case isBuiltin(fun, "print") || isBuiltin(fun, "println"):
+			l.printCall(ce, fun, stack)
 		case isBuiltin(fun, "recover") && len(ce.Args) == 0:
 			l.recoverCall(ce)
 		case fun.Obj != nil && fun.Obj.Kind == ast.Fun:

@@ -51,6 +51,13 @@ func (l *lowering) deferStmt(ds *ast.DeferStmt, stack []ast.Node) {
 		return
 	}
 	fun := l.text(ce.Fun)
+	if name := printName(ce); name != "" {
+		// The print rewrite's callee and writer (prints.go), which
+		// cannot edit the call this replacement covers.
+		fun = name
+		args = append([]string{"_gk_os.Stderr"}, args...)
+		l.hoisted[ce] = true
+	}
 	l.ed.replace(l.off(ds.Defer), l.off(ce.Lparen)+1, "{ "+strings.Join(lhs, ", ")+" := ")
 	l.ed.replace(l.off(ce.Rparen), l.off(ce.Rparen)+1, "; defer "+fun+"("+strings.Join(args, ", ")+") }")
 }

@@ -96,6 +96,13 @@
 //     ignores Error for %s and GoString for %#v). Only when the session
 //     has such a type; in Lowerer.Chunk, only types and methods of earlier
 //     chunks.
+//   - print and println become _gk_rt.Print and _gk_rt.Println on the
+//     cell's os.Stderr, in the runtime's format ((0x0,0x0) for a nil
+//     interface, [0/0]0x0 for a nil slice); yaegi writes them to standard
+//     output with fmt's formats.
+//   - return p, with p a pointer to a session type, in a result declared
+//     error panics with an explanation when p is nil: Go makes it a
+//     non-nil error, yaegi a nil one.
 //   - if, switch, select, for and block statements at the top level of a
 //     statement chunk that declare variables go into func() { ... }():
 //     there yaegi mixes nested-scope variables up with globals of the same

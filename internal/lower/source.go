@@ -101,6 +101,7 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 		helpers: map[string]string{},
 		methods: map[string][]*ast.FuncDecl{},
 		replTop: replTop,
+		hoisted: map[*ast.CallExpr]bool{},
 	}
 	for name, fds := range lw.methods {
 		l.methods[name] = append([]*ast.FuncDecl(nil), fds...)
@@ -285,6 +286,8 @@ type lowering struct {
 	// before the chunk), otherwise all.
 	showMethods map[string][]*ast.FuncDecl
 	show        *shower
+	// hoisted are the print calls deferStmt rewrote (prints.go).
+	hoisted map[*ast.CallExpr]bool
 }
 
 // rfLoop is a range-over-func loop chosen for rewriting. Jumps out of its

@@ -99,5 +99,9 @@ func rtSymbols() map[string]reflect.Value {
 		"MapValue": reflect.ValueOf(mapValue),
 		"Struct":   reflect.ValueOf(newStruct),
 		"Field":    reflect.ValueOf(setField),
+		// The print/println rewrite (prints.go, printrt.go).
+		"Print":   reflect.ValueOf(printArgs(false)),
+		"Println": reflect.ValueOf(printArgs(true)),
+		"Eface":   reflect.ValueOf(printEface),
 	}
 }
