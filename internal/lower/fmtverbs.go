@@ -45,7 +45,7 @@ func (l *lowering) fmtCall(ce *ast.CallExpr, sel *ast.SelectorExpr) {
 	if err != nil {
 		return
 	}
-	verbs, tpos, ok := scanVerbs(format)
+	verbs, _, tpos, ok := scanVerbs(format)
 	if !ok {
 		return
 	}
@@ -82,32 +82,36 @@ func (l *lowering) fmtCall(ce *ast.CallExpr, sel *ast.SelectorExpr) {
 	}
 }
 
-// scanVerbs returns the verb of each argument of a format, and the
-// offsets of its T verbs; ok is false for formats it does not handle.
-func scanVerbs(format string) (verbs []rune, tpos []int, ok bool) {
+// scanVerbs returns the verb of each argument of a format, whether each
+// has the # flag, and the offsets of its T verbs; ok is false for formats
+// it does not handle.
+func scanVerbs(format string) (verbs []rune, sharp []bool, tpos []int, ok bool) {
 	for i := 0; i < len(format); i++ {
 		if format[i] != '%' {
 			continue
 		}
 		i++
+		s := false
 		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
+			s = s || format[i] == '#'
 			i++
 		}
 		if i >= len(format) {
-			return nil, nil, false
+			return nil, nil, nil, false
 		}
 		c := format[i]
 		switch {
 		case c == '%':
 			continue
 		case c == '*' || c == '[' || c >= 0x80:
-			return nil, nil, false
+			return nil, nil, nil, false
 		case c == 'T':
 			tpos = append(tpos, i)
 		}
 		verbs = append(verbs, rune(c))
+		sharp = append(sharp, s)
 	}
-	return verbs, tpos, true
+	return verbs, sharp, tpos, true
 }
 
 // sessionTypes returns the non-generic, non-interface types declared at

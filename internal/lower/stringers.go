@@ -212,30 +212,8 @@ func formatVerbs(e ast.Expr) (verbs []rune, sharp []bool, ok bool) {
 	if err != nil {
 		return nil, nil, false
 	}
-	for i := 0; i < len(format); i++ {
-		if format[i] != '%' {
-			continue
-		}
-		i++
-		s := false
-		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
-			s = s || format[i] == '#'
-			i++
-		}
-		if i >= len(format) {
-			return nil, nil, false
-		}
-		c := format[i]
-		switch {
-		case c == '%':
-			continue
-		case c == '*' || c == '[' || c >= 0x80:
-			return nil, nil, false
-		}
-		verbs = append(verbs, rune(c))
-		sharp = append(sharp, s)
-	}
-	return verbs, sharp, true
+	verbs, sharp, _, ok = scanVerbs(format)
+	return verbs, sharp, ok
 }
 
 // showGoString returns the helper that converts an operand of %#v whose
