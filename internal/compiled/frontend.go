@@ -145,6 +145,20 @@ type Plan struct {
 	defs  []string
 	// exported maps a declared name to the forwarder other cells use.
 	fwd map[string]string
+	// whole: the cell is built as the plugin's main package (why: it
+	// declares types, methods, generics, variables or untyped constants).
+	// Its types are main.T to %T, as with go run; no later compiled cell
+	// can import it, so its names are the interpreter's from then on.
+	whole string
+	// consts are the cell's untyped constants as Go declarations, run in
+	// the interpreter after the import (a symbol table cannot carry an
+	// untyped constant).
+	consts []string
+	// vars are the cell's package-level variables (whole cells).
+	vars []string
+	// only maps a name the interpreter cannot get (a generic func or
+	// type, a func taking interfaces or funcs) to why.
+	only map[string]string
 }
 
 // Resolver maps a package name a cell uses without importing it to an
@@ -197,7 +211,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		return fe.planStmts(p, n, code, resolve)
 	}
 	base := fe.fset.File(f.Pos()).Base() + len(header) // token.Pos of code[0]
-	hasFunc := false
+	hasFunc, whole := false, ""
 	declared := map[string]bool{}
 	imported := map[string]bool{}
 	for _, d := range f.Decls {
@@ -205,7 +219,10 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		case *ast.GenDecl:
 			switch d.Tok {
 			case token.TYPE:
-				return nil, "declares a type (types stay in the interpreter in this stage: methods added later, unexported fields)"
+				whole = "declares a type"
+				for _, s := range d.Specs {
+					declared[s.(*ast.TypeSpec).Name.Name] = true
+				}
 			case token.IMPORT:
 				for _, s := range d.Specs {
 					is := s.(*ast.ImportSpec)
@@ -221,28 +238,51 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 				}
 			default:
 				for _, s := range d.Specs {
-					for _, id := range s.(*ast.ValueSpec).Names {
+					vs := s.(*ast.ValueSpec)
+					if d.Tok == token.VAR {
+						whole = "declares a package-level variable"
+					} else if vs.Type == nil && (len(vs.Values) > 0 || d.Lparen.IsValid()) {
+						whole = "declares a constant that may be untyped"
+					}
+					for _, id := range vs.Names {
 						declared[id.Name] = true
 					}
 				}
 			}
 		case *ast.FuncDecl:
-			if d.Recv != nil {
-				return nil, "declares a method"
-			}
-			if d.Type.TypeParams != nil {
-				return nil, "declares a generic function (the interpreter cannot call compiled generic code)"
-			}
 			if d.Body != nil {
 				hasFunc = true
+			}
+			if d.Recv != nil {
+				whole = "declares a method"
+				continue
+			}
+			if d.Type.TypeParams != nil {
+				whole = "declares a generic function"
 			}
 			if d.Name.Name != "init" {
 				declared[d.Name.Name] = true
 			}
 		}
 	}
-	if !hasFunc && fe.t.mode != Always {
+	if !hasFunc && whole == "" && fe.t.mode != Always {
 		return nil, "declares no function"
+	}
+	if whole != "" && fe.t.mode != Always && !declared["main"] {
+		// A whole cell's unexported fields and methods are out of the
+		// interpreter's reach (reflect hides them) and a later cell
+		// cannot add methods to its types: in auto mode only programs
+		// (a cell with func main) are compiled as a whole.
+		return nil, whole + " and no func main (in auto mode only a program cell is compiled as a whole package)"
+	}
+	if whole != "" {
+		// The plugin's main package: reparsed with its own clause.
+		header = "package main\n"
+		p.whole = whole
+		if f, err = parser.ParseFile(fe.fset, fname, header+code, parser.ParseComments|parser.SkipObjectResolution); err != nil {
+			return nil, "reparse: " + err.Error()
+		}
+		base = fe.fset.File(f.Pos()).Base() + len(header)
 	}
 	reserved, goStmt := "", false
 	ast.Inspect(f, func(x ast.Node) bool {
@@ -289,7 +329,11 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 			}
 			base = fe.fset.File(f.Pos()).Base() + len(hdr)
 		}
-		pkg = types.NewPackage(p.path, p.pkgName)
+		pkgName := p.pkgName
+		if p.whole != "" {
+			pkgName = "main"
+		}
+		pkg = types.NewPackage(p.path, pkgName)
 		for name, d := range fe.latest {
 			if !declared[name] {
 				pkg.Scope().Insert(d.obj)
@@ -322,7 +366,16 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	var gk strings.Builder
 	var syms strings.Builder
 	for _, d := range objs {
+		if p.whole != "" {
+			if why := fe.wholeSymbol(p, d.name, d.obj, &syms); why != "" {
+				return nil, why
+			}
+			p.names = append(p.names, d.name)
+			continue
+		}
 		switch o := d.obj.(type) {
+		case *types.TypeName:
+			return nil, "internal: a type outside a whole cell"
 		case *types.Func:
 			sig := o.Type().(*types.Signature)
 			for i := 0; i < sig.Params().Len(); i++ {
@@ -396,6 +449,13 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	g.WriteString("// gk_goPanic reports a panic of a goroutine the cell started instead of ending the process.\nfunc gk_goPanic() {\n\tif r := recover(); r != nil {\n\t\tgkfmt.Fprintf(gkos.Stderr, \"panic in goroutine: %v\\n[the goroutine stopped; the kernel keeps running]\\n\", r)\n\t}\n}\n\n")
 	g.WriteString(gk.String())
 	fmt.Fprintf(&g, "\n// Gk_symbols is the cell's symbol table, as yaegi extract makes them.\nvar Gk_symbols = map[string]map[string]gkreflect.Value{\n\t%q: {\n%s\t},\n}\n", p.path+"/"+p.pkgName, syms.String())
+	if p.whole != "" {
+		// The cell is the plugin: the kernel looks these up in it.
+		g.WriteString("\n// Gk_stopRef is what the kernel looks up to set Gk_stop.\nvar Gk_stopRef = &Gk_stop\n")
+		p.gkSrc = g.String()
+		p.pkg = pkg
+		return p, ""
+	}
 	p.gkSrc = g.String()
 	p.mainSrc = fmt.Sprintf("package main\n\nimport c %q\n\n// Symbols and Stop are what the kernel looks up.\nvar (\n\tSymbols = c.Gk_symbols\n\tStop    = &c.Gk_stop\n)\n", p.path)
 	p.pkg = pkg
@@ -407,6 +467,13 @@ func (fe *frontEnd) commit(p *Plan) {
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
 	fe.seq = max(fe.seq, p.seq)
+	if p.whole != "" {
+		// No later compiled cell can import a main package.
+		for _, name := range p.names {
+			delete(fe.latest, name)
+		}
+		return
+	}
 	for _, name := range p.names {
 		obj := p.pkg.Scope().Lookup(name)
 		if obj == nil {

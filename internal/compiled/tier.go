@@ -232,6 +232,18 @@ type Loaded struct {
 	Out       *[]any
 	Result    *any
 	HasResult *bool
+	// After is source the interpreter runs after the import: the untyped
+	// constants of a whole cell, declared again with their exact values.
+	After string
+	// Vars are the package-level variables of a whole cell. yaegi v0.16.1
+	// loses assignments to a compiled package's variables, so interpreted
+	// cells reach them through pointers: x is (*VarAlias.Gk_p_x) once
+	// VarImport ran.
+	Vars                []string
+	VarAlias, VarImport string
+	// Only maps names the cell declared that the interpreter cannot have
+	// (generic funcs and types, funcs taking interfaces or funcs) to why.
+	Only map[string]string
 	// BuildTime is how long go build took.
 	BuildTime time.Duration
 }
@@ -253,7 +265,12 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	files := map[string]string{
 		filepath.Join(cellDir, "cell.go"): p.cellSrc,
 		filepath.Join(cellDir, "gk.go"):   p.gkSrc,
-		filepath.Join(mainDir, "main.go"): p.mainSrc,
+	}
+	target := mainDir
+	if p.mainSrc == "" {
+		target = cellDir // a whole cell is its plugin's main package
+	} else {
+		files[filepath.Join(mainDir, "main.go")] = p.mainSrc
 	}
 	for name, src := range files {
 		if err := os.WriteFile(name, []byte(src), 0o600); err != nil {
@@ -265,7 +282,7 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	// their file:line from pclntab); the link, most of a warm build's CPU,
 	// takes ~0.38 s of CPU instead of ~0.6 s.
 	args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w"}, t.tc.Flags...)
-	args = append(args, "-o", so, "./"+filepath.Base(mainDir))
+	args = append(args, "-o", so, "./"+filepath.Base(target))
 	cmd := t.goCmd(ctx, t.dir, args...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
@@ -300,8 +317,15 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	t.builds = append(t.builds, took)
 	t.cpus = append(t.cpus, cpu)
 	t.mu.Unlock()
-	l := &Loaded{Names: p.names, Defs: p.defs, BuildTime: took}
-	stop, err := open(so, p.stmts, l)
+	l := &Loaded{Names: p.names, Defs: p.defs, BuildTime: took, Only: p.only, Vars: p.vars}
+	if len(p.vars) > 0 {
+		l.VarAlias = fmt.Sprintf("_gkv%d", p.seq)
+		l.VarImport = fmt.Sprintf("import %s %q", l.VarAlias, p.path)
+	}
+	if len(p.consts) > 0 {
+		l.After = "const (\n\t" + strings.Join(p.consts, "\n\t") + "\n)"
+	}
+	stop, err := open(so, p.stmts, p.whole != "", l)
 	if err != nil {
 		t.fe.burn(p)
 		return nil, err
@@ -319,7 +343,7 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 
 // open loads a cell plugin and fills l with what the kernel looks up in
 // it; it returns the cell's stop flag.
-func open(so string, stmts bool, l *Loaded) (stop *atomic.Bool, err error) {
+func open(so string, stmts, whole bool, l *Loaded) (stop *atomic.Bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("the compiled cell's initialization panicked: %v", r)
@@ -339,16 +363,20 @@ func open(so string, stmts bool, l *Loaded) (stop *atomic.Bool, err error) {
 		}
 		return v, nil
 	}
-	f, err := look("Stop")
+	stopName, symName := "Stop", "Symbols"
+	if whole {
+		stopName, symName = "Gk_stopRef", "Gk_symbols"
+	}
+	f, err := look(stopName)
 	if err != nil {
 		return nil, err
 	}
 	fp, ok := f.(**atomic.Bool)
 	if !ok {
-		return nil, bad("Stop", f)
+		return nil, bad(stopName, f)
 	}
 	if !stmts {
-		s, err := look("Symbols")
+		s, err := look(symName)
 		if err != nil {
 			return nil, err
 		}

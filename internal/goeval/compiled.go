@@ -7,6 +7,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"regexp"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -22,9 +24,17 @@ const progressAfter = time.Second
 // front-end accepts it: the cell is built as a plugin, loaded, and its
 // names brought into the interpreter's scope. ok is false when the cell
 // must be interpreted instead (nothing of it ran).
-func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code string, out kernel.Output) (res kernel.ExecuteResult, ok bool) {
+//
+// A program cell (program: it started with package main) comes with a call
+// of its main appended (programCell); its declarations are compiled and
+// main is called once they are loaded.
+func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code string, program bool, out kernel.Output) (res kernel.ExecuteResult, ok bool) {
 	t := e.opts.Compiler
-	plan, why := t.Plan(n, code, e.resolvePackage)
+	decls := code
+	if program {
+		decls = strings.TrimSuffix(code, programMainCall)
+	}
+	plan, why := t.Plan(n, decls, e.resolvePackage)
 	if plan == nil {
 		e.opts.Logger.Debug("cell interpreted", "cell", fname, "why", why)
 		return res, false
@@ -75,8 +85,64 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 		res.Error = ee
 		return res, true
 	}
+	e.forgetCompiledOnly(loaded.Names)
+	if loaded.VarImport != "" {
+		if _, ee := e.run(ctx, fname, loaded.VarImport); ee != nil {
+			ee.Value = "compiled cell: importing its variables into the interpreter: " + ee.Value
+			res.Error = ee
+			return res, true
+		}
+		for _, v := range loaded.Vars {
+			e.compiledVars[v] = "(*" + loaded.VarAlias + ".Gk_p_" + v + ")"
+		}
+	}
+	if loaded.After != "" {
+		if _, ee := e.run(ctx, fname, loaded.After); ee != nil {
+			ee.Value = "compiled cell: declaring its untyped constants in the interpreter: " + ee.Value
+			res.Error = ee
+			return res, true
+		}
+	}
+	for name, why := range loaded.Only {
+		if e.compiledOnly == nil {
+			e.compiledOnly = map[string]string{}
+		}
+		e.compiledOnly[name] = fmt.Sprintf("%s is declared in the compiled cell %s and only that cell's code can use it: %s; declare what uses it in the same cell", name, fname, why)
+	}
+	if program && decls != code {
+		// main has no results (gc checked); what yaegi returns for the
+		// call of a compiled func without results is no value.
+		_, res.Error = e.run(ctx, fname, strings.TrimPrefix(programMainCall, "\n"))
+	}
 	return res, true
 }
+
+// forgetCompiledOnly drops what the engine knows of compiled names a later
+// cell declared again: their hints, their variables' pointers.
+func (e *Engine) forgetCompiledOnly(names []string) {
+	for _, n := range names {
+		delete(e.compiledOnly, n)
+		delete(e.compiledVars, n)
+	}
+}
+
+// compiledOnlyHint adds to an "undefined: name" error why a compiled
+// cell's name is not the interpreter's.
+func (e *Engine) compiledOnlyHint(ee *kernel.EvalError) {
+	if ee == nil || len(e.compiledOnly) == 0 {
+		return
+	}
+	for _, m := range undefinedName.FindAllStringSubmatch(ee.Value+"\n"+strings.Join(ee.Traceback, "\n"), -1) {
+		if hint, ok := e.compiledOnly[m[1]]; ok {
+			ee.Value += ": " + hint
+			ee.Traceback = append(ee.Traceback, hint)
+			return
+		}
+	}
+}
+
+// undefinedName matches the interpreter's error for an unknown name.
+var undefinedName = regexp.MustCompile(`undefined: (\w+)`)
 
 // resolvePackage maps a package name a compiled cell uses without
 // importing it to a path: the session's imports first, then the

@@ -70,6 +70,13 @@ type Engine struct {
 	// funcCells maps a declared function or method name to the cell that
 	// last declared it, so panic frames name and quote that cell.
 	funcCells map[string]cellSource
+	// compiledOnly maps a name a compiled cell declared that the
+	// interpreter cannot have (a generic func, a func taking interfaces)
+	// to the hint its "undefined" error gets.
+	compiledOnly map[string]string
+	// compiledVars maps a compiled cell's package-level variable to the
+	// pointer expression interpreted cells use instead (compiledvars.go).
+	compiledVars map[string]string
 	// extra holds the symbol tables added with Use ("path/name" → symbols).
 	extra map[string]map[string]reflect.Value
 	// gorootDir caches where the Go sources are (nil: not looked up yet).
@@ -120,6 +127,7 @@ func New(opts Options) (*Engine, error) {
 		stderr:    &frameFilter{w: opts.Stderr},
 		imported:  map[importSpec]bool{},
 		aliases:   map[string]string{},
+		compiledVars: map[string]string{},
 		types:     map[string]string{},
 		methods:   map[string]string{},
 		extra:     map[string]map[string]reflect.Value{},
@@ -258,7 +266,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	e.mu.Unlock()
 	fname := fmt.Sprintf("In[%d]", n)
 	var res kernel.ExecuteResult
-	code, _, err := programCell(req.Code)
+	code, program, err := programCell(req.Code)
 	if err != nil {
 		src := cellSource{fname: fname, code: req.Code, funcCell: e.funcCell}
 		res.Error = src.compileError(errCompile, err)
@@ -275,15 +283,19 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		c.Resume()
 		stop := context.AfterFunc(ctx, c.Interrupt)
 		defer stop()
-		if r, ok := e.executeCompiled(ctx, fname, n, code, out); ok {
+		if r, ok := e.executeCompiled(ctx, fname, n, code, program, out); ok {
 			return r, nil
 		}
 	}
+	code = e.useCompiledVars(code)
 	e.importMissing(code)
 	res.Value, res.Error = e.run(ctx, fname, code)
 	e.genericHint(res.Error)
-	if c := e.opts.Compiler; c.HasCompiled() {
-		c.Shadow(cellNames(code))
+	e.compiledOnlyHint(res.Error)
+	if c := e.opts.Compiler; c.HasCompiled() || len(e.compiledOnly) > 0 || len(e.compiledVars) > 0 {
+		names := cellNames(code)
+		c.Shadow(names)
+		e.forgetCompiledOnly(names)
 	}
 	if len(req.UserExpressions) > 0 {
 		res.UserExpressions = map[string]kernel.UserExpression{}
@@ -340,8 +352,12 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 			// The wrapped form did not compile: most likely a call without
 			// a result. Nothing ran yet, so evaluate the plain form.
 			var v reflect.Value
+			// yaegi's words for a call without results: its plain Eval
+			// then returns whatever value its frame held last (the 5 of
+			// an earlier x := 5 for runtime.GC()), which is no result.
+			void := strings.Contains(err.Error(), "as type ()")
 			v, err = e.eval(ctx, p.plain)
-			if err == nil && shownPlain(v) {
+			if err == nil && !void && shownPlain(v) {
 				// Wrapping failed for another reason (a yaegi limitation):
 				// show what Eval returned, without String methods.
 				e.result.set, e.result.text = true, formatValue(v.Interface())

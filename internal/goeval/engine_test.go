@@ -335,3 +335,16 @@ func TestLookupDefine(t *testing.T) {
 }
 
 func sprint(v any) string { return formatValue(v) }
+
+// TestVoidCallShowsNothing: a call without results shows no Out[n], also
+// when yaegi's frame still holds an earlier cell's value (it returned the
+// 5 of x := 5 for runtime.GC(), a silent wrong answer).
+func TestVoidCallShowsNothing(t *testing.T) {
+	runSteps(t, []step{
+		{code: "x := 5"},
+		{code: "runtime.GC()"},
+		{code: "func f() {}\nf()"},
+		{code: "y := 7\nruntime.GC()"},
+		{code: "x + y", want: "12"},
+	})
+}

@@ -39,7 +39,7 @@ func programCell(code string) (out string, ok bool, err error) {
 	end += len(name)
 	out = code[:start] + strings.Repeat(" ", end-start) + code[end:]
 	if f, perr := parser.ParseFile(token.NewFileSet(), "", code, parser.SkipObjectResolution); perr == nil && declaresMain(f) {
-		out += "\nmain()"
+		out += programMainCall
 	}
 	return out, true, nil
 }
@@ -53,6 +53,9 @@ func declaresMain(f *ast.File) bool {
 	}
 	return false
 }
+
+// programMainCall is what programCell appends to a program with a main.
+const programMainCall = "\nmain()"
 
 // programError is a package clause that is not package main.
 type programError struct{ msg string }

@@ -1,0 +1,114 @@
+package compiled
+
+import (
+	"fmt"
+	"go/constant"
+	"go/types"
+	"strconv"
+	"strings"
+)
+
+// A whole cell is a declaration cell with types, methods, generic code,
+// package-level variables or untyped constants. It is built as the
+// plugin's own main package, so that every declaration of the cell lives
+// in one Go package as the user wrote it: methods with their types,
+// unexported fields and methods, generic code with its instantiations, and
+// %T prints main.T as go run does. A main package cannot be imported, so
+// no later compiled cell uses its names (they leave the front-end's
+// scope, as an interpreted declaration's do) and the interpreter gets
+// them from the symbol table: funcs, types, variables (addressable),
+// typed constants; untyped constants are declared again in the
+// interpreter with their exact values.
+
+// wholeSymbol adds the symbol-table entry of a whole cell's declared name
+// to syms, or records why the interpreter cannot have it; a non-empty
+// result refuses the cell.
+func (fe *frontEnd) wholeSymbol(p *Plan, name string, obj types.Object, syms *strings.Builder) string {
+	if p.only == nil {
+		p.only = map[string]string{}
+	}
+	switch o := obj.(type) {
+	case *types.Func:
+		sig := o.Type().(*types.Signature)
+		if sig.TypeParams().Len() > 0 {
+			p.only[name] = "a generic function, which the interpreter cannot instantiate"
+			return ""
+		}
+		for i := 0; i < sig.Params().Len(); i++ {
+			if pt := sig.Params().At(i).Type(); !closedType(pt, map[types.Type]bool{}) {
+				p.only[name] = "it takes a parameter of type " + pt.String() + ", which could carry interpreted code into compiled code"
+				return ""
+			}
+		}
+		for i := 0; i < sig.Results().Len(); i++ {
+			if rt := sig.Results().At(i).Type(); !outSafe(rt) {
+				p.only[name] = "it returns " + rt.String() + ", a func whose callers could pass interpreted code into compiled code"
+				return ""
+			}
+		}
+		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(%s),\n", name, name)
+	case *types.Var:
+		// yaegi v0.16.1 loses assignments to a package's variable
+		// (x = 5 refused, xs = append(xs, 4) dropped): interpreted cells
+		// are rewritten to go through the pointer (Loaded.Vars).
+		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(&%s).Elem(),\n", name, name)
+		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(&%s),\n", "Gk_p_"+name, name)
+		p.vars = append(p.vars, name)
+	case *types.TypeName:
+		if n, ok := o.Type().(*types.Named); ok && n.TypeParams().Len() > 0 {
+			p.only[name] = "a generic type, which the interpreter cannot instantiate"
+			return ""
+		}
+		if a, ok := o.Type().(*types.Alias); ok && a.TypeParams().Len() > 0 {
+			p.only[name] = "a generic alias, which the interpreter cannot instantiate"
+			return ""
+		}
+		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf((*%s)(nil)),\n", name, name)
+	case *types.Const:
+		b, ok := o.Type().Underlying().(*types.Basic)
+		if !ok {
+			return "declares a constant of an unusual type"
+		}
+		if b.Info()&types.IsUntyped == 0 {
+			fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(%s),\n", name, name)
+			return ""
+		}
+		lit, ok := untypedLiteral(o.Val(), b.Kind())
+		if !ok {
+			p.only[name] = "an untyped constant the interpreter cannot be given exactly"
+			return ""
+		}
+		p.consts = append(p.consts, name+" = "+lit)
+	}
+	return ""
+}
+
+// untypedLiteral writes an untyped constant's exact value as a constant
+// expression of the same kind (so that its default type stays the one Go
+// gives it: 'a' stays a rune, 2.0 a float).
+func untypedLiteral(v constant.Value, kind types.BasicKind) (string, bool) {
+	switch kind {
+	case types.UntypedBool:
+		return v.ExactString(), true
+	case types.UntypedString:
+		return strconv.Quote(constant.StringVal(v)), true
+	case types.UntypedRune:
+		if r, ok := constant.Int64Val(v); ok && r >= 0 && r <= 0x10FFFF && (r < 0xD800 || r > 0xDFFF) {
+			return strconv.QuoteRune(rune(r)), true
+		}
+		return "", false
+	case types.UntypedInt:
+		return v.ExactString(), true
+	case types.UntypedFloat:
+		x := constant.ToFloat(v)
+		if num, den, frac := strings.Cut(x.ExactString(), "/"); frac {
+			return "(" + num + ".0 / " + den + ")", true
+		}
+		s := x.ExactString()
+		if !strings.ContainsAny(s, ".eE") {
+			s += ".0"
+		}
+		return s, true
+	}
+	return "", false // complex, nil
+}

@@ -1,0 +1,99 @@
+package goeval
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/gokernel/gokernel/internal/compiled"
+)
+
+// TestCompiledWholeCells: a program cell (one with func main) with types,
+// methods, generics, variables and untyped constants is compiled as one
+// package (declaring main runs nothing), and
+// interpreted cells use what they declared: methods, variables (read and
+// assigned, seen by compiled code), constants with their untyped kinds.
+func TestCompiledWholeCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command (seconds per cell)")
+	}
+	te, tier := newCompiledEngine(t, compiled.Auto)
+	runStepsOn(t, te, []step{
+		{code: `type point struct{ x, Y int }
+
+func (p point) String() string { return fmt.Sprintf("(%d,%d)", p.x, p.Y) }
+func (p *point) bump()          { p.x++ }
+
+type Shape interface{ Area() float64 }
+type sq float64
+
+func (s sq) Area() float64 { return float64(s * s) }
+
+func Map[T, U any](xs []T, f func(T) U) []U {
+	var out []U
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
+	return out
+}
+
+const (
+	big   = 1 << 62
+	third = 1.0 / 3
+	ch    = 'x'
+	two   = 2.0
+	name  = "gk"
+)
+
+type Color int
+
+const (
+	Red Color = iota
+	Green
+)
+
+func (c Color) String() string { return [...]string{"Red", "Green"}[c] }
+
+var counter int
+var pts = []point{{1, 2}}
+var shapes = []Shape{sq(2)}
+
+func bumpAll() int {
+	for i := range pts {
+		pts[i].bump()
+	}
+	counter++
+	return counter
+}
+
+func main() { panic("main ran when its cell was declared") }
+
+func describe() string {
+	s := Map(pts, func(p point) string { return p.String() })
+	return fmt.Sprint(s, shapes[0].Area(), Green, []Color{Red, Green})
+}
+`},
+		{code: "describe()", want: `"[(1,2)] 4 Green [Red Green]"`},
+		{code: "bumpAll()", want: "1"},
+		{code: "counter = 10\nbumpAll()", want: "11"},
+		{code: "pts = append(pts, point{Y: 5})\nbumpAll()\nlen(pts)", want: "2"},
+		{code: "fmt.Sprint(pts)", want: `"[(4,2) (1,5)]"`},
+		{code: "fmt.Sprintf(\"%T %T %v\", pts[0], Green, Red)", want: `"main.point main.Color Red"`},
+		{code: "func setCounter(n int) { counter = n }\nsetCounter(41)\nbumpAll()", want: "42"},
+		{code: "fmt.Sprintf(\"%T %T %T %v\", ch, two, third, big)", want: `"int32 float64 float64 4611686018427387904"`},
+		{code: "third * 3 == 1", want: "true"},
+		{code: "name + \"!\"", want: `"gk!"`},
+		{code: "Map([]int{1}, func(i int) int { return i })", errName: errCompile, errHas: "declared in the compiled cell In[1]"},
+		// Redeclared by an interpreted cell: the interpreter's from now on.
+		{code: "counter := \"mine\"\ncounter + \"!\"", want: `"mine!"`},
+		{code: "bumpAll()", want: "43"},
+		// A program cell runs its main once, compiled.
+		{code: "package main\n\ntype run struct{ n int }\n\nvar runs []run\n\nfunc main() { runs = append(runs, run{len(runs) + 1}) }\n"},
+		{code: "fmt.Sprint(runs, len(runs))", want: `"[{1}] 1"`},
+		{code: "main()"},
+		{code: "len(runs)", want: "2"},
+		{code: "main()\nlen(runs)", want: "3"},
+	})
+	if got := strings.Join(tier.Status().Compiled, ","); strings.Contains(got, "point") {
+		t.Errorf("a whole cell's names stay out of the front-end's scope, got %s", got)
+	}
+}
