@@ -39,7 +39,7 @@ func (e *Engine) useCompiledVars(code string) string {
 		own[n] = true
 	}
 	type use struct {
-		off int
+		off  int
 		name string
 	}
 	var uses []use

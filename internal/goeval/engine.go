@@ -123,17 +123,17 @@ func New(opts Options) (*Engine, error) {
 		opts.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	e := &Engine{
-		opts:      opts,
-		stderr:    &frameFilter{w: opts.Stderr},
-		imported:  map[importSpec]bool{},
-		aliases:   map[string]string{},
+		opts:         opts,
+		stderr:       &frameFilter{w: opts.Stderr},
+		imported:     map[importSpec]bool{},
+		aliases:      map[string]string{},
 		compiledVars: map[string]string{},
-		types:     map[string]string{},
-		methods:   map[string]string{},
-		extra:     map[string]map[string]reflect.Value{},
-		consts:    map[string]bool{},
-		funcCells: map[string]cellSource{},
-		result:    &cellResult{},
+		types:        map[string]string{},
+		methods:      map[string]string{},
+		extra:        map[string]map[string]reflect.Value{},
+		consts:       map[string]bool{},
+		funcCells:    map[string]cellSource{},
+		result:       &cellResult{},
 	}
 	e.stdin = &stdinReader{cell: &e.cell}
 	// yaegi gets the frame filter as Stderr (log output and panic frames go
