@@ -96,7 +96,7 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	if why != "" {
 		return nil, why
 	}
-	if why := untouched(fe.fset, info); why != "" {
+	if why := untouched(fe.fset, info, nil); why != "" {
 		return nil, why
 	}
 	// The defined names' types: an interface-typed global would come back
@@ -131,7 +131,7 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 			}
 		}
 	}
-	rewritten, cells, ok := fe.rewrite(code, base, f, info, extra...)
+	rewritten, cells, ok := fe.rewrite(code, base, f, info, nil, extra...)
 	if !ok {
 		return nil, "internal: overlapping rewrites"
 	}

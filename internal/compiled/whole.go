@@ -63,6 +63,10 @@ func (fe *frontEnd) wholeSymbol(p *Plan, name string, obj types.Object, syms *st
 			p.only[name] = "a generic alias, which the interpreter cannot instantiate"
 			return ""
 		}
+		if i, ok := o.Type().Underlying().(*types.Interface); ok && !i.IsMethodSet() {
+			p.only[name] = "a constraint, which is no type of values"
+			return ""
+		}
 		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf((*%s)(nil)),\n", name, name)
 	case *types.Const:
 		b, ok := o.Type().Underlying().(*types.Basic)
