@@ -245,6 +245,23 @@ func trimMemory(ctx context.Context) {
 	}
 }
 
+// yaegiLogFilter sends the standard logger's lines to the cell's stderr,
+// except yaegi's internal errors, which go to the kernel's log.
+type yaegiLogFilter struct{ cell, kernel io.Writer }
+
+// yaegiInternal are the endings of the lines yaegi v0.16.1 logs itself.
+var yaegiInternal = []string{"nil type\n", "nil reflect type\n", "not implemented for type kind: "}
+
+func (f yaegiLogFilter) Write(p []byte) (int, error) {
+	line := string(p)
+	for _, s := range yaegiInternal {
+		if strings.HasSuffix(line, s) || strings.Contains(line, s) && strings.Contains(line, "compositeGenerator") {
+			return f.kernel.Write(p)
+		}
+	}
+	return f.cell.Write(p)
+}
+
 func runWorker(stderr io.Writer) int {
 	// The front end signals the whole process group; only the kernel
 	// process decides what an interrupt means.
@@ -252,9 +269,13 @@ func runWorker(stderr io.Writer) int {
 	logFile := worker.LogFile()
 	log := newLogger(logFile).With("process", "worker")
 	slog.SetDefault(log)
-	// yaegi reports some internal errors through the standard log package
-	// ("nil type"); they belong in the kernel's log, not in a cell's stderr.
-	stdlog.SetOutput(logFile)
+	// The standard logger is compiled cells' log package: its lines are
+	// the cell's stderr, as with go run. yaegi reports some internal
+	// errors through it too ("nil type"); those belong in the kernel's log.
+	stdlog.SetOutput(yaegiLogFilter{cell: os.Stderr, kernel: logFile})
+	// Cells are programs run without arguments (go run prog.go): what
+	// they see in os.Args, in both tiers, is the program name alone.
+	os.Args = os.Args[:1]
 	if limit, err := worker.ApplyMemoryLimit(os.Getenv("GOKERNEL_MEMORY_LIMIT")); err != nil {
 		log.Warn("no memory limit", "err", err)
 	} else if limit > 0 {
