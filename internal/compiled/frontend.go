@@ -336,7 +336,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 				pkg.Scope().Insert(d.obj)
 			}
 		}
-		info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}}
+		info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
 		return fe.typeCheck(f, pkg, info), ""
 	}, resolve, func(name string) bool { return imported[name] || declared[name] })
 	if why != "" {

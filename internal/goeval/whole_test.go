@@ -92,6 +92,47 @@ func describe() string {
 		{code: "main()"},
 		{code: "len(runs)", want: "2"},
 		{code: "main()\nlen(runs)", want: "3"},
+		// go f(args) on named functions and methods: arguments evaluated
+		// at the go statement, untyped constants keep the parameter's
+		// type, a panic in such a goroutine is contained; os.Exit and
+		// log.Fatal in compiled code are the cell's reported exit.
+		{code: `type acc struct {
+	Sum float64
+	n   int
+}
+
+func (a *acc) add(x float64, done chan bool) { a.Sum += x; a.n++; done <- true }
+func send(ch chan int, v int)                 { ch <- v }
+func boom(done chan bool)                     { defer close(done); panic("boom in a named goroutine") }
+
+var total acc
+
+func main() {
+	ch := make(chan int)
+	v := 40
+	go send(ch, v+2)
+	v = 0
+	got := <-ch
+	done := make(chan bool)
+	a := &total
+	go a.add(1, done)
+	<-done
+	bd := make(chan bool)
+	go boom(bd)
+	<-bd
+	fmt.Println(got, total.Sum)
+}
+func quit(code int) { os.Exit(code) }
+func fatal()        { log.Fatalf("fatal %d", 7) }
+`},
+		{code: "main()"},
+		{code: "total.Sum", want: "1"},
+		// What a program cell keeps to itself (reflect hides it from the
+		// interpreter), reported, never guessed.
+		{code: "total.n", errName: errPanic, errHas: "unexported field"},
+		{code: "quit(3)", errName: errPanic, errHas: "os.Exit(3) called"},
+		{code: "fatal()", errName: errPanic, errHas: "os.Exit(1) called"},
+		{code: "total.Sum", want: "1"},
 	})
 	if got := strings.Join(tier.Status().Compiled, ","); strings.Contains(got, "point") {
 		t.Errorf("a whole cell's names stay out of the front-end's scope, got %s", got)
