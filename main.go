@@ -131,6 +131,14 @@ func runKernel(args []string, stderr io.Writer) int {
 		return 1
 	}
 	env := append(os.Environ(), "GOTRACEBACK=none")
+	if os.Getenv("GOROOT") == "" {
+		// runtime.GOROOT() reads the environment the process started
+		// with; this binary is built with -trimpath, so without it cells
+		// would see "" where go run's programs see the toolchain's root.
+		if root := compiled.GOROOT(); root != "" {
+			env = append(env, "GOROOT="+root)
+		}
+	}
 	sup := worker.NewSupervisor(worker.Options{Command: []string{exe, "worker"}, Env: env, Logger: log})
 	srv, err := kernel.NewServer(kernel.Config{
 		Conn: ci, ListenFDs: listenFDs,

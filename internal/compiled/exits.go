@@ -22,12 +22,12 @@ var exitHelpers = map[string]string{
 // exitHelperSrc defines exitHelpers' functions in a cell package.
 const exitHelperSrc = `// gk_osExit and gk_fatal* stand for os.Exit and log.Fatal*: the panic the interpreter's os.Exit makes, which the kernel reports and survives.
 func gk_osExit(code int) { panic("os.Exit(" + gkfmt.Sprint(code) + ")") }
-func gk_fatal(v ...any)  { _ = gklog.Output(2, gkfmt.Sprint(v...)); panic("os.Exit(1)") }
-func gk_fatalf(format string, v ...any) {
+func gk_fatal(v ...interface{})  { _ = gklog.Output(2, gkfmt.Sprint(v...)); panic("os.Exit(1)") }
+func gk_fatalf(format string, v ...interface{}) {
 	_ = gklog.Output(2, gkfmt.Sprintf(format, v...))
 	panic("os.Exit(1)")
 }
-func gk_fatalln(v ...any) { _ = gklog.Output(2, gkfmt.Sprintln(v...)); panic("os.Exit(1)") }
+func gk_fatalln(v ...interface{}) { _ = gklog.Output(2, gkfmt.Sprintln(v...)); panic("os.Exit(1)") }
 `
 
 // exitCalls finds the calls of exitHelpers' functions (pkg.Func(...), the

@@ -269,7 +269,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	if !hasFunc && whole == "" && fe.t.mode != Always {
 		return nil, "declares no function"
 	}
-	for _, name := range []string{"panic", "recover", "any", "int", "string", "nil"} {
+	for _, name := range []string{"panic", "recover", "int", "string", "nil"} {
 		if declared[name] {
 			// The generated code of the cell package uses them.
 			return nil, "declares the predeclared name " + name

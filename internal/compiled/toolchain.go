@@ -177,3 +177,23 @@ func buildEnv(s map[string]string) []string {
 	}
 	return env
 }
+
+// GOROOT is the root of the Go toolchain on this machine ("" when there is
+// none): what runtime.GOROOT() returns in a program go run built. This
+// binary is built with -trimpath, so its own runtime.GOROOT() is empty;
+// the kernel starts its worker with $GOROOT from this (when unset) so that cells of both
+// tiers see what go run's programs see. No command runs.
+func GOROOT() string {
+	goBin, err := findGo()
+	if err != nil {
+		return ""
+	}
+	if real, err := filepath.EvalSymlinks(goBin); err == nil {
+		goBin = real
+	}
+	root := filepath.Dir(filepath.Dir(goBin))
+	if _, err := os.Stat(filepath.Join(root, "src", "runtime")); err != nil {
+		return ""
+	}
+	return root
+}
