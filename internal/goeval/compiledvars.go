@@ -5,6 +5,8 @@ import (
 	"go/token"
 	"slices"
 	"strings"
+
+	"github.com/gokernel/gokernel/kernel"
 )
 
 // useCompiledVars rewrites an interpreted cell's uses of compiled cells'
@@ -73,4 +75,22 @@ func (e *Engine) useCompiledVars(code string) string {
 		code = code[:u.off] + e.compiledVars[u.name] + code[u.off+len(u.name):]
 	}
 	return code
+}
+
+// unrewriteVars gives an error's text the user's names back: the quoted
+// source and the messages of a rewritten cell (or of a function it
+// declared) read x, not the pointer expression useCompiledVars put there.
+func (e *Engine) unrewriteVars(ee *kernel.EvalError) {
+	if ee == nil || len(e.compiledVars) == 0 {
+		return
+	}
+	pairs := make([]string, 0, 2*len(e.compiledVars))
+	for name, ptr := range e.compiledVars {
+		pairs = append(pairs, ptr, name)
+	}
+	r := strings.NewReplacer(pairs...)
+	ee.Value = r.Replace(ee.Value)
+	for i, l := range ee.Traceback {
+		ee.Traceback[i] = r.Replace(l)
+	}
 }

@@ -134,6 +134,14 @@ func fatal()        { log.Fatalf("fatal %d", 7) }
 		{code: "fatal()", errName: errPanic, errHas: "os.Exit(1) called"},
 		{code: "total.Sum", want: "1"},
 	})
+	// An error in a rewritten cell names the variable as the user wrote it.
+	res := te.exec(t, "pts = 5")
+	if res.Error == nil {
+		t.Fatal("pts = 5: no error")
+	}
+	if all := res.Error.Value + strings.Join(res.Error.Traceback, "\n"); strings.Contains(all, "Gk_p_") || !strings.Contains(all, "pts") {
+		t.Errorf("pts = 5: the error shows the rewrite: %s", all)
+	}
 	if got := strings.Join(tier.Status().Compiled, ","); strings.Contains(got, "point") {
 		t.Errorf("a whole cell's names stay out of the front-end's scope, got %s", got)
 	}
