@@ -128,8 +128,8 @@ func TestPlanRouting(t *testing.T) {
 		{"type T int\nfunc f() {}", "declares a type"},
 		{"func (t T) M() {}", "declares a method"},
 		{"func Id[T any](x T) T { return x }", "generic"},
-		{"var v = 1\nfunc h() int { return v }", "package-level variable v"},
-		{"const u = 1\nfunc h() int { return u }", "untyped constant u"},
+		{"var v = 1\nfunc h() int { return v }", "package-level variable and no func main"},
+		{"const u = 1\nfunc h() int { return u }", "may be untyped and no func main"},
 		{"const c int = 3", "no function and no loop"},
 		{"func k() int { return undefinedName }", "undefined: undefinedName"},
 		{"import \"github.com/x/y\"\nfunc k() {}", "which only the interpreter has"},
@@ -138,11 +138,17 @@ func TestPlanRouting(t *testing.T) {
 		{"func show(v any) string { return fmt.Sprint(v) }", "parameter of type any"},
 		{"func sum(xs []float64, m map[string][2]int, p *struct{ a []byte }) float64 { return 0 }", ""},
 		{"func later() func() int { return func() int { return 1 } }", ""},
-		{"import \"os\"\nfunc bye() { os.Exit(1) }", "uses Exit"},
+		{"import \"os\"\nfunc bye() { os.Exit(1) }", ""}, // a contained exit (exits.go)
+		{"import \"os\"\nvar quit = os.Exit\nfunc main() {}", "uses Exit"},
 		{"import (\"bufio\"; \"os\")\nfunc line() string { s, _ := bufio.NewReader(os.Stdin).ReadString('\\n'); return s }", "uses Stdin"},
 		{"import \"log\"\nfunc die(l *log.Logger) { l.Fatal(\"x\") }", "uses Fatal"},
 		{"func bg() { go func() {}() }", ""},
-		{"func work(n int) {}\nfunc bg2() { go work(1) }", "goroutine on a named function"},
+		{"func work(n int) {}\nfunc bg2() { go work(1) }", ""},
+		// Program cells compile whole: types, methods, generics, vars,
+		// funcs taking interfaces; not when they redeclare what the
+		// generated code uses.
+		{"type T struct{ x int }\nfunc (t T) get() int { return t.x }\nfunc Id[X any](x X) X { return x }\nvar v = T{1}\nconst u = 2\nfunc show(v any) string { return fmt.Sprint(v) }\nfunc main() { println(show(Id(v).get() + u)) }", ""},
+		{"type string int\nfunc main() {}", "predeclared name string"},
 		{"func wrap() func(func()) { return func(f func()) { f() } }", "result of type func(func())"},
 	} {
 		p, why := tier.Plan(1, tt.code, resolve)
