@@ -1,5 +1,5 @@
 # gokernel: the two commands a newcomer needs are `make run` and `make test`.
-.PHONY: build install wheel test test-fresh bench bench-bq fuzz run examples gotest gotest-corpus
+.PHONY: build install wheel test test-fresh bench bench-bq fuzz run examples gotest gotest-compiled gotest-corpus
 
 build:
 	go build -trimpath -o bin/gokernel .
@@ -23,6 +23,11 @@ test-fresh:
 # table; per-program results in artifacts/gotest/suite.{json,tsv}. GOTESTFLAGS="-v -j 2 -run ken/".
 gotest: build
 	go run ./internal/gotest/cmd/gotest suite $(GOTESTFLAGS)
+
+# The same with the compiled tier (GOKERNEL_COMPILE=auto): the issue's yardstick for compiled
+# cells; results in artifacts/gotest-compiled/.
+gotest-compiled: build
+	GOKERNEL_COMPILE=auto go run ./internal/gotest/cmd/gotest suite -artifacts artifacts/gotest-compiled $(GOTESTFLAGS)
 
 # The multi-cell corpus (internal/gotest/corpus) against go run of the equivalent programs
 # (also part of make test, with a floor: internal/gotest/testdata/corpus-baseline.json).

@@ -11,6 +11,26 @@ import (
 	"time"
 )
 
+// kernelUnderTest is the kernel the yardstick tests run: $GOTEST_KERNEL (make
+// test passes bin/gokernel) or one built here.
+func kernelUnderTest(t *testing.T) string {
+	t.Helper()
+	exe := os.Getenv("GOTEST_KERNEL")
+	if exe == "" {
+		exe = filepath.Join(t.TempDir(), "gokernel")
+		t.Logf("building the kernel (set GOTEST_KERNEL to use a built one)")
+		cmd := exec.Command("go", "build", "-trimpath", "-o", exe, "github.com/gokernel/gokernel")
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("go build: %v\n%s", err, out)
+		}
+	}
+	exe, err := filepath.Abs(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return exe
+}
+
 // baseline is testdata/corpus-baseline.json: the corpus's pass-count floor
 // and the silent wrong answers known today.
 type baseline struct {
@@ -170,18 +190,7 @@ func TestCorpus(t *testing.T) {
 			t.Errorf("corpus-baseline.json lists %s, which is not in the corpus", n)
 		}
 	}
-	exe := os.Getenv("GOTEST_KERNEL")
-	if exe == "" {
-		exe = filepath.Join(t.TempDir(), "gokernel")
-		t.Logf("building the kernel (set GOTEST_KERNEL to use a built one)")
-		cmd := exec.Command("go", "build", "-o", exe, "github.com/gokernel/gokernel")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
-	if exe, err = filepath.Abs(exe); err != nil {
-		t.Fatal(err)
-	}
+	exe := kernelUnderTest(t)
 	// The go run results are cached where make gotest-corpus keeps them.
 	cache, err := OpenRefCache(filepath.Join("..", "..", "artifacts", "gotest", "gorun-cache.json"))
 	if err != nil {

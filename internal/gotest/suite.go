@@ -80,3 +80,25 @@ func SuiteCells(src []byte) ([]string, error) {
 	cell := string(src[:start]) + strings.Repeat(" ", end-start) + string(src[end:])
 	return []string{cell, "main()"}, nil
 }
+
+// SuiteJobs makes a job of every `// run` program of Go's test suite in
+// goroot: its two cells, compared with go run of the file.
+func SuiteJobs(goroot string) ([]Job, error) {
+	ps, err := Discover(goroot)
+	if err != nil {
+		return nil, err
+	}
+	var js []Job
+	for _, p := range ps {
+		src, err := os.ReadFile(p.Path)
+		if err != nil {
+			return nil, err
+		}
+		cells, err := SuiteCells(src)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.ID(), err)
+		}
+		js = append(js, Job{Group: p.Folder, ID: p.ID(), Cells: cells, RefFile: p.Path, Dir: filepath.Dir(p.Path)})
+	}
+	return js, nil
+}

@@ -98,7 +98,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	var title string
 	switch set {
 	case "suite":
-		js, err = suiteJobs(*goroot)
+		js, err = gotest.SuiteJobs(*goroot)
 		title = fmt.Sprintf("Go's test suite (%s/test, `// run` programs) as two cells each, against go run (%s)", *goroot, cache.GoVersion())
 	case "corpus":
 		js, err = corpusJobs(*corpusDir, filepath.Join(tmp, "corpus"))
@@ -147,27 +147,6 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 	fmt.Fprintf(stdout, "results: %s\n", filepath.Join(*artifacts, set+".json"))
 	return 0
-}
-
-// suiteJobs makes a job of every `// run` program of Go's test suite.
-func suiteJobs(goroot string) ([]gotest.Job, error) {
-	ps, err := gotest.Discover(goroot)
-	if err != nil {
-		return nil, err
-	}
-	var js []gotest.Job
-	for _, p := range ps {
-		src, err := os.ReadFile(p.Path)
-		if err != nil {
-			return nil, err
-		}
-		cells, err := gotest.SuiteCells(src)
-		if err != nil {
-			return nil, fmt.Errorf("%s: %w", p.ID(), err)
-		}
-		js = append(js, gotest.Job{Group: p.Folder, ID: p.ID(), Cells: cells, RefFile: p.Path, Dir: filepath.Dir(p.Path)})
-	}
-	return js, nil
 }
 
 // corpusJobs makes a job of every sequence of the corpus; the equivalent
