@@ -21,6 +21,10 @@ from jupyter_client.manager import start_new_kernel
 
 FIB_GO = "func fib(n int) int {\n\tif n < 2 {\n\t\treturn n\n\t}\n\treturn fib(n-1) + fib(n-2)\n}"
 LOOP_GO = "func loop(n int) float64 {\n\ts := 0.0\n\tfor i := 0; i < n; i++ {\n\t\ts += float64(i) * 0.5\n\t}\n\treturn s\n}"
+# The same loop at the top level of a cell (a statement cell): compiled, it
+# includes its own go build, so its peer is go run's wall time.
+TOP_GO = "s := 0.0\nfor i := 0; i < 10000000; i++ {\n\ts += float64(i) * 0.5\n}\ns"
+TOP_PY = "s = 0.0\nfor i in range(10000000):\n    s += i * 0.5\ns"
 FIB_PY = "def fib(n):\n    return n if n < 2 else fib(n-1) + fib(n-2)"
 LOOP_PY = "def loop(n):\n    s = 0.0\n    for i in range(n):\n        s += i * 0.5\n    return s"
 
@@ -61,6 +65,24 @@ def wait_warm(kc):
             sys.exit("compiled tier unavailable:\n" + v)
         time.sleep(1)
     sys.exit("compiled tier did not warm up in 10 minutes")
+
+
+def go_run_wall(rounds):
+    """Wall time of `go run` of a program whose main is the top-level loop
+    (warm build cache: go run compiles from cache and links each time)."""
+    src = "package main\n\nimport \"fmt\"\n\nfunc main() {\n%s\n\tfmt.Println(s)\n}\n" % "\n".join(
+        "\t" + l for l in TOP_GO.splitlines()[:-1])
+    out = []
+    with tempfile.TemporaryDirectory() as d:
+        p = os.path.join(d, "main.go")
+        with open(p, "w") as f:
+            f.write(src)
+        subprocess.run(["go", "run", p], capture_output=True, text=True, check=True)  # warm
+        for _ in range(rounds):
+            t0 = time.perf_counter()
+            subprocess.run(["go", "run", p], capture_output=True, text=True, check=True)
+            out.append(time.perf_counter() - t0)
+    return out
 
 
 def go_run(rounds):
@@ -141,6 +163,7 @@ def main():
         res["gokernel compiled fib(30)"] = [run(kc, "fib(30)")[0] for _ in range(args.rounds)]
         res["gokernel compiled loop(1e7)"] = [run(kc, "loop(10000000)")[0] for _ in range(args.rounds)]
         res["gokernel trivial cell (compiled mode)"] = [run(kc, "1")[0] for _ in range(50)]
+        res["gokernel top-level loop(1e7) cell, compiled (with its go build)"] = [run(kc, TOP_GO)[0] for _ in range(args.rounds)]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -152,6 +175,7 @@ def main():
         res["gokernel interpreted fib(30)"] = [run(kc, "fib(30)")[0] for _ in range(min(args.rounds, 3))]
         res["gokernel interpreted loop(1e7)"] = [run(kc, "loop(10000000)")[0] for _ in range(min(args.rounds, 3))]
         res["gokernel trivial cell (GOKERNEL_COMPILE=off)"] = [run(kc, "1")[0] for _ in range(50)]
+        res["gokernel top-level loop(1e7) cell, interpreted"] = [run(kc, TOP_GO)[0] for _ in range(min(args.rounds, 3))]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -162,6 +186,7 @@ def main():
             run(kc, code)
         res["ipykernel fib(30)"] = [run(kc, "fib(30)")[0] for _ in range(min(args.rounds, 3))]
         res["ipykernel loop(1e7)"] = [run(kc, "loop(10000000)")[0] for _ in range(min(args.rounds, 3))]
+        res["ipykernel top-level loop(1e7) cell"] = [run(kc, TOP_PY)[0] for _ in range(min(args.rounds, 3))]
     finally:
         kc.stop_channels()
         km.shutdown_kernel(now=True)
@@ -169,6 +194,7 @@ def main():
     f, l = go_run(args.rounds)
     res["go run fib(30) (in-program time)"] = f
     res["go run loop(1e7) (in-program time)"] = l
+    res["go run of the top-level loop program, wall (with its build)"] = go_run_wall(args.rounds)
 
     print("%-48s %12s" % ("metric", "median"))
     for k, v in res.items():
