@@ -126,16 +126,30 @@ func (e *Engine) forgetCompiledOnly(names []string) {
 	}
 }
 
-// compiledOnlyHint adds to an "undefined: name" error why a compiled
-// cell's name is not the interpreter's.
-func (e *Engine) compiledOnlyHint(ee *kernel.EvalError) {
+// compiledOnlyHint adds to an error of a cell (code) that uses a compiled
+// cell's name the interpreter cannot have why that is: to "undefined:
+// name", and to whatever yaegi says when the cell instantiates such a
+// generic type ("constant definition loop", "undefined type").
+func (e *Engine) compiledOnlyHint(ee *kernel.EvalError, code string) {
 	if ee == nil || len(e.compiledOnly) == 0 {
 		return
 	}
+	add := func(hint string) {
+		ee.Value += ": " + hint
+		ee.Traceback = append(ee.Traceback, hint)
+	}
 	for _, m := range undefinedName.FindAllStringSubmatch(ee.Value+"\n"+strings.Join(ee.Traceback, "\n"), -1) {
 		if hint, ok := e.compiledOnly[m[1]]; ok {
-			ee.Value += ": " + hint
-			ee.Traceback = append(ee.Traceback, hint)
+			add(hint)
+			return
+		}
+	}
+	if ee.Name != errCompile {
+		return
+	}
+	for _, tok := range cellIdents(code, -1) {
+		if hint, ok := e.compiledOnly[tok]; ok {
+			add(hint)
 			return
 		}
 	}

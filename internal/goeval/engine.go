@@ -291,7 +291,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	e.importMissing(code)
 	res.Value, res.Error = e.run(ctx, fname, code)
 	e.genericHint(res.Error)
-	e.compiledOnlyHint(res.Error)
+	e.compiledOnlyHint(res.Error, code)
 	e.unrewriteVars(res.Error)
 	if c := e.opts.Compiler; c.HasCompiled() || len(e.compiledOnly) > 0 || len(e.compiledVars) > 0 {
 		names := cellNames(code)

@@ -83,6 +83,8 @@ func describe() string {
 		{code: "third * 3 == 1", want: "true"},
 		{code: "name + \"!\"", want: `"gk!"`},
 		{code: "Map([]int{1}, func(i int) int { return i })", errName: errCompile, errHas: "declared in the compiled cell In[1]"},
+		{code: "type box[T any] struct{ v T }\nfunc main() {}"},
+		{code: "var b box[int]\nb", errName: errCompile, errHas: "box is declared in the compiled cell"},
 		// Redeclared by an interpreted cell: the interpreter's from now on.
 		{code: "counter := \"mine\"\ncounter + \"!\"", want: `"mine!"`},
 		{code: "bumpAll()", want: "43"},
