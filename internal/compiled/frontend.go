@@ -133,6 +133,7 @@ func (fe *frontEnd) names() []string {
 // and plugin.
 type Plan struct {
 	seq                    int
+	fname                  string // In[N]
 	path, pkgName, dirName string
 	alias                  string
 	cellSrc, gkSrc         string
@@ -206,6 +207,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	p := &Plan{seq: seq, path: fmt.Sprintf("%s/c%d", fe.t.module, seq), pkgName: fmt.Sprintf("cell%d", n), dirName: fmt.Sprintf("c%d", seq), alias: fmt.Sprintf("_gk%d", seq), fwd: map[string]string{}}
 	header := "package " + p.pkgName + "\n"
 	fname := fmt.Sprintf("In[%d]", n)
+	p.fname = fname
 	code = neutralizeBuildLines(code)
 	f, err := parser.ParseFile(fe.fset, fname, header+code, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {

@@ -106,6 +106,9 @@ func (s Status) String() string {
 		if len(s.Compiled) > 0 {
 			fmt.Fprintf(&b, "compiled names: %s\n", strings.Join(s.Compiled, ", "))
 		}
+		for _, pr := range s.Programs {
+			fmt.Fprintf(&b, "program cell compiled whole: %s\n", pr)
+		}
 	} else if s.Mode == Off {
 		fmt.Fprintf(&b, "to enable: set %s=auto in the kernel's environment (gokernel install --user --env %s=auto) and restart the kernel; it needs the Go toolchain that built the kernel and a C compiler\n", EnvVar, EnvVar)
 	} else {

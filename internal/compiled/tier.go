@@ -68,6 +68,8 @@ type Tier struct {
 	loaded int
 	bytes  int64 // written to the session directory by builds
 	warm   bool
+	// programs describe the whole cells loaded (Status.Programs).
+	programs []string
 
 	mods modState // third-party modules (modules.go)
 	// hostMods lists the modules linked into this process (nil:
@@ -333,6 +335,9 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	t.mu.Lock()
 	t.stops = append(t.stops, stop)
 	t.loaded++
+	if p.whole != "" {
+		t.programs = append(t.programs, p.fname+": "+strings.Join(p.names, ", "))
+	}
 	t.mu.Unlock()
 	t.fe.commit(p)
 	if !p.stmts {
@@ -464,6 +469,9 @@ type Status struct {
 	MedianCPU float64 // median CPU time of a go build, ms
 	Warm      bool
 	Compiled  []string // names declared by compiled cells, latest first
+	// Programs are the program cells compiled whole ("In[3]: main, T"),
+	// whose names are the interpreter's.
+	Programs []string
 	Shadowed  int
 	BuildsRun int
 }
@@ -480,6 +488,7 @@ func (t *Tier) Status() Status {
 	s.Warm = t.warm
 	s.Cells = t.loaded
 	s.BuildsRun = len(t.builds)
+	s.Programs = append([]string(nil), t.programs...)
 	if n := len(t.builds); n > 0 {
 		d := append([]time.Duration(nil), t.builds...)
 		sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })

@@ -144,6 +144,9 @@ func fatal()        { log.Fatalf("fatal %d", 7) }
 	if all := res.Error.Value + strings.Join(res.Error.Traceback, "\n"); strings.Contains(all, "Gk_p_") || !strings.Contains(all, "pts") {
 		t.Errorf("pts = 5: the error shows the rewrite: %s", all)
 	}
+	if progs := strings.Join(tier.Status().Programs, "\n"); !strings.Contains(progs, "In[1]: ") || !strings.Contains(progs, "point") {
+		t.Errorf("Status().Programs = %q, want In[1] with point", progs)
+	}
 	if got := strings.Join(tier.Status().Compiled, ","); strings.Contains(got, "point") {
 		t.Errorf("a whole cell's names stay out of the front-end's scope, got %s", got)
 	}
