@@ -471,7 +471,7 @@ type Status struct {
 	Compiled  []string // names declared by compiled cells, latest first
 	// Programs are the program cells compiled whole ("In[3]: main, T"),
 	// whose names are the interpreter's.
-	Programs []string
+	Programs  []string
 	Shadowed  int
 	BuildsRun int
 }
