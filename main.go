@@ -28,6 +28,7 @@ import (
 
 	"github.com/gokernel/gokernel/internal/builder"
 	"github.com/gokernel/gokernel/internal/compiled"
+	"github.com/gokernel/gokernel/internal/goeval"
 	"github.com/gokernel/gokernel/internal/prebind"
 	"github.com/gokernel/gokernel/internal/worker"
 	"github.com/gokernel/gokernel/kernel"
@@ -139,7 +140,11 @@ func runKernel(args []string, stderr io.Writer) int {
 			env = append(env, "GOROOT="+root)
 		}
 	}
-	sup := worker.NewSupervisor(worker.Options{Command: []string{exe, "worker"}, Env: env, Logger: log})
+	sup := worker.NewSupervisor(worker.Options{Command: []string{exe, "worker"}, Env: env, Logger: log,
+		RestoreOf: func(code string) worker.Restore {
+			r := goeval.RestoreOf(code)
+			return worker.Restore{Source: r.Source, Declared: r.Declared, Lost: r.Lost}
+		}})
 	srv, err := kernel.NewServer(kernel.Config{
 		Conn: ci, ListenFDs: listenFDs,
 		RouterConfig: kernel.RouterConfig{

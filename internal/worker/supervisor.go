@@ -29,6 +29,9 @@ type Options struct {
 	// StopTimeout is how long an interrupted cell may take to stop before
 	// the child is killed and restarted.
 	StopTimeout time.Duration
+	// RestoreOf reads what a new child replays of a successful cell when
+	// the child died (restore.go); nil: nothing is replayed.
+	RestoreOf func(code string) Restore
 }
 
 // Supervisor is a kernel.Engine that forwards every request to a child
@@ -45,6 +48,8 @@ type Supervisor struct {
 	proc   *process
 	nextID uint64
 	closed bool
+	// journal holds the successful cells' declarations, for a replay.
+	journal []journalEntry
 }
 
 // NewSupervisor returns a supervisor; the child starts with the first request
@@ -667,9 +672,7 @@ func (s *Supervisor) Execute(ctx context.Context, req kernel.ExecuteRequest, out
 	s.out.Set(out)
 	r, err := s.call(ctx, envelope{Op: opExecute, Execute: &req})
 	if errors.Is(err, errCrashed) {
-		// Start the next interpreter now so the next cell does not wait.
-		go func() { _ = s.Start() }()
-		return restartedResult(err), nil
+		return s.restarted(err, out), nil
 	}
 	if err != nil {
 		return kernel.ExecuteResult{}, err
@@ -679,6 +682,9 @@ func (s *Supervisor) Execute(ctx context.Context, req kernel.ExecuteRequest, out
 	}
 	if r.Result == nil {
 		return kernel.ExecuteResult{}, errors.New("worker: execute reply without a result")
+	}
+	if r.Result.Error == nil {
+		s.record(req)
 	}
 	return *r.Result, nil
 }

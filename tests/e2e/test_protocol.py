@@ -76,12 +76,21 @@ def test_goroutine_panic_does_not_kill(kc):
 
 
 def test_stack_overflow_restarts_interpreter(kc):
+    # The session's declarations come back in the new interpreter (replayed
+    # from their cells, output discarded); variables' values do not, and
+    # the message says which.
+    run(kc, 'import "strings"\ntype crashBox struct{ n int }\nfunc (b crashBox) twice() int { return 2 * b.n }\nfunc shout(s string) string { return strings.ToUpper(s) }\nkeptVal := 3\nfmt.Println("declared")')
     reply, out = run(kc, "func down(n int) int { return down(n+1) + 1 }\ndown(0)", timeout=120)
     assert reply["content"]["status"] == "error"
     assert reply["content"]["ename"] == "InterpreterRestarted"
-    assert "state" in reply["content"]["evalue"]
+    evalue = reply["content"]["evalue"]
+    assert "replayed" in evalue and "func shout" in evalue and "method crashBox.twice" in evalue, evalue
+    assert "values lost" in evalue and "keptVal" in evalue, evalue
+    assert "declared" not in stdout_of(out), "the replay's output was shown"
     reply, out = run(kc, "1 + 1")
     assert result_of(out) == "2"
+    _, out = run(kc, 'shout("ok") + fmt.Sprint(crashBox{4}.twice())')
+    assert result_of(out) == '"OK8"'
 
 
 def test_stdout_stderr_order_and_goroutine_output(kc):
