@@ -57,6 +57,9 @@ func RestoreOf(code string) Restore {
 		for _, d := range f.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
+				if d.Recv == nil && d.Name.Name == "init" {
+					continue // it ran once, for variables the crash lost
+				}
 				src.WriteString(slice(d) + "\n")
 				if recv := recvTypeName(d); recv != "" {
 					r.Declared = append(r.Declared, "method "+recv+"."+d.Name.Name)

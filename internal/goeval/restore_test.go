@@ -18,6 +18,7 @@ func TestRestoreOf(t *testing.T) {
 			"import \"fmt\"\ntype T struct{ n int }\nfunc (t *T) Inc() { t.n++ }\nconst k = 2\nvar c int\nvar e, f int\nfunc show() { fmt.Println(c) }\n",
 			[]string{"import \"fmt\"", "type T", "method T.Inc", "const k", "var c", "var e", "var f", "func show"}, []string{"c", "d", "e", "f"}},
 		{"program", "package main\n\nfunc main() { println(1) }\n", "func main() { println(1) }\n", []string{"func main"}, nil},
+		{"init is not run again", "func init() { println(1) }\nfunc f() {}", "func f() {}\n", []string{"func f"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
