@@ -66,6 +66,9 @@ RUN /tmp/gokernel-image/install-image.sh \
  && rm -rf /tmp/gokernel-image
 # The toolchain's own (GOTOOLCHAIN=local): never download another one.
 ENV GOTOOLCHAIN=local
+# The image has the toolchain that built the kernel: compiled cells on
+# (program cells and function declarations built by gc; see %go).
+ENV GOKERNEL_COMPILE=auto
 
 # Back to the notebook user (docker-stacks' NB_UID; 1000 for a base that does
 # not set it), in the base's WORKDIR (its HOME). Go's module and build caches

@@ -159,8 +159,8 @@ t0=$SECONDS
 COMPILED=()
 SERVER_ENV=()
 if [ -d internal/compiled ]; then
-  # The compiled tier is in this tree: kernels get GOKERNEL_COMPILE=auto and
-  # image-check.py runs a compiled cell.
+  # The compiled tier is in this tree: kernels get GOKERNEL_COMPILE=auto (the
+  # image's own ENV too) and image-check.py runs a compiled cell.
   COMPILED=(--compiled)
   SERVER_ENV=(GOKERNEL_COMPILE=auto)
 fi
