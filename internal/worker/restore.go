@@ -83,8 +83,12 @@ func (s *Supervisor) restarted(crash error, out kernel.Output) kernel.ExecuteRes
 			}
 			s.setJournal(kept)
 			return restartedReport(crash, restored, append(failed, fmt.Sprintf("(the replay of In[%d] ended the new process too)", j.count)), lost)
-		case err != nil || r.Result == nil:
-			failed = append(failed, j.Declared...)
+		case err != nil || r.Error != "" || r.Result == nil:
+			why := r.Error
+			if err != nil {
+				why = err.Error()
+			}
+			failed = append(failed, fmt.Sprintf("%s (In[%d]: %s)", strings.Join(j.Declared, ", "), j.count, firstLine(why)))
 		case r.Result.Error != nil:
 			failed = append(failed, fmt.Sprintf("%s (In[%d]: %s)", strings.Join(j.Declared, ", "), j.count, firstLine(r.Result.Error.Value)))
 		default:

@@ -160,6 +160,14 @@ func (fakeEngine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 		case "crash":
 			fmt.Fprintln(os.Stderr, "fatal error: "+arg)
 			os.Exit(2)
+		case "append": // "append FILE TEXT": a side effect a test can see
+			file, text, _ := strings.Cut(arg, " ")
+			f, err := os.OpenFile(file, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o600)
+			if err != nil {
+				return res, err
+			}
+			fmt.Fprintln(f, text)
+			f.Close()
 		default:
 			return res, fmt.Errorf("fakeEngine: unknown command %q", cmd)
 		}
