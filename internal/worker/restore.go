@@ -100,6 +100,28 @@ func (s *Supervisor) restarted(crash error, out kernel.Output) kernel.ExecuteRes
 	return restartedReport(crash, restored, failed, lost)
 }
 
+// noteCrash remembers a crash seen outside a cell (completion, inspection),
+// so that the next cell replays the declarations first.
+func (s *Supervisor) noteCrash(err error) {
+	if !errors.Is(err, errCrashed) || s.opts.RestoreOf == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if len(s.journal) > 0 {
+		s.pendingReplay = err
+	}
+}
+
+// takePendingReplay returns and clears the crash noteCrash remembered.
+func (s *Supervisor) takePendingReplay() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	err := s.pendingReplay
+	s.pendingReplay = nil
+	return err
+}
+
 func (s *Supervisor) setJournal(j []journalEntry) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -66,6 +66,19 @@ func TestCrashReplaysDeclarations(t *testing.T) {
 	if err != nil || res.Value["text/plain"] != "ok" {
 		t.Fatalf("after the replay: %v %v", res, err)
 	}
+	// A crash outside a cell (completion): the next cell replays first and
+	// says so on its stderr.
+	if _, err := s.Complete(ctx, "crash", 5); err == nil {
+		t.Fatal("completion in a crashing child: no error")
+	}
+	rec = &recorder{}
+	res, err = s.Execute(ctx, kernel.ExecuteRequest{Code: "value after"}, rec)
+	if err != nil || res.Value["text/plain"] != "after" {
+		t.Fatalf("the cell after a crash in completion: %v %v", res, err)
+	}
+	if got := rec.stream("stderr"); !strings.Contains(got, "[gokernel] ") || !strings.Contains(got, "restored: func a, type d") {
+		t.Errorf("the cell after a crash in completion says %q", got)
+	}
 	// A second crash replays what the first one restored, again.
 	res, _ = s.Execute(ctx, kernel.ExecuteRequest{Code: "crash again"}, &recorder{})
 	if !strings.Contains(res.Error.Value, "restored: func a, type d") || strings.Contains(res.Error.Value, "func b") {

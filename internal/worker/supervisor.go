@@ -50,6 +50,9 @@ type Supervisor struct {
 	closed bool
 	// journal holds the successful cells' declarations, for a replay.
 	journal []journalEntry
+	// pendingReplay is the crash of a request other than a cell's, whose
+	// replay the next cell runs first.
+	pendingReplay error
 }
 
 // NewSupervisor returns a supervisor; the child starts with the first request
@@ -670,6 +673,12 @@ func restartedResult(err error) kernel.ExecuteResult {
 // Execute implements kernel.Engine.
 func (s *Supervisor) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
 	s.out.Set(out)
+	if crash := s.takePendingReplay(); crash != nil {
+		// The child died answering another request: its declarations
+		// are replayed before this cell runs, and the cell says so.
+		rep := s.restarted(crash, out)
+		out.Stream("stderr", "[gokernel] "+rep.Error.Value+"\n")
+	}
 	r, err := s.call(ctx, envelope{Op: opExecute, Execute: &req})
 	if errors.Is(err, errCrashed) {
 		return s.restarted(err, out), nil
@@ -692,6 +701,7 @@ func (s *Supervisor) Execute(ctx context.Context, req kernel.ExecuteRequest, out
 // Complete implements kernel.Engine.
 func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (kernel.CompleteResult, error) {
 	r, err := s.call(ctx, envelope{Op: opComplete, Code: code, Cursor: cursor})
+	s.noteCrash(err)
 	if err != nil {
 		return kernel.CompleteResult{}, err
 	}
@@ -704,6 +714,7 @@ func (s *Supervisor) Complete(ctx context.Context, code string, cursor int) (ker
 // Inspect implements kernel.Engine.
 func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detail int) (kernel.InspectResult, error) {
 	r, err := s.call(ctx, envelope{Op: opInspect, Code: code, Cursor: cursor, Detail: detail})
+	s.noteCrash(err)
 	if err != nil {
 		return kernel.InspectResult{}, err
 	}
@@ -716,6 +727,7 @@ func (s *Supervisor) Inspect(ctx context.Context, code string, cursor, detail in
 // IsComplete implements kernel.Engine.
 func (s *Supervisor) IsComplete(ctx context.Context, code string) (kernel.IsCompleteResult, error) {
 	r, err := s.call(ctx, envelope{Op: opIsComplete, Code: code})
+	s.noteCrash(err)
 	if err != nil {
 		return kernel.IsCompleteResult{}, err
 	}

@@ -176,6 +176,9 @@ func (fakeEngine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ke
 }
 
 func (fakeEngine) Complete(ctx context.Context, code string, cursor int) (kernel.CompleteResult, error) {
+	if code == "crash" {
+		os.Exit(2)
+	}
 	return kernel.CompleteResult{Matches: []string{code}, CursorStart: 0, CursorEnd: cursor}, nil
 }
 
