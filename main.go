@@ -262,15 +262,12 @@ func trimMemory(ctx context.Context) {
 // except yaegi's internal errors, which go to the kernel's log.
 type yaegiLogFilter struct{ cell, kernel io.Writer }
 
-// yaegiInternal are the endings of the lines yaegi v0.16.1 logs itself.
-var yaegiInternal = []string{"nil type\n", "nil reflect type\n", "not implemented for type kind: "}
-
+// Write sends yaegi v0.16.1's own lines (log.Panic("nil type"), "nil
+// reflect type", "compositeGenerator not implemented ...") to the kernel.
 func (f yaegiLogFilter) Write(p []byte) (int, error) {
 	line := string(p)
-	for _, s := range yaegiInternal {
-		if strings.HasSuffix(line, s) || strings.Contains(line, s) && strings.Contains(line, "compositeGenerator") {
-			return f.kernel.Write(p)
-		}
+	if strings.HasSuffix(line, " nil type\n") || strings.HasSuffix(line, " nil reflect type\n") || strings.Contains(line, "compositeGenerator not implemented") {
+		return f.kernel.Write(p)
 	}
 	return f.cell.Write(p)
 }

@@ -30,10 +30,17 @@ func gk_fatalf(format string, v ...interface{}) {
 func gk_fatalln(v ...interface{}) { _ = gklog.Output(2, gkfmt.Sprintln(v...)); panic("os.Exit(1)") }
 `
 
+// exitCall is a call of one of exitHelpers' functions: its selector
+// (os.Exit) and the helper that replaces it.
+type exitCall struct {
+	sel    *ast.SelectorExpr
+	helper string
+}
+
 // exitCalls finds the calls of exitHelpers' functions (pkg.Func(...), the
-// function not taken as a value): the selector's name → helper.
-func exitCalls(f *ast.File, info *types.Info) map[*ast.Ident]string {
-	out := map[*ast.Ident]string{}
+// function not taken as a value), by the selector's name.
+func exitCalls(f *ast.File, info *types.Info) map[*ast.Ident]exitCall {
+	out := map[*ast.Ident]exitCall{}
 	ast.Inspect(f, func(x ast.Node) bool {
 		call, ok := x.(*ast.CallExpr)
 		if !ok {
@@ -51,7 +58,7 @@ func exitCalls(f *ast.File, info *types.Info) map[*ast.Ident]string {
 			return true
 		}
 		if h, ok := exitHelpers[obj.Pkg().Path()+"."+obj.Name()]; ok {
-			out[sel.Sel] = h
+			out[sel.Sel] = exitCall{sel, h}
 		}
 		return true
 	})
@@ -60,29 +67,16 @@ func exitCalls(f *ast.File, info *types.Info) map[*ast.Ident]string {
 
 func isPkgName(o types.Object) bool { _, ok := o.(*types.PkgName); return ok }
 
-// exitSel is the selector expression whose name is id.
-func exitSel(f *ast.File, id *ast.Ident) *ast.SelectorExpr {
-	var found *ast.SelectorExpr
-	ast.Inspect(f, func(x ast.Node) bool {
-		if s, ok := x.(*ast.SelectorExpr); ok && s.Sel == id {
-			found = s
-		}
-		return found == nil
-	})
-	return found
-}
-
 // exitImportUses are `pkg.Name` expressions that keep the imports of the
 // rewritten exit calls used, in a stable order.
-func exitImportUses(f *ast.File, exits map[*ast.Ident]string) []string {
+func exitImportUses(exits map[*ast.Ident]exitCall) []string {
 	seen := map[string]bool{}
 	var out []string
-	for id := range exits {
-		if sel := exitSel(f, id); sel != nil {
-			if x, ok := sel.X.(*ast.Ident); ok && !seen[x.Name+"."+id.Name] {
-				seen[x.Name+"."+id.Name] = true
-				out = append(out, x.Name+"."+id.Name)
-			}
+	for _, c := range exits {
+		use := c.sel.X.(*ast.Ident).Name + "." + c.sel.Sel.Name
+		if !seen[use] {
+			seen[use] = true
+			out = append(out, use)
 		}
 	}
 	sort.Strings(out)

@@ -189,11 +189,6 @@ func (t *Tier) Plan(n int, code string, resolve Resolver) (*Plan, string) {
 // as for interpreted goroutines.
 const goRecover = "defer gk_goPanic(); "
 
-// compileVars lets compiled cells declare package-level variables; off
-// until interpreted cells reach them through their forwarders (see the
-// comment where it is read).
-const compileVars = false
-
 // stopCheck is inserted at every function entry and loop body. An
 // interrupted goroutine exits (runtime.Goexit runs its deferred calls):
 // a panic would kill the process when the goroutine was started by an
@@ -393,19 +388,9 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 			p.fwd[d.name] = p.alias + "." + fw
 			fmt.Fprintf(&syms, "\t\t%q: gkreflect.ValueOf(%s),\n", d.name, d.name)
 		case *types.Var:
-			// yaegi v0.16.1 refuses to assign to a dot-imported variable
-			// of basic type and corrupts assignments to others (a slice
-			// append panicked with "reflect.Set: value of type []int is
-			// not assignable to type func(...interface {})"): variables
-			// stay in the interpreter until interpreted uses are
-			// rewritten to go through the forwarder (the next stage).
-			if !compileVars {
-				return nil, "declares the package-level variable " + d.name + " (variables stay in the interpreter in this stage)"
-			}
-			fw := "Gk_p_" + d.name
-			fmt.Fprintf(&gk, "var %s = &%s\n", fw, d.name)
-			p.fwd[d.name] = "(*" + p.alias + "." + fw + ")"
-			fmt.Fprintf(&syms, "\t\t%q: gkreflect.ValueOf(&%s).Elem(),\n", d.name, d.name)
+			// A cell with package-level variables is a whole cell
+			// (whole.go: interpreted uses go through pointers).
+			return nil, "internal: a variable outside a whole cell"
 		case *types.Const:
 			fw := "Gk_c_" + d.name
 			fmt.Fprintf(&gk, "const %s = %s\n", fw, d.name)
@@ -438,7 +423,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	cell.WriteString(rewritten)
 	cell.WriteString("\n")
 	// The rewritten exits may have been the only uses of their imports.
-	for _, use := range exitImportUses(f, exits) {
+	for _, use := range exitImportUses(exits) {
 		cell.WriteString("var _ = " + use + "\n")
 	}
 	p.cellSrc = cell.String()
@@ -588,16 +573,11 @@ type edit struct {
 // references to their forwarders, and function entries and loop bodies
 // check the stop flag. It returns the text and the cell packages it
 // references (path → import name).
-func (fe *frontEnd) rewrite(code string, base int, f *ast.File, info *types.Info, exits map[*ast.Ident]string, extra ...edit) (string, map[string]string, bool) {
+func (fe *frontEnd) rewrite(code string, base int, f *ast.File, info *types.Info, exits map[*ast.Ident]exitCall, extra ...edit) (string, map[string]string, bool) {
 	edits := append([]edit(nil), extra...)
-	for id, helper := range exits {
+	for _, c := range exits {
 		// The selector os.Exit (or log.Fatalf, ...) becomes the helper.
-		sel := exitSel(f, id)
-		if sel == nil {
-			return "", nil, false
-		}
-		off, end := int(sel.Pos())-base, int(sel.End())-base
-		edits = append(edits, edit{off, end, helper})
+		edits = append(edits, edit{int(c.sel.Pos()) - base, int(c.sel.End()) - base, c.helper})
 	}
 	cells := map[string]string{} // path → alias
 	for id, obj := range info.Uses {
@@ -664,7 +644,7 @@ func applyEdits(code string, off, end int, edits []edit) (string, bool) {
 // ("" when it uses none). The process's stdin is not the front end's
 // (input requests go through the interpreter), and exits would end the
 // interpreter process (the interpreter contains them).
-func untouched(fset *token.FileSet, info *types.Info, exits map[*ast.Ident]string) string {
+func untouched(fset *token.FileSet, info *types.Info, exits map[*ast.Ident]exitCall) string {
 	for id, obj := range info.Uses {
 		if obj == nil || obj.Pkg() == nil {
 			continue

@@ -79,34 +79,27 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 		res.Error = src.compileError(errCompile, fmt.Errorf("compiled cell: giving its symbols to the interpreter: %w", err))
 		return res, true
 	}
-	// Through run, like a cell's own import, so that the engine records it.
-	if _, ee := e.run(ctx, fname, loaded.Import); ee != nil {
-		ee.Value = "compiled cell: importing it into the interpreter: " + ee.Value
-		res.Error = ee
-		return res, true
+	// Through run, like a cell's own import, so that the engine records
+	// it: the import, the variables' pointers, the untyped constants.
+	for _, step := range []struct{ src, what string }{
+		{loaded.Import, "importing it into the interpreter"},
+		{loaded.VarImport, "importing its variables into the interpreter"},
+		{loaded.After, "declaring its untyped constants in the interpreter"},
+	} {
+		if step.src == "" {
+			continue
+		}
+		if _, ee := e.run(ctx, fname, step.src); ee != nil {
+			ee.Value = "compiled cell: " + step.what + ": " + ee.Value
+			res.Error = ee
+			return res, true
+		}
 	}
 	e.forgetCompiledOnly(loaded.Names)
-	if loaded.VarImport != "" {
-		if _, ee := e.run(ctx, fname, loaded.VarImport); ee != nil {
-			ee.Value = "compiled cell: importing its variables into the interpreter: " + ee.Value
-			res.Error = ee
-			return res, true
-		}
-		for _, v := range loaded.Vars {
-			e.compiledVars[v] = "(*" + loaded.VarAlias + ".Gk_p_" + v + ")"
-		}
-	}
-	if loaded.After != "" {
-		if _, ee := e.run(ctx, fname, loaded.After); ee != nil {
-			ee.Value = "compiled cell: declaring its untyped constants in the interpreter: " + ee.Value
-			res.Error = ee
-			return res, true
-		}
+	for _, v := range loaded.Vars {
+		e.compiledVars[v] = "(*" + loaded.VarAlias + ".Gk_p_" + v + ")"
 	}
 	for name, why := range loaded.Only {
-		if e.compiledOnly == nil {
-			e.compiledOnly = map[string]string{}
-		}
 		e.compiledOnly[name] = fmt.Sprintf("%s is declared in the compiled cell %s and only that cell's code can use it: %s; declare what uses it in the same cell", name, fname, why)
 	}
 	if program && decls != code {

@@ -128,6 +128,7 @@ func New(opts Options) (*Engine, error) {
 		imported:     map[importSpec]bool{},
 		aliases:      map[string]string{},
 		compiledVars: map[string]string{},
+		compiledOnly: map[string]string{},
 		types:        map[string]string{},
 		methods:      map[string]string{},
 		extra:        map[string]map[string]reflect.Value{},

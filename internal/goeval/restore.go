@@ -30,6 +30,18 @@ func RestoreOf(code string) Restore {
 	if t := strings.TrimSpace(code); t == "" || t[0] == '%' || t[0] == '!' {
 		return r
 	}
+	// The supervisor reads every successful cell on the execute path:
+	// cells with nothing to declare are not parsed.
+	declares := false
+	for _, kw := range []string{"import", "type", "func", "const", "var", ":=", "package"} {
+		if strings.Contains(code, kw) {
+			declares = true
+			break
+		}
+	}
+	if !declares {
+		return r
+	}
 	code, _, err := programCell(code)
 	if err != nil {
 		return r

@@ -1,42 +1,10 @@
 package gotest
 
 import (
-	"context"
-	"encoding/json"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 )
-
-// kernelUnderTest is the kernel the yardstick tests run: $GOTEST_KERNEL (make
-// test passes bin/gokernel) or one built here.
-func kernelUnderTest(t *testing.T) string {
-	t.Helper()
-	exe := os.Getenv("GOTEST_KERNEL")
-	if exe == "" {
-		exe = filepath.Join(t.TempDir(), "gokernel")
-		t.Logf("building the kernel (set GOTEST_KERNEL to use a built one)")
-		cmd := exec.Command("go", "build", "-trimpath", "-o", exe, "github.com/gokernel/gokernel")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("go build: %v\n%s", err, out)
-		}
-	}
-	exe, err := filepath.Abs(exe)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return exe
-}
-
-// baseline is testdata/corpus-baseline.json: the corpus's pass-count floor
-// and the silent wrong answers known today.
-type baseline struct {
-	Floor  int               `json:"floor"`
-	Silent map[string]string `json:"silent"`
-}
 
 func TestCorpusShape(t *testing.T) {
 	seqs, err := LoadCorpus("corpus")
@@ -169,14 +137,8 @@ func TestCompare(t *testing.T) {
 // is not listed there. The kernel is $GOTEST_KERNEL (make test sets it to
 // bin/gokernel) or one built here.
 func TestCorpus(t *testing.T) {
-	var base baseline
-	b, err := os.ReadFile(filepath.Join("testdata", "corpus-baseline.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &base); err != nil {
-		t.Fatalf("corpus-baseline.json: %v", err)
-	}
+	const file = "corpus-baseline.json"
+	base := loadBaseline(t, file)
 	seqs, err := LoadCorpus("corpus")
 	if err != nil {
 		t.Fatal(err)
@@ -187,44 +149,18 @@ func TestCorpus(t *testing.T) {
 	}
 	for n := range base.Silent {
 		if !names[n] {
-			t.Errorf("corpus-baseline.json lists %s, which is not in the corpus", n)
+			t.Errorf("%s lists %s, which is not in the corpus", file, n)
 		}
-	}
-	exe := kernelUnderTest(t)
-	// The go run results are cached where make gotest-corpus keeps them.
-	cache, err := OpenRefCache(filepath.Join("..", "..", "artifacts", "gotest", "gorun-cache.json"))
-	if err != nil {
-		t.Fatal(err)
 	}
 	jobs, err := CorpusJobs(seqs, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
-	cfg := Config{Kernel: exe, Tmp: t.TempDir(), Env: KernelEnv(), Parallel: 2,
-		Timeout: 60 * time.Second, RefTimeout: 3 * time.Minute, Cache: cache, KernelProgress: KernelProgress}
-	results, err := RunJobs(context.Background(), cfg, jobs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table strings.Builder
-	sum := WriteTable(&table, "multi-cell corpus", results)
-	t.Log(table.String())
+	results := runInKernels(t, jobs, KernelEnv(), 60*time.Second)
 	for _, r := range results {
-		switch {
-		case r.Category == catRefFail:
+		if r.Category == catRefFail {
 			t.Errorf("%s: go run of the equivalent program fails (%s): fix the sequence", r.ID, r.Reason)
-		case r.Silent && base.Silent[r.ID] == "":
-			t.Errorf("%s: a new silent wrong answer: %s\nwant:\n%s\ngot:\n%s", r.ID, r.Reason, r.Want, r.Got)
-		case r.Pass && base.Silent[r.ID] != "":
-			t.Logf("%s passes now: remove it from the silent list of corpus-baseline.json", r.ID)
 		}
 	}
-	t.Logf("multi-cell corpus: %d/%d pass (%.1f%%), %d silent wrong answers (floor %d)",
-		sum.Total.Pass, sum.Total.Total, sum.Total.Percent(), sum.Total.Silent, base.Floor)
-	if sum.Total.Pass < base.Floor {
-		t.Errorf("%d sequences pass, below the floor of %d (testdata/corpus-baseline.json)", sum.Total.Pass, base.Floor)
-	}
-	if sum.Total.Pass > base.Floor {
-		t.Logf("the pass count is above the floor: raise floor in testdata/corpus-baseline.json to %d", sum.Total.Pass)
-	}
+	holdToBaseline(t, "multi-cell corpus", file, base, results)
 }

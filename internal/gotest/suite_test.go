@@ -1,11 +1,7 @@
 package gotest
 
 import (
-	"context"
-	"encoding/json"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,14 +17,8 @@ func TestSuiteCompiled(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs 349 programs through real kernels (minutes)")
 	}
-	var base baseline
-	b, err := os.ReadFile(filepath.Join("testdata", "suite-compiled-baseline.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, &base); err != nil {
-		t.Fatalf("suite-compiled-baseline.json: %v", err)
-	}
+	const file = "suite-compiled-baseline.json"
+	base := loadBaseline(t, file)
 	out, err := exec.Command("go", "env", "GOROOT").Output()
 	if err != nil {
 		t.Fatalf("go env GOROOT: %v", err)
@@ -37,31 +27,6 @@ func TestSuiteCompiled(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	exe := kernelUnderTest(t)
-	cache, err := OpenRefCache(filepath.Join("..", "..", "artifacts", "gotest", "gorun-cache.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := Config{Kernel: exe, Tmp: t.TempDir(), Env: append(KernelEnv(), "GOKERNEL_COMPILE=auto"), Parallel: 2,
-		Timeout: 30 * time.Second, RefTimeout: 3 * time.Minute, Cache: cache, KernelProgress: KernelProgress}
-	results, err := RunJobs(context.Background(), cfg, jobs)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var table strings.Builder
-	sum := WriteTable(&table, "Go's test suite as cells, compiled tier on", results)
-	t.Log(table.String())
-	for _, r := range results {
-		switch {
-		case r.Silent && base.Silent[r.ID] == "":
-			t.Errorf("%s: a new silent wrong answer: %s\nwant:\n%s\ngot:\n%s", r.ID, r.Reason, r.Want, r.Got)
-		case r.Pass && base.Silent[r.ID] != "":
-			t.Logf("%s passes now: remove it from the silent list of suite-compiled-baseline.json", r.ID)
-		}
-	}
-	t.Logf("Go's test suite, compiled tier: %d/%d pass (%.1f%%), %d silent wrong answers (floor %d)",
-		sum.Total.Pass, sum.Total.Total, sum.Total.Percent(), sum.Total.Silent, base.Floor)
-	if sum.Total.Pass < base.Floor {
-		t.Errorf("%d programs pass, below the floor of %d (testdata/suite-compiled-baseline.json)", sum.Total.Pass, base.Floor)
-	}
+	results := runInKernels(t, jobs, append(KernelEnv(), "GOKERNEL_COMPILE=auto"), 30*time.Second)
+	holdToBaseline(t, "Go's test suite, compiled tier", file, base, results)
 }
