@@ -18,11 +18,11 @@ test:
 test-fresh:
 	./scripts/test-fresh.sh
 
-# Go's own test suite as notebook cells: the `// run` programs of $GOROOT/test (and typeparam,
+# Go's own test suite as notebook cells, interpreter alone: the `// run` programs of $GOROOT/test (and typeparam,
 # ken, chan, interface) as two cells each in real kernels, compared with go run. Prints the
 # table; per-program results in artifacts/gotest/suite.{json,tsv}. GOTESTFLAGS="-v -j 2 -run ken/".
 gotest: build
-	go run ./internal/gotest/cmd/gotest suite $(GOTESTFLAGS)
+	GOKERNEL_COMPILE=off go run ./internal/gotest/cmd/gotest suite $(GOTESTFLAGS)
 
 # The same with the compiled tier (GOKERNEL_COMPILE=auto): the issue's yardstick for compiled
 # cells; results in artifacts/gotest-compiled/.

@@ -34,11 +34,22 @@ def compiled_kernel():
         km.shutdown_kernel(now=True)
 
 
-def test_default_is_interpreted_and_says_how_to_enable(kc):
+def test_default_is_auto(kc):
     _, out = run(kc, "%go")
     text = result_of(out)
-    assert "compiled cells: off" in text
-    assert "GOKERNEL_COMPILE=auto" in text
+    assert "compiled cells: on (GOKERNEL_COMPILE=auto)" in text, text
+
+
+def test_off_is_interpreted_and_says_how_to_enable():
+    km, kc = start_new_kernel(kernel_name=KERNEL, startup_timeout=60, env=dict(os.environ, GOKERNEL_COMPILE="off"))
+    try:
+        _, out = run(kc, "%go")
+        text = result_of(out)
+        assert "compiled cells: off" in text
+        assert "GOKERNEL_COMPILE=auto" in text
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
 
 
 def test_compiled_cells(compiled_kernel):
