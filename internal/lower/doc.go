@@ -24,7 +24,9 @@
 //     once into a variable, which keeps its type.
 //   - Go 1.22 per-iteration loop variables: when a loop body has a closure,
 //     go/defer or takes an address, the variables are copied at the top of
-//     the body (3-clause loops only when the body does not assign them).
+//     the body; a 3-clause loop whose body assigns them carries the copy back
+//     through a pointer to the loop variable at the end of the body and
+//     before each continue.
 //   - range over func iterators (iter.Seq, iter.Seq2, func(yield ...) bool
 //     types visible in the chunk, slices.All/Values/Backward/Chunk,
 //     maps.All/Keys/Values, methods declared in the chunk), with break,

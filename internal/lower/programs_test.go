@@ -773,4 +773,37 @@ func main() {
 	fmt.Println(len(l.items))
 }
 `},
+	{"loopvar_assigned", `package main
+
+import "fmt"
+
+func main() {
+	var got []func() int
+	for i := 0; i < 6; i++ {
+		if i%2 == 0 {
+			i++
+		}
+		got = append(got, func() int { return i })
+	}
+	var fs []func() int
+outer:
+	for i, j := 0, 10; i < j; i++ {
+		if i == 2 {
+			i += 2
+			continue
+		}
+		for k := 0; k < 2; k++ {
+			if k == 1 {
+				continue outer
+			}
+			fs = append(fs, func() int { return i*100 + j + k })
+		}
+		j--
+	}
+	for _, g := range append(got, fs...) {
+		fmt.Print(g(), " ")
+	}
+	fmt.Println()
+}
+`},
 }

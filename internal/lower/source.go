@@ -481,8 +481,7 @@ func (l *lowering) enterFor(fs *ast.ForStmt, stack []ast.Node) {
 			continue
 		}
 		if assigned(fs.Body, id) {
-			// A copy would hide the body's update from the loop condition;
-			// keep the Go 1.21 semantics rather than break the loop.
+			l.carryLoopVars(fs, as, stack)
 			return
 		}
 		names = append(names, id.Name)
@@ -490,6 +489,66 @@ func (l *lowering) enterFor(fs *ast.ForStmt, stack []ast.Node) {
 	if len(names) > 0 {
 		l.ed.insert(l.off(fs.Body.Lbrace)+1, copyVars(l.id(), names))
 	}
+}
+
+// carryLoopVars gives a three-clause loop whose body assigns a loop
+// variable Go 1.22's semantics: each iteration has its own variable,
+// initialized from the previous iteration's value at its end. The body
+// starts with a pointer to the loop's variable and a fresh copy under the
+// user's name, and the copy is carried back through the pointer at the end
+// of the body and before every continue of this loop (the header stays
+// as written, so no identifier moves):
+//
+//	for i := 0; i < 6; i++ { if c { continue }; ... }
+//	for i := 0; i < 6; i++ { _gk_c1_p0 := &i; _gk_c1_t0 := i; i := _gk_c1_t0; if c { { *_gk_c1_p0 = i; continue } }; ...; *_gk_c1_p0 = i }
+func (l *lowering) carryLoopVars(fs *ast.ForStmt, init *ast.AssignStmt, stack []ast.Node) {
+	id := l.id()
+	var head, back []string
+	for i, e := range init.Lhs {
+		v, ok := e.(*ast.Ident)
+		if !ok || v.Name == "_" {
+			continue
+		}
+		p, t := "_gk_c"+id+"_p"+strconv.Itoa(i), "_gk_c"+id+"_t"+strconv.Itoa(i)
+		head = append(head, p+" := &"+v.Name+"; "+t+" := "+v.Name+"; "+v.Name+" := "+t+";")
+		back = append(back, "*"+p+" = "+v.Name+";")
+	}
+	carry := strings.Join(back, " ")
+	l.ed.insert(l.off(fs.Body.Lbrace)+1, " "+strings.Join(head, " "))
+	l.ed.insert(l.off(fs.Body.Rbrace), "; "+carry+" ")
+	label := ""
+	if len(stack) >= 2 {
+		if ls, ok := stack[len(stack)-2].(*ast.LabeledStmt); ok && ls.Stmt == fs {
+			label = ls.Label.Name
+		}
+	}
+	var walk func(n ast.Node, depth int)
+	walk = func(n ast.Node, depth int) {
+		ast.Inspect(n, func(m ast.Node) bool {
+			switch m := m.(type) {
+			case *ast.FuncLit:
+				return false
+			case *ast.ForStmt, *ast.RangeStmt:
+				if m != n {
+					var body *ast.BlockStmt
+					if f, ok := m.(*ast.ForStmt); ok {
+						body = f.Body
+					} else {
+						body = m.(*ast.RangeStmt).Body
+					}
+					walk(body, depth+1)
+					return false
+				}
+			case *ast.BranchStmt:
+				if m.Tok == token.CONTINUE && (m.Label == nil && depth == 0 || m.Label != nil && m.Label.Name == label) {
+					l.ed.insert(l.off(m.Pos()), "{ "+carry+" ")
+					l.ed.insert(l.off(m.End()), " }")
+				}
+			}
+			return true
+		})
+	}
+	walk(fs.Body, 0)
 }
 
 // copyVars declares per-iteration copies of the loop variables through
