@@ -16,6 +16,7 @@ func (l *lowering) call(ce *ast.CallExpr, stack []ast.Node) bool {
 	case *ast.SelectorExpr:
 		l.fmtCall(ce, fun)
 		l.showCall(ce, fun)
+		l.cmpOr(ce, fun)
 	case *ast.Ident:
 		switch {
 		case (isBuiltin(fun, "min") || isBuiltin(fun, "max")) && ce.Ellipsis == token.NoPos && len(ce.Args) > 0:
@@ -33,6 +34,22 @@ func (l *lowering) call(ce *ast.CallExpr, stack []ast.Node) bool {
 		}
 	}
 	return true
+}
+
+// cmpOr lowers cmp.Or with more than two arguments to nested two-argument
+// calls, cmp.Or(cmp.Or(a, b), c), the same first non-zero value: the served
+// cmp.Or takes two, because yaegi v0.16.1 panics on variadic generic
+// functions.
+func (l *lowering) cmpOr(ce *ast.CallExpr, sel *ast.SelectorExpr) {
+	pkg, ok := sel.X.(*ast.Ident)
+	if !ok || pkg.Name != "cmp" || pkg.Obj != nil || sel.Sel.Name != "Or" || ce.Ellipsis != token.NoPos || len(ce.Args) < 3 {
+		return
+	}
+	head := pkg.Name + ".Or("
+	l.ed.insert(l.off(sel.Pos()), strings.Repeat(head, len(ce.Args)-2))
+	for _, a := range ce.Args[1 : len(ce.Args)-1] {
+		l.ed.insert(l.off(a.End()), ")")
+	}
 }
 
 // minMax lowers the Go 1.21 min/max builtins. Calls on constants are folded

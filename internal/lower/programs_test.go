@@ -806,4 +806,16 @@ outer:
 	fmt.Println()
 }
 `},
+	{"cmp_or_many", `package main
+
+import (
+	"cmp"
+	"fmt"
+)
+
+func main() {
+	name, fallback := "", "fallback"
+	fmt.Println(cmp.Or(name, "", fallback), cmp.Or(0, 3, 5), cmp.Or(0, 0, 0, 7), cmp.Or("a", "b"))
+}
+`},
 }
