@@ -146,3 +146,22 @@ func TestSourcePackagesComplete(t *testing.T) {
 		}
 	}
 }
+
+// An error holding a value of a cell type with a value-receiver Error
+// method: yaegi v0.16.1 keeps a field of it, not the value, so a type
+// switch on it would run its default case; the cell fails clearly instead.
+func TestTypeSwitchOnLostErrorValueFails(t *testing.T) {
+	te := newTestEngine(t)
+	te.mustOK(t, "type TimeoutErr struct{ Secs int }\n\nfunc (e TimeoutErr) Error() string { return \"timeout\" }\n\ntype AuthErr struct{ User string }\n\nfunc (e *AuthErr) Error() string { return \"auth \" + e.User }")
+	te.mustOK(t, "func kind(err error) string {\n\tswitch e := err.(type) {\n\tcase TimeoutErr:\n\t\treturn \"timeout\"\n\tcase *AuthErr:\n\t\treturn \"auth \" + e.User\n\tdefault:\n\t\treturn \"other \" + e.Error()\n\t}\n}")
+	if got := te.mustOK(t, `kind(&AuthErr{"eve"})`); got != `"auth eve"` {
+		t.Errorf("pointer case: got %s", got)
+	}
+	res := te.exec(t, "kind(TimeoutErr{3})")
+	if res.Error == nil || !strings.Contains(res.Error.Value, "the interpreter lost the value inside this error") {
+		t.Fatalf("value case: want a clear error, got value %v error %+v", res.Value, res.Error)
+	}
+	if got := te.mustOK(t, `kind(&AuthErr{"bob"})`); got != `"auth bob"` {
+		t.Errorf("after the error: got %s", got)
+	}
+}

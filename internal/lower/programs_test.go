@@ -818,4 +818,44 @@ func main() {
 	fmt.Println(cmp.Or(name, "", fallback), cmp.Or(0, 3, 5), cmp.Or(0, 0, 0, 7), cmp.Or("a", "b"))
 }
 `},
+	{"type_switch_cell_types", `package main
+
+import (
+	"errors"
+	"fmt"
+)
+
+type AuthErr struct{ User string }
+
+func (e *AuthErr) Error() string { return "auth " + e.User }
+
+type LimitErr struct{ N int }
+
+func (e *LimitErr) Error() string { return "limit" }
+
+func describe(err error) string {
+	switch e := err.(type) {
+	case nil:
+		return "ok"
+	case *AuthErr:
+		return "bad user " + e.User
+	case *LimitErr:
+		return fmt.Sprint("limit ", e.N)
+	default:
+		return "other: " + e.Error()
+	}
+}
+
+func main() {
+	for _, err := range []error{nil, &AuthErr{"eve"}, &LimitErr{3}, errors.New("boom")} {
+		fmt.Println(describe(err))
+	}
+	var err error = &LimitErr{7}
+	if l, ok := err.(*LimitErr); ok {
+		fmt.Println("assert", l.N)
+	}
+	_, ok := err.(*AuthErr)
+	fmt.Println(ok)
+}
+`},
 }

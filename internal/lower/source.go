@@ -364,6 +364,9 @@ func (l *lowering) run() {
 			l.indexExpr(n)
 		case *ast.TypeSwitchStmt:
 			l.typeSwitchError(n)
+			l.typeSwitchUnwrap(n)
+		case *ast.TypeAssertExpr:
+			l.typeAssertUnwrap(n)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]

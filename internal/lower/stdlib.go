@@ -90,6 +90,9 @@ func rtSymbols() map[string]reflect.Value {
 		// matches a type switch case of a compiled interface type by
 		// reflection (Implements), while its case error never matches.
 		"Error": reflect.ValueOf((*error)(nil)),
+		// Unwrap is the subject of a type switch or assertion on
+		// cell-declared types (typeswitch.go).
+		"Unwrap": reflect.ValueOf(unwrap),
 		// The String-method rewrite (stringers.go, showrt.go).
 		"Show":     reflect.ValueOf(showValue),
 		"List":     reflect.ValueOf(newList),
