@@ -858,4 +858,49 @@ func main() {
 	fmt.Println(ok)
 }
 `},
+	{"method_values", `package main
+
+import "fmt"
+
+type Greeter struct{ Name string }
+
+func (g Greeter) Hello() string { return "hello " + g.Name }
+
+type Counter struct{ N int }
+
+func (c *Counter) Inc() { c.N++ }
+
+type Light struct{ On bool }
+
+func (l *Light) Toggle() { l.On = !l.On }
+
+func main() {
+	g := Greeter{"ann"}
+	hello := g.Hello
+	g.Name = "bob"
+	fmt.Println(hello(), g.Hello())
+	gp := &Greeter{"cy"}
+	h2 := gp.Hello
+	gp.Name = "di"
+	fmt.Println(h2())
+	var c Counter
+	inc := c.Inc
+	inc()
+	inc()
+	fmt.Println(c.N)
+	lights := []*Light{{}, {On: true}}
+	var toggles []func()
+	for _, l := range lights {
+		toggles = append(toggles, l.Toggle)
+	}
+	for _, t := range toggles {
+		t()
+	}
+	a, b := &Light{}, &Light{On: true}
+	ta := a.Toggle
+	a = b
+	ta()
+	fmt.Println(lights[0].On, lights[1].On, a.On, b.On)
+}
+`},
 }

@@ -360,6 +360,7 @@ func (l *lowering) run() {
 			l.selectContinue(n, stack)
 		case *ast.SelectorExpr:
 			l.methodExpr(n)
+			l.methodValue(n, stack)
 		case *ast.IndexExpr:
 			l.indexExpr(n)
 		case *ast.TypeSwitchStmt:
@@ -570,12 +571,21 @@ func isBlank(e ast.Expr) bool {
 }
 
 // captures reports whether a loop body could observe the identity of its
-// loop variables: closures, go/defer statements or taking an address. A
-// defer whose arguments deferStmt copies into fresh variables does not.
+// loop variables: closures, go/defer statements, taking an address or a
+// method value of a method declared in the chunks (yaegi binds the
+// variable). A defer whose arguments deferStmt copies into fresh variables
+// does not.
 func (l *lowering) captures(body *ast.BlockStmt) bool {
 	found := false
+	called := map[ast.Expr]bool{}
 	ast.Inspect(body, func(n ast.Node) bool {
 		switch n := n.(type) {
+		case *ast.CallExpr:
+			called[n.Fun] = true
+		case *ast.SelectorExpr:
+			if !called[n] && len(l.methods[n.Sel.Name]) > 0 {
+				found = true
+			}
 		case *ast.FuncLit, *ast.GoStmt:
 			found = true
 		case *ast.DeferStmt:
