@@ -67,6 +67,12 @@ type Engine struct {
 	// declSigs holds the user's function and type declarations for
 	// completion and inspection (Globals only lists variables).
 	declSigs map[string]string
+	// funcSrc holds the latest source of every top-level function, and
+	// methodUses the names each method's body uses, so that a
+	// redefinition can declare the callers again (rebind.go).
+	funcSrc    map[string]*funcDecl
+	funcSeq    int
+	methodUses map[string]map[string]bool
 	// funcCells maps a declared function or method name to the cell that
 	// last declared it, so panic frames name and quote that cell.
 	funcCells map[string]cellSource
@@ -255,6 +261,22 @@ func (e *Engine) Output() kernel.Output { return e.cell.Get() }
 // Execute runs one cell. Errors of the cell are reported in
 // ExecuteResult.Error; the returned error is reserved for engine failures.
 func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
+	res, info, err := e.execute(ctx, req, out)
+	if err == nil && res.Error == nil {
+		e.rebindCallers(ctx, info.count, req.Code, info.compiled)
+		e.cell.Set(out)
+	}
+	return res, err
+}
+
+// cellInfo is what execute tells Execute about a cell it ran.
+type cellInfo struct {
+	count    int  // the execution count the cell ran as
+	compiled bool // the compiled tier ran it
+}
+
+// execute runs one cell (Execute without redefinition's follow-up).
+func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, cellInfo, error) {
 	e.cell.Set(out)
 	e.stdin.begin(ctx, req.AllowStdin)
 	defer e.stdin.end()
@@ -267,15 +289,16 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	e.mu.Unlock()
 	fname := fmt.Sprintf("In[%d]", n)
 	var res kernel.ExecuteResult
+	info := cellInfo{count: n}
 	code, program, err := programCell(req.Code)
 	if err != nil {
 		src := cellSource{fname: fname, code: req.Code, funcCell: e.funcCell}
 		res.Error = src.compileError(errCompile, err)
-		return res, nil
+		return res, info, nil
 	}
 	if ee := e.loadModules(ctx, fname, code, out); ee != nil {
 		res.Error = ee
-		return res, nil
+		return res, info, nil
 	}
 	if c := e.opts.Compiler; c.Enabled() {
 		// Compiled code checks its stop flags at function entries and
@@ -285,8 +308,14 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		stop := context.AfterFunc(ctx, c.Interrupt)
 		defer stop()
 		if r, ok := e.executeCompiled(ctx, fname, n, code, program, out); ok {
-			return r, nil
+			info.compiled = true
+			return r, info, nil
 		}
+	}
+	if name := e.redefinesGeneric(code); name != "" {
+		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+		res.Error = src.compileError(errCompile, fmt.Errorf("%s is a generic function an earlier cell declared: the interpreter cannot declare a generic function again (it would keep running the first body); rename it or restart the kernel", name))
+		return res, info, nil
 	}
 	code = e.useCompiledVars(code)
 	e.importMissing(code)
@@ -305,7 +334,7 @@ func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 			res.UserExpressions[name] = e.userExpression(ctx, expr)
 		}
 	}
-	return res, nil
+	return res, info, nil
 }
 
 // run evaluates code and returns its trailing value or its error.

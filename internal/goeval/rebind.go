@@ -1,0 +1,229 @@
+package goeval
+
+import (
+	"context"
+	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
+	"sort"
+	"strings"
+
+	"github.com/gokernel/gokernel/kernel"
+)
+
+// A notebook redefines functions: a later cell's func f replaces f from
+// that cell on, and funcs declared earlier that call f call the new one
+// (the corpus models this as a func variable; it is what a notebook user
+// means by running a corrected cell). Both tiers bind a call when they
+// compile the caller, so the engine declares the callers again after a
+// redefinition: the latest source of every function that uses a redefined
+// name, transitively, is run once more as a hidden cell (through the same
+// path as a cell, so a compiled caller is rebuilt against the new
+// version). Methods cannot be declared again (the interpreter keeps a
+// type's first method set), so a method that calls a redefined function
+// is named on stderr instead of silently calling the old one.
+
+// funcDecl is the latest source of a top-level function of the session.
+type funcDecl struct {
+	src     string          // the declaration, after as many newlines as it had lines before it in its cell
+	fname   string          // its cell, In[N]
+	count   int             // its cell's execution count
+	seq     int             // declaration order
+	uses    map[string]bool // identifiers its body names
+	generic bool
+	// compiled: its cell was compiled (the compiled tier redefines
+	// generic code correctly: a new plugin).
+	compiled bool
+}
+
+// cellFunc is a top-level function or method of a cell, as parsed.
+type cellFunc struct {
+	name    string // the func's name, or T.M for a method
+	method  bool
+	generic bool
+	src     string
+	uses    map[string]bool
+}
+
+// cellFuncs reads a cell's top-level functions and methods.
+func cellFuncs(code string) []cellFunc {
+	if !strings.Contains(code, "func") {
+		return nil
+	}
+	code, _, err := programCell(code)
+	if err != nil {
+		return nil
+	}
+	runs, err := splitCell(code)
+	if err != nil {
+		return nil
+	}
+	var out []cellFunc
+	for _, r := range runs {
+		if r.kind != declItem {
+			continue
+		}
+		text := code[r.start:r.end]
+		const header = "package p;"
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, "", header+text, parser.SkipObjectResolution)
+		if err != nil {
+			continue
+		}
+		line := strings.Count(code[:r.start], "\n")
+		for _, d := range f.Decls {
+			fd, ok := d.(*ast.FuncDecl)
+			if !ok || fd.Body == nil || fd.Name.Name == "init" || fd.Name.Name == "_" {
+				continue
+			}
+			start, end := fset.Position(fd.Pos()), fset.Position(fd.End())
+			uses := map[string]bool{}
+			ast.Inspect(fd.Body, func(n ast.Node) bool {
+				if id, ok := n.(*ast.Ident); ok {
+					uses[id.Name] = true
+				}
+				return true
+			})
+			cf := cellFunc{name: fd.Name.Name, generic: fd.Type.TypeParams != nil, uses: uses}
+			if recv := recvTypeName(fd); recv != "" {
+				cf.name, cf.method = recv+"."+fd.Name.Name, true
+			}
+			cf.src = strings.Repeat("\n", line+start.Line-1) + (header + text)[start.Offset:end.Offset]
+			out = append(out, cf)
+		}
+	}
+	return out
+}
+
+// redefinesGeneric returns the first function of an interpreted cell that
+// redefines a generic function an earlier interpreted cell declared:
+// yaegi v0.16.1 keeps the first body of a generic function (measured: the
+// old body ran after the redefinition), so it would silently run old code.
+func (e *Engine) redefinesGeneric(code string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.funcSrc) == 0 || !strings.Contains(code, "func") {
+		return ""
+	}
+	for _, cf := range cellFuncs(code) {
+		if old, ok := e.funcSrc[cf.name]; ok && !cf.method && old.generic && !old.compiled && !sameSource(old.src, cf.src) {
+			return cf.name
+		}
+	}
+	return ""
+}
+
+// rebindCallers records a successful cell's functions and declares again
+// the earlier functions that call one it redefined.
+func (e *Engine) rebindCallers(ctx context.Context, n int, code string, compiledCell bool) {
+	funcs := cellFuncs(code)
+	if len(funcs) == 0 {
+		return
+	}
+	e.mu.Lock()
+	if e.funcSrc == nil {
+		e.funcSrc, e.methodUses = map[string]*funcDecl{}, map[string]map[string]bool{}
+	}
+	changed := map[string]bool{}
+	declared := map[string]bool{}
+	var methods []cellFunc
+	for _, cf := range funcs {
+		declared[cf.name] = true
+		if cf.method {
+			methods = append(methods, cf)
+			continue
+		}
+		if old, ok := e.funcSrc[cf.name]; ok && !sameSource(old.src, cf.src) {
+			changed[cf.name] = true
+		}
+		e.funcSeq++
+		e.funcSrc[cf.name] = &funcDecl{src: cf.src, fname: fmt.Sprintf("In[%d]", n), count: n, seq: e.funcSeq, uses: cf.uses, generic: cf.generic, compiled: compiledCell}
+	}
+	for _, m := range methods {
+		e.methodUses[m.name] = m.uses
+	}
+	if len(changed) == 0 {
+		e.mu.Unlock()
+		return
+	}
+	// The callers, transitively: a caller declared again is itself new.
+	var again []*funcDecl
+	var staleGeneric []string
+	names := map[*funcDecl]string{}
+	for grew := true; grew; {
+		grew = false
+		for name, d := range e.funcSrc {
+			if declared[name] || changed[name] {
+				continue
+			}
+			for c := range changed {
+				if !d.uses[c] {
+					continue
+				}
+				if d.generic && !d.compiled {
+					// yaegi keeps a generic function's first body.
+					staleGeneric = append(staleGeneric, name+" calls "+c)
+					break
+				}
+				changed[name] = true
+				again = append(again, d)
+				names[d] = name
+				grew = true
+				break
+			}
+		}
+	}
+	var stale []string
+	for m, uses := range e.methodUses {
+		if declared[m] {
+			continue
+		}
+		for c := range changed {
+			if uses[c] {
+				stale = append(stale, m+" calls "+c)
+				break
+			}
+		}
+	}
+	e.mu.Unlock()
+	sort.Strings(stale)
+	for _, s := range stale {
+		fmt.Fprintf(e.opts.Stderr, "[gokernel] note: method %s, which this cell redefined; the interpreter cannot declare a method again, so it keeps calling the earlier version\n", s)
+	}
+	sort.Strings(staleGeneric)
+	for _, s := range staleGeneric {
+		fmt.Fprintf(e.opts.Stderr, "[gokernel] note: generic function %s, which this cell redefined; the interpreter cannot declare a generic function again, so it keeps calling the earlier version\n", s)
+	}
+	if len(again) == 0 {
+		return
+	}
+	sort.Slice(again, func(i, j int) bool { return again[i].seq < again[j].seq })
+	for _, d := range again {
+		// One hidden cell per caller, as its own cell (line numbers and
+		// panics name it), in declaration order.
+		res, _, err := e.execute(ctx, kernel.ExecuteRequest{Code: d.src, ExecutionCount: d.count}, discardOutput{})
+		if err == nil && res.Error != nil {
+			err = fmt.Errorf("%s: %s", res.Error.Name, res.Error.Value)
+		}
+		if err != nil {
+			fmt.Fprintf(e.opts.Stderr, "[gokernel] note: %s (%s) calls a function this cell redefined and could not be declared again, so it keeps calling the earlier version: %v\n", names[d], d.fname, err)
+		}
+	}
+}
+
+// sameSource reports whether two declarations are the same text (a cell
+// run again redefines nothing).
+func sameSource(a, b string) bool {
+	return strings.TrimSpace(a) == strings.TrimSpace(b)
+}
+
+// discardOutput is the Output of the hidden cells rebindCallers runs.
+type discardOutput struct{}
+
+func (discardOutput) Stream(name, text string) {}
+func (discardOutput) Display(d kernel.Display) {}
+func (discardOutput) ClearOutput(wait bool)    {}
+func (discardOutput) Input(ctx context.Context, prompt string, password bool) (string, error) {
+	return "", fmt.Errorf("no input while functions are declared again")
+}
