@@ -278,12 +278,17 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		// refused, see wholeSymbol).
 		whole = "declares func main"
 	}
+	open := false
 	if whole != "" && fe.t.mode != Always && !declared["main"] {
 		// A whole cell's unexported fields and methods are out of the
 		// interpreter's reach (reflect hides them) and a later cell
-		// cannot add methods to its types: in auto mode only programs
-		// (a cell with func main) are compiled as a whole.
-		return nil, whole + " and no func main (in auto mode only a program cell is compiled as a whole package)"
+		// cannot add methods to its types: in auto mode a cell of types
+		// without func main is compiled only when everything it declares
+		// is in the open (openCell, after type-checking).
+		if whole != "declares a type" && whole != "declares a method" && whole != "declares a package-level variable" && whole != "declares a constant that may be untyped" || !hasType(f) {
+			return nil, whole + " and no func main (in auto mode only a program cell or a cell of types with exported fields and methods is compiled as a whole package)"
+		}
+		open = true
 	}
 	if whole != "" {
 		// The plugin's main package: reparsed with its own clause.
@@ -360,10 +365,18 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	sort.Slice(objs, func(i, j int) bool { return objs[i].name < objs[j].name })
 	var gk strings.Builder
 	var syms strings.Builder
+	if open {
+		if why := openCell(f, info); why != "" {
+			return nil, why
+		}
+	}
 	for _, d := range objs {
 		if p.whole != "" {
 			if why := fe.wholeSymbol(p, d.name, d.obj, &syms); why != "" {
 				return nil, why
+			}
+			if open && len(p.only) > 0 {
+				return nil, "declares " + d.name + ", which the interpreter could not use from a compiled cell (" + p.only[d.name] + "), and no func main"
 			}
 			p.names = append(p.names, d.name)
 			continue

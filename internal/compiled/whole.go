@@ -2,7 +2,9 @@ package compiled
 
 import (
 	"fmt"
+	"go/ast"
 	"go/constant"
+	"go/token"
 	"go/types"
 	"strconv"
 	"strings"
@@ -115,4 +117,77 @@ func untypedLiteral(v constant.Value, kind types.BasicKind) (string, bool) {
 		return s, true
 	}
 	return "", false // complex, nil
+}
+
+// hasType reports whether the cell declares a type.
+func hasType(f *ast.File) bool {
+	for _, d := range f.Decls {
+		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.TYPE {
+			return true
+		}
+	}
+	return false
+}
+
+// openCell says why a cell of types without func main must stay in the
+// interpreter in auto mode ("" when it can be compiled whole): everything
+// later interpreted cells may touch has to be visible to them through
+// reflect, which hides unexported fields and methods, and interface types
+// stay interpreted (an interpreted value in a compiled interface loses its
+// methods). Compiling such a cell gives its types real Go method sets:
+// errors.As and errors.Is, type switches and fmt's String and Error
+// methods then work as in Go, which the interpreter gets wrong. What it
+// costs: a later cell cannot add methods to these types (a clear error).
+func openCell(f *ast.File, info *types.Info) string {
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				continue
+			}
+			if !d.Name.IsExported() {
+				return "declares the unexported method " + d.Name.Name + " (the interpreter could not call it on a compiled type)"
+			}
+			fn, ok := info.Defs[d.Name].(*types.Func)
+			if !ok {
+				return "internal: no method " + d.Name.Name
+			}
+			// As for a library cell's funcs: interpreted code must not
+			// run inside compiled code (a func or interface argument, or
+			// an iterator's yield).
+			sig := fn.Type().(*types.Signature)
+			for i := 0; i < sig.Params().Len(); i++ {
+				if pt := sig.Params().At(i).Type(); !closedType(pt, map[types.Type]bool{}) {
+					return "declares the method " + d.Name.Name + " with a parameter of type " + pt.String() + ", which could carry interpreted code into compiled code"
+				}
+			}
+			for i := 0; i < sig.Results().Len(); i++ {
+				if rt := sig.Results().At(i).Type(); !outSafe(rt) {
+					return "declares the method " + d.Name.Name + " returning " + rt.String() + ", a func whose callers could pass interpreted code into compiled code"
+				}
+			}
+		case *ast.GenDecl:
+			if d.Tok != token.TYPE {
+				continue
+			}
+			for _, s := range d.Specs {
+				ts := s.(*ast.TypeSpec)
+				obj, ok := info.Defs[ts.Name].(*types.TypeName)
+				if !ok {
+					return "internal: no type for " + ts.Name.Name
+				}
+				switch u := obj.Type().Underlying().(type) {
+				case *types.Interface:
+					return "declares the interface " + ts.Name.Name + " (interpreted values in a compiled interface lose their methods)"
+				case *types.Struct:
+					for i := 0; i < u.NumFields(); i++ {
+						if fld := u.Field(i); !fld.Exported() || fld.Embedded() {
+							return "declares " + ts.Name.Name + " with the unexported or embedded field " + fld.Name() + " (the interpreter could not reach it in a compiled type)"
+						}
+					}
+				}
+			}
+		}
+	}
+	return ""
 }

@@ -309,6 +309,9 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		defer stop()
 		if r, ok := e.executeCompiled(ctx, fname, n, code, program, out); ok {
 			info.compiled = true
+			if r.Error == nil {
+				e.lw.Compiled([]byte(code))
+			}
 			return r, info, nil
 		}
 	}

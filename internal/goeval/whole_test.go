@@ -151,3 +151,27 @@ func fatal()        { log.Fatalf("fatal %d", 7) }
 		t.Errorf("a whole cell's names stay out of the front-end's scope, got %s", got)
 	}
 }
+
+// TestCompiledOpenTypeCells: in auto mode a cell of types whose fields and
+// methods are all exported (no func main) is compiled whole, so its types
+// have real Go method sets: errors.As, errors.Is through Unwrap and type
+// switches on them in interpreted cells give Go's answers (the
+// interpreter alone got them wrong), and method values and method
+// expressions on them bind as Go does. A method added later is refused
+// clearly; a cell with an unexported field stays interpreted.
+func TestCompiledOpenTypeCells(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command (seconds per cell)")
+	}
+	te, _ := newCompiledEngine(t, compiled.Auto)
+	runStepsOn(t, te, []step{
+		{code: "import (\n\t\"errors\"\n\t\"fmt\"\n)\n\nvar ErrDenied = errors.New(\"denied\")\n\ntype OpError struct {\n\tOp  string\n\tErr error\n}\n\nfunc (e *OpError) Error() string { return e.Op + \": \" + e.Err.Error() }\nfunc (e *OpError) Unwrap() error { return e.Err }\n\ntype Timeout struct{ Secs int }\n\nfunc (t Timeout) Error() string { return fmt.Sprint(\"timeout \", t.Secs) }\nfunc (t Timeout) Hello() string { return fmt.Sprint(\"hi \", t.Secs) }"},
+		{code: "err := fmt.Errorf(\"ctx: %w\", &OpError{\"write\", ErrDenied})\nvar op *OpError\nfmt.Println(errors.As(err, &op), op.Op, errors.Is(err, ErrDenied))", stdout: "true write true"},
+		{code: "func kind(err error) string {\n\tswitch e := err.(type) {\n\tcase Timeout:\n\t\treturn fmt.Sprint(\"timeout after \", e.Secs)\n\tcase *OpError:\n\t\treturn \"op \" + e.Op\n\t}\n\treturn \"other\"\n}"},
+		{code: "fmt.Println(kind(Timeout{3}), kind(&OpError{\"read\", ErrDenied}), kind(errors.New(\"x\")))", stdout: "timeout after 3 op read other"},
+		{code: "tm := Timeout{1}\nhello := tm.Hello\ntm.Secs = 2\nfmt.Println(hello(), tm.Hello(), Timeout.Hello(Timeout{5}))", stdout: "hi 1 hi 2 hi 5"},
+		{code: "func (t Timeout) Twice() int { return 2 * t.Secs }", errName: "CompileError", errHas: "cannot define new methods"},
+		{code: "type hidden struct{ n int }\n\nfunc (h hidden) get() int { return h.n }"},
+		{code: "hidden{4}.get()", want: "4"},
+	})
+}

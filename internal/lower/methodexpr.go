@@ -26,7 +26,7 @@ func (l *lowering) methodExpr(se *ast.SelectorExpr) {
 		ptr = ""
 	}
 	t, ok := x.(*ast.Ident)
-	if !ok || t.Obj == nil || t.Obj.Kind != ast.Typ || !l.oneLine(se.Pos(), se.End()) {
+	if !ok || (t.Obj == nil || t.Obj.Kind != ast.Typ) && !l.compiledTypes[t.Name] || !l.oneLine(se.Pos(), se.End()) {
 		return
 	}
 	var fd *ast.FuncDecl
@@ -38,7 +38,20 @@ func (l *lowering) methodExpr(se *ast.SelectorExpr) {
 	if fd == nil || fd.Type.TypeParams != nil {
 		return
 	}
-	params := []string{"_gk_r " + ptr + t.Name}
+	text := forwarder(fd, "_gk_r "+ptr+t.Name)
+	if strings.ContainsAny(text, "\n") || strings.Contains(text, "BadExpr") {
+		return
+	}
+	l.ed.replace(l.off(se.Pos()), l.off(se.End()), text)
+}
+
+// forwarder is a function literal that calls the method fd on _gk_r with
+// its own parameters, after the leading parameters lead (the receiver of a
+// method expression, or none):
+//
+//	func(_gk_r *Acc, _gk_p0 int) { _gk_r.Add(_gk_p0) }
+func forwarder(fd *ast.FuncDecl, lead ...string) string {
+	params := lead
 	var args []string
 	ell := ""
 	for i, p := range flatten(fd.Type.Params) {
@@ -63,15 +76,11 @@ func (l *lowering) methodExpr(se *ast.SelectorExpr) {
 	default:
 		sig += " (" + strings.Join(results, ", ") + ")"
 	}
-	call := "_gk_r." + se.Sel.Name + "(" + strings.Join(args, ", ") + ell + ")"
+	call := "_gk_r." + fd.Name.Name + "(" + strings.Join(args, ", ") + ell + ")"
 	if len(results) > 0 {
 		call = "return " + call
 	}
-	text := sig + " { " + call + " }"
-	if strings.ContainsAny(text, "\n") || strings.Contains(text, "BadExpr") {
-		return
-	}
-	l.ed.replace(l.off(se.Pos()), l.off(se.End()), text)
+	return sig + " { " + call + " }"
 }
 
 // recvBase returns the name of a method's receiver base type ("" if it is
@@ -146,7 +155,10 @@ func (l *lowering) methodValue(se *ast.SelectorExpr, stack []ast.Node) {
 			case ptrVar:
 				arg = "*" + x.Name
 			}
-			text := "func(_gk_r " + rt + ") " + types.ExprString(m.Type) + " { return _gk_r." + se.Sel.Name + " }(" + arg + ")"
+			// A forwarding literal rather than the method value _gk_r.M:
+			// yaegi types a method value of a compiled type as its method
+			// expression (func(*T) for func()).
+			text := "func(_gk_r " + rt + ") " + types.ExprString(m.Type) + " { return " + forwarder(m) + " }(" + arg + ")"
 			if strings.ContainsAny(text, "\n") || strings.Contains(text, "BadExpr") {
 				return
 			}

@@ -46,6 +46,48 @@ type Lowerer struct {
 	recovers bool
 	// chunks is set while Chunk lowers a chunk.
 	chunks bool
+	// compiledMethods and compiledTypes are the methods and types of
+	// cells the compiled tier ran (Compiled): method values and method
+	// expressions on them are lowered as on interpreted ones.
+	compiledMethods map[string][]*ast.FuncDecl
+	compiledTypes   map[string]bool
+}
+
+// Compiled records the declarations of a cell the compiled tier ran, so
+// that later chunks lower method values and method expressions of its
+// types (yaegi v0.16.1 gets them wrong on compiled types too) and range
+// over its iterator methods.
+func (lw *Lowerer) Compiled(src []byte) {
+	f, err := parser.ParseFile(token.NewFileSet(), "cell.go", append([]byte(declPrefix), src...), parser.SkipObjectResolution)
+	if err != nil {
+		return
+	}
+	if lw.compiledMethods == nil {
+		lw.compiledMethods, lw.compiledTypes = map[string][]*ast.FuncDecl{}, map[string]bool{}
+	}
+	for _, d := range f.Decls {
+		switch d := d.(type) {
+		case *ast.FuncDecl:
+			if d.Recv == nil {
+				continue
+			}
+			// A type compiled again (redefined) replaces its methods.
+			base, _ := recvBase(d)
+			kept := lw.compiledMethods[d.Name.Name][:0:0]
+			for _, m := range lw.compiledMethods[d.Name.Name] {
+				if b, _ := recvBase(m); b != base {
+					kept = append(kept, m)
+				}
+			}
+			lw.compiledMethods[d.Name.Name] = append(kept, d)
+		case *ast.GenDecl:
+			if d.Tok == token.TYPE {
+				for _, sp := range d.Specs {
+					lw.compiledTypes[sp.(*ast.TypeSpec).Name.Name] = true
+				}
+			}
+		}
+	}
 }
 
 // source lowers one chunk like the package-level source, resolving names
@@ -103,9 +145,13 @@ func (lw *Lowerer) lowerMode(src []byte, replTop bool) ([]byte, []byte, error) {
 		replTop: replTop,
 		hoisted: map[*ast.CallExpr]bool{},
 	}
-	for name, fds := range lw.methods {
+	for name, fds := range lw.compiledMethods {
 		l.methods[name] = append([]*ast.FuncDecl(nil), fds...)
 	}
+	for name, fds := range lw.methods {
+		l.methods[name] = append(l.methods[name], fds...)
+	}
+	l.compiledTypes = lw.compiledTypes
 	for _, d := range f.Decls {
 		if fd, ok := d.(*ast.FuncDecl); ok && fd.Recv != nil {
 			l.methods[fd.Name.Name] = append(l.methods[fd.Name.Name], fd)
@@ -269,6 +315,8 @@ type lowering struct {
 	codes   map[ast.Node]map[string]int
 	helpers map[string]string
 	methods map[string][]*ast.FuncDecl
+	// compiledTypes are the types of compiled cells (Lowerer.Compiled).
+	compiledTypes map[string]bool
 	// globals are the names declared at the top level by this chunk and
 	// the earlier ones.
 	globals map[string]bool
