@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestParseMode(t *testing.T) {
@@ -205,4 +206,29 @@ func TestProbeRefuses(t *testing.T) {
 			}
 		})
 	}
+}
+
+// A cell that might be compiled waits for the toolchain probe when it
+// arrives while the tier is starting (it would be interpreted otherwise,
+// a different answer for the same cell); a simple cell never waits.
+func TestWaitSetUp(t *testing.T) {
+	tier := New(Options{Mode: Auto, NoWarm: true})
+	tier.started.Store(true)
+	const delay = 100 * time.Millisecond
+	go func() {
+		time.Sleep(delay)
+		tier.ready.Store(true)
+		close(tier.setUpDone)
+	}()
+	t0 := time.Now()
+	tier.WaitSetUp(context.Background(), "x := 1")
+	if d := time.Since(t0); d >= delay {
+		t.Errorf("a simple cell waited %v", d)
+	}
+	tier.WaitSetUp(context.Background(), "func f() {}")
+	if d := time.Since(t0); d < delay || !tier.Enabled() {
+		t.Errorf("a func cell returned after %v, enabled %v", d, tier.Enabled())
+	}
+	off := New(Options{Mode: Off})
+	off.WaitSetUp(context.Background(), "func f() {}") // never started: returns
 }

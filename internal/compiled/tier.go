@@ -58,6 +58,7 @@ type Tier struct {
 
 	started atomic.Bool   // Start was called
 	ready   atomic.Bool   // Start set the tier up: cells may be compiled
+	setUpDone chan struct{} // closed when Start has probed the toolchain (either way)
 	done    chan struct{} // closed when Start returned (set up and warm, or failed)
 
 	mu     sync.Mutex // guards the fields below
@@ -81,7 +82,7 @@ type Tier struct {
 // until Start has probed the toolchain (run it in a goroutine, so that
 // nothing waits for the go command).
 func New(opts Options) *Tier {
-	t := &Tier{mode: opts.Mode, log: opts.Logger, opts: opts, done: make(chan struct{}), cwd: opts.NotebookDir}
+	t := &Tier{mode: opts.Mode, log: opts.Logger, opts: opts, done: make(chan struct{}), setUpDone: make(chan struct{}), cwd: opts.NotebookDir}
 	if t.cwd == "" {
 		t.cwd, _ = os.Getwd()
 	}
@@ -102,19 +103,24 @@ func (t *Tier) Start(ctx context.Context) {
 	t.started.Store(true)
 	defer close(t.done)
 	if t.mode == Off {
+		close(t.setUpDone)
 		return
 	}
-	if err := t.ensureSession(ctx); err != nil {
-		t.mu.Lock()
+	err := t.ensureSession(ctx)
+	t.mu.Lock()
+	t.reason = ""
+	if err != nil {
 		t.reason = err.Error()
-		t.mu.Unlock()
+	}
+	t.mu.Unlock()
+	if err == nil {
+		t.ready.Store(true)
+	}
+	close(t.setUpDone)
+	if err != nil {
 		t.log.Info("compiled cells unavailable: every cell is interpreted", "reason", err.Error())
 		return
 	}
-	t.mu.Lock()
-	t.reason = ""
-	t.mu.Unlock()
-	t.ready.Store(true)
 	if t.opts.NoWarm {
 		t.mu.Lock()
 		t.warm = true
@@ -160,6 +166,25 @@ func langVersion(v string) string {
 		return parts[0] + "." + parts[1]
 	}
 	return v
+}
+
+// WaitSetUp waits until Start has probed the toolchain, or ctx ends, when
+// code might be compiled: a cell that arrives while the tier is starting
+// is then routed as it would be a second later, instead of being
+// interpreted because it came early (under load the probe took seconds,
+// and the same cell gave a different answer). The probe is the go
+// command's version and environment, not the warm-up, which never waits.
+func (t *Tier) WaitSetUp(ctx context.Context, code string) {
+	if t == nil || t.mode == Off || !t.started.Load() || t.ready.Load() {
+		return
+	}
+	if t.mode != Always && !strings.Contains(code, "func") && !strings.Contains(code, "for") {
+		return
+	}
+	select {
+	case <-t.setUpDone:
+	case <-ctx.Done():
+	}
 }
 
 // Enabled reports whether cells may be compiled now.

@@ -300,6 +300,7 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		res.Error = ee
 		return res, info, nil
 	}
+	e.opts.Compiler.WaitSetUp(ctx, code)
 	if c := e.opts.Compiler; c.Enabled() {
 		// Compiled code checks its stop flags at function entries and
 		// loop iterations; an interrupt sets them, the next cell clears
