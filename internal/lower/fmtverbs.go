@@ -1,8 +1,10 @@
 package lower
 
 import (
+	"fmt"
 	"go/ast"
 	"go/token"
+	"reflect"
 	"sort"
 	"strconv"
 	"strings"
@@ -45,7 +47,7 @@ func (l *lowering) fmtCall(ce *ast.CallExpr, sel *ast.SelectorExpr) {
 	if err != nil {
 		return
 	}
-	verbs, _, tpos, ok := scanVerbs(format)
+	verbs, _, plus, tpos, ok := scanVerbFlags(format)
 	if !ok {
 		return
 	}
@@ -67,6 +69,14 @@ func (l *lowering) fmtCall(ce *ast.CallExpr, sel *ast.SelectorExpr) {
 			l.ed.insert(l.off(arg.Pos()), "_gk_T(")
 			l.ed.insert(l.off(arg.End()), ")")
 			changed = true
+		case v == 'v' && plus[i] && len(l.hiddenFields(arg)) > 0 && !l.shown(arg):
+			// yaegi names an unexported field X<name> in the struct
+			// type it makes (reflect.StructOf cannot make unexported
+			// fields), which %+v prints: _gk_rt.Fields prints the
+			// declared names.
+			l.helper("_gk_rt", `import _gk_rt "`+rtPath+`"`)
+			l.ed.insert(l.off(arg.Pos()), "_gk_rt.Fields(")
+			l.ed.insert(l.off(arg.End()), ", "+strconv.Quote(strings.Join(l.hiddenFields(arg), ","))+")")
 		case strings.ContainsRune("dobcUeEfFgG", v) && len(basic) > 0 && l.maybeNamedBasic(arg, basic):
 			l.helper("_gk_N", helperUnderlying(basic))
 			l.ed.insert(l.off(arg.Pos()), "_gk_N(")
@@ -86,32 +96,40 @@ func (l *lowering) fmtCall(ce *ast.CallExpr, sel *ast.SelectorExpr) {
 // has the # flag, and the offsets of its T verbs; ok is false for formats
 // it does not handle.
 func scanVerbs(format string) (verbs []rune, sharp []bool, tpos []int, ok bool) {
+	verbs, sharp, _, tpos, ok = scanVerbFlags(format)
+	return verbs, sharp, tpos, ok
+}
+
+// scanVerbFlags is scanVerbs with the + flag of each argument too.
+func scanVerbFlags(format string) (verbs []rune, sharp, plus []bool, tpos []int, ok bool) {
 	for i := 0; i < len(format); i++ {
 		if format[i] != '%' {
 			continue
 		}
 		i++
-		s := false
+		s, p := false, false
 		for i < len(format) && strings.IndexByte("+-# 0123456789.", format[i]) >= 0 {
 			s = s || format[i] == '#'
+			p = p || format[i] == '+'
 			i++
 		}
 		if i >= len(format) {
-			return nil, nil, nil, false
+			return nil, nil, nil, nil, false
 		}
 		c := format[i]
 		switch {
 		case c == '%':
 			continue
 		case c == '*' || c == '[' || c >= 0x80:
-			return nil, nil, nil, false
+			return nil, nil, nil, nil, false
 		case c == 'T':
 			tpos = append(tpos, i)
 		}
 		verbs = append(verbs, rune(c))
 		sharp = append(sharp, s)
+		plus = append(plus, p)
 	}
-	return verbs, sharp, tpos, true
+	return verbs, sharp, plus, tpos, true
 }
 
 // sessionTypes returns the non-generic, non-interface types declared at
@@ -180,4 +198,103 @@ func helperUnderlying(basic map[string]string) string {
 	}
 	b.WriteString("\t}\n\treturn v\n}")
 	return b.String()
+}
+
+// hiddenFields returns the unexported field names of arg's struct type
+// when it is a cell-declared struct type visible in the syntax.
+func (l *lowering) hiddenFields(arg ast.Expr) []string {
+	t, ok := l.typeOf(arg, 0).(*ast.Ident)
+	if !ok {
+		return nil
+	}
+	o := t.Obj
+	if o == nil {
+		o = l.types[t.Name]
+	}
+	if o == nil || o.Kind != ast.Typ {
+		return nil
+	}
+	ts, ok := o.Decl.(*ast.TypeSpec)
+	if !ok || ts.TypeParams != nil {
+		return nil
+	}
+	st, ok := ts.Type.(*ast.StructType)
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, f := range st.Fields.List {
+		for _, n := range f.Names {
+			if !n.IsExported() && n.Name != "_" {
+				names = append(names, n.Name)
+			}
+		}
+	}
+	return names
+}
+
+// jsonHidden tags the untagged unexported fields of a struct type with
+// json:"-": yaegi makes them exported fields named X<name>, which
+// encoding/json then marshalled ("Xprivate":3) and filled, where Go
+// ignores them.
+func (l *lowering) jsonHidden(st *ast.StructType) {
+	for _, f := range st.Fields.List {
+		if f.Tag != nil || len(f.Names) == 0 || !l.oneLine(f.Pos(), f.End()) {
+			continue
+		}
+		hidden := true
+		for _, n := range f.Names {
+			hidden = hidden && !n.IsExported()
+		}
+		if hidden {
+			l.ed.insert(l.off(f.Type.End()), " `json:\"-\"`")
+		}
+	}
+}
+
+// plusFields wraps v so that %+v prints the names of fields that were
+// unexported in the cell's declaration (names, comma-separated) as
+// declared instead of yaegi's X<name>. Other verbs print v as fmt does.
+func plusFields(v any, names string) fmt.Formatter { return hiddenNames{v, strings.Split(names, ",")} }
+
+type hiddenNames struct {
+	v     any
+	names []string
+}
+
+func (h hiddenNames) Format(s fmt.State, verb rune) {
+	rv := reflect.ValueOf(h.v)
+	if verb != 'v' || !s.Flag('+') || rv.Kind() != reflect.Struct {
+		fmt.Fprintf(s, fmt.FormatString(s, verb), h.v)
+		return
+	}
+	hidden := map[string]bool{}
+	for _, n := range h.names {
+		hidden["X"+n] = true
+	}
+	var b strings.Builder
+	b.WriteByte('{')
+	for i := 0; i < rv.NumField(); i++ {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		name := rv.Type().Field(i).Name
+		if hidden[name] {
+			name = name[1:]
+		}
+		b.WriteString(name + ":")
+		if f := rv.Field(i); f.CanInterface() {
+			fmt.Fprintf(&b, "%+v", f.Interface())
+		} else {
+			b.WriteString("?")
+		}
+	}
+	b.WriteByte('}')
+	s.Write([]byte(b.String()))
+}
+
+// shown reports whether the String-method rewrite converts arg (its
+// conversion writes the declared field names itself).
+func (l *lowering) shown(arg ast.Expr) bool {
+	return len(l.showInit().showable) > 0 && l.showOperand(arg) != ""
 }

@@ -903,4 +903,27 @@ func main() {
 	fmt.Println(lights[0].On, lights[1].On, a.On, b.On)
 }
 `},
+	{"unexported_fields_json_plusv", `package main
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+type Config struct {
+	Name    string   `+"`json:\"name\"`"+`
+	Port    int      `+"`json:\"port,omitempty\"`"+`
+	private int
+	a, b    bool
+}
+
+func main() {
+	b, err := json.Marshal(Config{Name: "svc", private: 3, a: true})
+	fmt.Println(string(b), err)
+	var c Config
+	err = json.Unmarshal([]byte(`+"`"+`{"name":"x","port":8080,"private":5,"Xprivate":6}`+"`"+`), &c)
+	fmt.Printf("%+v %v|%v\n", c, err, c)
+	fmt.Println(fmt.Sprintf("%+v", Config{private: 1}))
+}
+`},
 }

@@ -416,6 +416,8 @@ func (l *lowering) run() {
 			l.typeSwitchUnwrap(n)
 		case *ast.TypeAssertExpr:
 			l.typeAssertUnwrap(n)
+		case *ast.StructType:
+			l.jsonHidden(n)
 		}
 		if !descend {
 			stack = stack[:len(stack)-1]

@@ -93,6 +93,8 @@ func rtSymbols() map[string]reflect.Value {
 		// Unwrap is the subject of a type switch or assertion on
 		// cell-declared types (typeswitch.go).
 		"Unwrap": reflect.ValueOf(unwrap),
+		// Fields prints %+v with a struct's declared field names.
+		"Fields": reflect.ValueOf(plusFields),
 		// The String-method rewrite (stringers.go, showrt.go).
 		"Show":     reflect.ValueOf(showValue),
 		"List":     reflect.ValueOf(newList),
