@@ -56,10 +56,10 @@ type Tier struct {
 	module string // module path of the cell packages
 	fe     *frontEnd
 
-	started atomic.Bool   // Start was called
-	ready   atomic.Bool   // Start set the tier up: cells may be compiled
+	started   atomic.Bool   // Start was called
+	ready     atomic.Bool   // Start set the tier up: cells may be compiled
 	setUpDone chan struct{} // closed when Start has probed the toolchain (either way)
-	done    chan struct{} // closed when Start returned (set up and warm, or failed)
+	done      chan struct{} // closed when Start returned (set up and warm, or failed)
 
 	mu     sync.Mutex // guards the fields below
 	reason string     // why the tier is unavailable ("" when it is)

@@ -911,8 +911,8 @@ import (
 )
 
 type Config struct {
-	Name    string   `+"`json:\"name\"`"+`
-	Port    int      `+"`json:\"port,omitempty\"`"+`
+	Name    string   ` + "`json:\"name\"`" + `
+	Port    int      ` + "`json:\"port,omitempty\"`" + `
 	private int
 	a, b    bool
 }
@@ -921,7 +921,7 @@ func main() {
 	b, err := json.Marshal(Config{Name: "svc", private: 3, a: true})
 	fmt.Println(string(b), err)
 	var c Config
-	err = json.Unmarshal([]byte(`+"`"+`{"name":"x","port":8080,"private":5,"Xprivate":6}`+"`"+`), &c)
+	err = json.Unmarshal([]byte(` + "`" + `{"name":"x","port":8080,"private":5,"Xprivate":6}` + "`" + `), &c)
 	fmt.Printf("%+v %v|%v\n", c, err, c)
 	fmt.Println(fmt.Sprintf("%+v", Config{private: 1}))
 }
