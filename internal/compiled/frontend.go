@@ -175,7 +175,7 @@ func (t *Tier) Plan(n int, code string, resolve Resolver) (*Plan, string) {
 	}
 	// Only cells with a function or a loop can be compiled; the check
 	// keeps parsing off the path of simple cells.
-	if t.mode != Always && !strings.Contains(code, "func") && !strings.Contains(code, "for") {
+	if t.mode != Always && !strings.Contains(code, "func") && !strings.Contains(code, "for") && !t.mayBorrow(code) {
 		return nil, "no function and no loop"
 	}
 	if why := t.full(); why != "" {
@@ -448,7 +448,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	g.WriteString(")\n\n")
 	g.WriteString("// Gk_stop is set on interrupt; compiled code checks it at function entries and loop iterations.\nvar Gk_stop gkatomic.Bool\n\n")
 	g.WriteString("// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n\n")
-	g.WriteString("// gk_goPanic reports a panic of a goroutine the cell started instead of ending the process.\nfunc gk_goPanic() {\n\tif r := recover(); r != nil {\n\t\tgkfmt.Fprintf(gkos.Stderr, \"panic in goroutine: %v\\n[the goroutine stopped; the kernel keeps running]\\n\", r)\n\t}\n}\n\n")
+	g.WriteString(goPanicSrc)
 	g.WriteString(exitHelperSrc + "\n")
 	g.WriteString(gk.String())
 	fmt.Fprintf(&g, "\n// Gk_symbols is the cell's symbol table, as yaegi extract makes them.\nvar Gk_symbols = map[string]map[string]gkreflect.Value{\n\t%q: {\n%s\t},\n}\n", p.path+"/"+p.pkgName, syms.String())
@@ -685,6 +685,10 @@ func (fe *frontEnd) burn(p *Plan) {
 	defer fe.mu.Unlock()
 	fe.seq = max(fe.seq, p.seq)
 }
+
+// goPanicSrc declares gk_goPanic, which reports a panic of a goroutine the
+// cell started instead of ending the process.
+const goPanicSrc = "// gk_goPanic reports a panic of a goroutine the cell started instead of ending the process.\nfunc gk_goPanic() {\n\tif r := recover(); r != nil {\n\t\tgkfmt.Fprintf(gkos.Stderr, \"panic in goroutine: %v\\n[the goroutine stopped; the kernel keeps running]\\n\", r)\n\t}\n}\n\n"
 
 // typeCheck type-checks the cell file f as package pkg, recording into
 // info, and returns all its errors (not only the first).

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"go/ast"
 	"go/parser"
+	"go/scanner"
 	"go/token"
 	"go/types"
 	"strings"
@@ -19,20 +20,43 @@ import (
 func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*Plan, string) {
 	fname := fmt.Sprintf("In[%d]", n)
 	header := "package " + p.pkgName + "\n"
+	// The cell's own imports go to the file's header (blanked in the
+	// statements, so no line moves).
+	// Only for a cell that borrows: a cell of imports and a loop keeps
+	// going to the interpreter, whose lowering then knows the types of
+	// the names it defines (a later range over maps.Keys(counts) needs
+	// them).
+	imports, importedNames := "", map[string]bool{}
+	if fe.t.mayBorrow(code) {
+		imports, code, importedNames = leadingImports(code)
+	}
+	pkgClause := header
+	header += imports
 	open := "func Gk_run() {\n//line " + fname + ":1:1\n"
 	// First parse: is it statements, what does it define?
 	f, err := parser.ParseFile(fe.fset, fname, header+open+code+"\n}\n", parser.SkipObjectResolution)
 	if err != nil {
 		return nil, "not a cell of declarations or of statements only"
 	}
-	body := f.Decls[0].(*ast.FuncDecl).Body
+	var body *ast.BlockStmt
+	for _, d := range f.Decls {
+		if fd, ok := d.(*ast.FuncDecl); ok && fd.Name.Name == "Gk_run" {
+			body = fd.Body
+		}
+	}
+	if body == nil {
+		return nil, "not a cell of declarations or of statements only"
+	}
 	hasLoop, why := false, ""
+	var lits []*ast.FuncLit
 	ast.Inspect(body, func(x ast.Node) bool {
 		switch x := x.(type) {
 		case *ast.ForStmt, *ast.RangeStmt:
 			hasLoop = true
 		case *ast.FuncLit:
-			why = "creates a closure"
+			// Its returns, defers and labels are its own.
+			lits = append(lits, x)
+			return false
 		case *ast.GoStmt:
 			why = "starts a goroutine"
 		case *ast.DeferStmt:
@@ -55,16 +79,30 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	if why != "" {
 		return nil, "a statement cell that " + why + " stays interpreted"
 	}
-	if !hasLoop {
+	defs, seen, _ := topDefs(body)
+	// The names the cell defines are copied back to the interpreter when
+	// Gk_run returns: a closure over one of them would keep using the
+	// compiled copy.
+	for _, lit := range lits {
+		ast.Inspect(lit.Body, func(x ast.Node) bool {
+			if id, ok := x.(*ast.Ident); ok && seen[id.Name] && why == "" {
+				why = "creates a closure over " + id.Name
+			}
+			return why == ""
+		})
+	}
+	if why != "" {
+		return nil, "a statement cell that " + why + " stays interpreted"
+	}
+	if !hasLoop && !fe.t.mayBorrow(code) {
 		return nil, "a statement cell without a loop stays interpreted (sub-ms)"
 	}
-	defs, seen, _ := topDefs(body)
 	// A trailing expression that is not a call is no valid statement in
 	// Go: it becomes the assignment to the result before type-checking
 	// (a trailing call is decided after, when its type is known).
 	if k := len(body.List); k > 0 {
 		if es, ok := body.List[k-1].(*ast.ExprStmt); ok {
-			if _, call := es.X.(*ast.CallExpr); !call {
+			if _, call := es.X.(*ast.CallExpr); !call || valueBuiltin(es.X) {
 				base0 := fe.fset.File(f.Pos()).Base() + len(header+open)
 				start, end := int(es.X.Pos())-base0, int(es.X.End())-base0
 				if start >= 0 && end <= len(code) && start <= end {
@@ -77,25 +115,67 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	var info *types.Info
 	var pkg *types.Package
 	base := 0
+	// Declarations of interpreted cells the statements use (a generic
+	// function the interpreter cannot instantiate across cells, the
+	// types and funcs it needs) are declared again in the cell package,
+	// from their source: borrowed.
+	var borrowed strings.Builder
+	lent := map[string]bool{}
+	generic := false
 	extraImports, why := checkAutoImport(func(imports []string) ([]error, string) {
-		var hb strings.Builder
-		writeCellHeader(&hb, header, nil, imports)
-		hb.WriteString(open)
-		hdr := hb.String()
-		if f, err = parser.ParseFile(fe.fset, fname, hdr+code+tail, parser.SkipObjectResolution); err != nil {
-			return nil, "statements: " + err.Error()
+		for round := 0; ; round++ {
+			var hb strings.Builder
+			writeCellHeader(&hb, header, nil, imports)
+			hb.WriteString(open)
+			hdr := hb.String()
+			if f, err = parser.ParseFile(fe.fset, fname, hdr+code+tail+borrowed.String(), parser.SkipObjectResolution); err != nil {
+				return nil, "statements: " + err.Error()
+			}
+			base = fe.fset.File(f.Pos()).Base() + len(hdr)
+			pkg = types.NewPackage(p.path, p.pkgName)
+			for _, d := range fe.latest {
+				pkg.Scope().Insert(d.obj)
+			}
+			info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
+			errs := fe.typeCheck(f, pkg, info)
+			if len(errs) == 0 || fe.t.lend == nil || round >= 8 {
+				return errs, ""
+			}
+			more := false
+			for _, err := range errs {
+				te, ok := err.(types.Error)
+				if !ok {
+					continue
+				}
+				name, ok := strings.CutPrefix(te.Msg, "undefined: ")
+				if !ok || lent[name] || seen[name] {
+					continue
+				}
+				if d, ok := fe.t.lend(name); ok {
+					lent[name], more = true, true
+					generic = generic || d.Generic
+					fmt.Fprintf(&borrowed, "\n//line %s:1:1\n%s\n", d.Origin, d.Source)
+				}
+			}
+			if !more {
+				return errs, ""
+			}
 		}
-		base = fe.fset.File(f.Pos()).Base() + len(hdr)
-		pkg = types.NewPackage(p.path, p.pkgName)
-		for _, d := range fe.latest {
-			pkg.Scope().Insert(d.obj)
-		}
-		info = &types.Info{Uses: map[*ast.Ident]types.Object{}, Defs: map[*ast.Ident]types.Object{}, Types: map[ast.Expr]types.TypeAndValue{}}
-		return fe.typeCheck(f, pkg, info), ""
-	}, resolve, func(name string) bool { return seen[name] })
+	}, resolve, func(name string) bool { return seen[name] || lent[name] || importedNames[name] })
 	if why != "" {
 		return nil, why
 	}
+	if len(lent) > 0 && !generic {
+		// Borrowing is for what the interpreter gets wrong; a cell that
+		// only uses interpreted non-generic code stays with it (its
+		// values keep the interpreter's types).
+		return nil, "uses interpreted declarations (" + strings.Join(sortedKeys(lent), ", ") + ") and no generic code"
+	}
+	if !hasLoop && !generic {
+		return nil, "a statement cell without a loop stays interpreted (sub-ms)"
+	}
+	code += tail + borrowed.String()
+	tail = ""
 	if why := untouched(fe.fset, info, nil); why != "" {
 		return nil, why
 	}
@@ -141,7 +221,7 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	cell.WriteString(rewritten)
 	cell.WriteString(tail)
 	p.cellSrc = cell.String()
-	p.gkSrc = header + "\n// Generated by gokernel: the cell's stop flag.\n\nimport (\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n)\n\n// Gk_stop is set on interrupt.\nvar Gk_stop gkatomic.Bool\n\n// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n"
+	p.gkSrc = pkgClause + "\n// Generated by gokernel: the cell's stop flag.\n\nimport (\n\tgkfmt \"fmt\"\n\tgkos \"os\"\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n)\n\n// Gk_stop is set on interrupt.\nvar Gk_stop gkatomic.Bool\n\n// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n\n" + goPanicSrc
 	p.mainSrc = fmt.Sprintf("package main\n\nimport c %q\n\n// What the kernel looks up.\nvar (\n\tRun       = c.Gk_run\n\tOut       = &c.Gk_out\n\tResult    = &c.Gk_result\n\tHasResult = &c.Gk_hasResult\n\tStop      = &c.Gk_stop\n)\n", p.path)
 	p.pkg = pkg
 	p.stmts = true
@@ -185,7 +265,90 @@ func topDefs(body *ast.BlockStmt) ([]string, map[string]bool, map[*ast.Ident]boo
 	return defs, seen, idents
 }
 
+// valueBuiltin reports whether x calls a builtin whose value must be used
+// (len(xs) alone is no statement).
+func valueBuiltin(x ast.Expr) bool {
+	ce, ok := x.(*ast.CallExpr)
+	if !ok {
+		return false
+	}
+	id, ok := ce.Fun.(*ast.Ident)
+	if !ok {
+		return false
+	}
+	switch id.Name {
+	case "len", "cap", "min", "max", "append", "make", "new", "complex", "real", "imag":
+		return true
+	}
+	return false
+}
+
 func isCall(x ast.Expr) bool {
 	_, ok := x.(*ast.CallExpr)
 	return ok
+}
+
+// identsOf returns the identifiers of code, in order, once each.
+func identsOf(code string) []string {
+	var s scanner.Scanner
+	fset := token.NewFileSet()
+	s.Init(fset.AddFile("", -1, len(code)), []byte(code), nil, 0)
+	seen := map[string]bool{}
+	var out []string
+	for {
+		_, tok, lit := s.Scan()
+		if tok == token.EOF {
+			return out
+		}
+		if tok == token.IDENT && !seen[lit] {
+			seen[lit] = true
+			out = append(out, lit)
+		}
+	}
+}
+
+// leadingImports splits the import declarations at the start of a
+// statement cell from its statements: the imports' text (for the file's
+// header), the code with them blanked (newlines kept), and the names
+// they bind.
+func leadingImports(code string) (string, string, map[string]bool) {
+	names := map[string]bool{}
+	if !strings.Contains(code, "import") {
+		return "", code, names
+	}
+	const pre = "package p\n"
+	fset := token.NewFileSet()
+	f, err := parser.ParseFile(fset, "", pre+code, parser.ImportsOnly|parser.SkipObjectResolution)
+	if err != nil || len(f.Imports) == 0 {
+		return "", code, names
+	}
+	end := 0
+	var b strings.Builder
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.IMPORT {
+			break
+		}
+		from, to := fset.Position(g.Pos()).Offset-len(pre), fset.Position(g.End()).Offset-len(pre)
+		if from < end || to > len(code) {
+			return "", code, names
+		}
+		b.WriteString(code[from:to] + "\n")
+		end = to
+	}
+	for _, is := range f.Imports {
+		path := strings.Trim(is.Path.Value, "\"`")
+		name := path[strings.LastIndex(path, "/")+1:]
+		if is.Name != nil {
+			name = is.Name.Name
+		}
+		names[name] = true
+	}
+	blank := strings.Map(func(r rune) rune {
+		if r == '\n' {
+			return r
+		}
+		return ' '
+	}, code[:end])
+	return b.String(), blank + code[end:], names
 }

@@ -73,6 +73,9 @@ type Tier struct {
 	programs []string
 
 	mods modState // third-party modules (modules.go)
+	// lend gives interpreted declarations by name (SetLender).
+	lend       func(name string) (Lent, bool)
+	anyGeneric func() bool
 	// hostMods lists the modules linked into this process (nil:
 	// hostModules, from the build info; test binaries have none there).
 	hostMods func() (map[string]hostMod, error)
@@ -166,6 +169,39 @@ func langVersion(v string) string {
 		return parts[0] + "." + parts[1]
 	}
 	return v
+}
+
+// Lent is an interpreted cell's declaration that a compiled statement cell
+// may declare again from its source (Tier.SetLender).
+type Lent struct {
+	Source  string // the declaration (a type with its methods)
+	Origin  string // the cell it came from, In[N]
+	Generic bool   // a generic func or type
+}
+
+// SetLender gives the tier the session's interpreted declarations by name
+// (funcs, types with their methods, consts; never variables). Set once,
+// before cells run.
+// anyGeneric reports whether any lent declaration is generic (the check
+// on every cell that might borrow stops there when none is).
+func (t *Tier) SetLender(lend func(name string) (Lent, bool), anyGeneric func() bool) {
+	if t != nil {
+		t.lend, t.anyGeneric = lend, anyGeneric
+	}
+}
+
+// mayBorrow reports whether a statement cell without a loop might use an
+// interpreted generic declaration (checked for real after type-checking).
+func (t *Tier) mayBorrow(code string) bool {
+	if t.lend == nil || !t.anyGeneric() {
+		return false
+	}
+	for _, name := range identsOf(code) {
+		if d, ok := t.lend(name); ok && d.Generic {
+			return true
+		}
+	}
+	return false
 }
 
 // WaitSetUp waits until Start has probed the toolchain, or ctx ends, when

@@ -70,9 +70,16 @@ type Engine struct {
 	// funcSrc holds the latest source of every top-level function, and
 	// methodUses the names each method's body uses, so that a
 	// redefinition can declare the callers again (rebind.go).
-	funcSrc    map[string]*funcDecl
-	funcSeq    int
-	methodUses map[string]map[string]bool
+	funcSrc map[string]*funcDecl
+	// lendable are the interpreted declarations a compiled statement
+	// cell may declare again (lend.go).
+	lendable map[string]compiled.Lent
+	// staleGeneric are generic functions redefined after the interpreter
+	// took their first body: only compiled cells may use them.
+	staleGeneric map[string]bool
+	genericLent  int // how many of them are generic
+	funcSeq      int
+	methodUses   map[string]map[string]bool
 	// funcCells maps a declared function or method name to the cell that
 	// last declared it, so panic frames name and quote that cell.
 	funcCells map[string]cellSource
@@ -206,6 +213,7 @@ func New(opts Options) (*Engine, error) {
 			return nil, fmt.Errorf("goeval: %s: %w", imp, err)
 		}
 	}
+	opts.Compiler.SetLender(e.lent, e.anyGenericLent)
 	return e, nil
 }
 
@@ -263,6 +271,7 @@ func (e *Engine) Output() kernel.Output { return e.cell.Get() }
 func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
 	res, info, err := e.execute(ctx, req, out)
 	if err == nil && res.Error == nil {
+		e.recordLendable(req.Code, info.count, info.compiled)
 		e.rebindCallers(ctx, info.count, req.Code, info.compiled)
 		e.cell.Set(out)
 	}
@@ -319,6 +328,11 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 	if name := e.redefinesGeneric(code); name != "" {
 		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
 		res.Error = src.compileError(errCompile, fmt.Errorf("%s is a generic function an earlier cell declared: the interpreter cannot declare a generic function again (it would keep running the first body); rename it or restart the kernel", name))
+		return res, info, nil
+	}
+	if name := e.usesStaleGeneric(code); name != "" {
+		src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+		res.Error = src.compileError(errCompile, fmt.Errorf("%s was redefined: compiled cells use its new body, but this cell is interpreted and the interpreter keeps the first one; use %s in a cell that can be compiled (no interpreted variables), or rename it", name, name))
 		return res, info, nil
 	}
 	code = e.useCompiledVars(code)

@@ -108,7 +108,49 @@ func (e *Engine) redefinesGeneric(code string) string {
 	}
 	for _, cf := range cellFuncs(code) {
 		if old, ok := e.funcSrc[cf.name]; ok && !cf.method && old.generic && !old.compiled && !sameSource(old.src, cf.src) {
+			if e.opts.Compiler.Enabled() && !e.interpretedCallersLocked(cf.name) {
+				// Later cells that use it are compiled with the new
+				// source (lend.go); one that cannot be is refused
+				// (usesStaleGeneric).
+				if e.staleGeneric == nil {
+					e.staleGeneric = map[string]bool{}
+				}
+				e.staleGeneric[cf.name] = true
+				continue
+			}
 			return cf.name
+		}
+	}
+	return ""
+}
+
+// interpretedCallersLocked reports whether an interpreted function uses
+// name (callers hold e.mu).
+func (e *Engine) interpretedCallersLocked(name string) bool {
+	for n, d := range e.funcSrc {
+		if n != name && !d.compiled && d.uses[name] {
+			return true
+		}
+	}
+	return false
+}
+
+// usesStaleGeneric returns a generic function redefined after the
+// interpreter took its first body that an interpreted cell uses (the
+// interpreter would run the old body).
+func (e *Engine) usesStaleGeneric(code string) string {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if len(e.staleGeneric) == 0 {
+		return ""
+	}
+	declared := map[string]bool{}
+	for _, cf := range cellFuncs(code) {
+		declared[cf.name] = true
+	}
+	for _, id := range cellIdents(code, -1) {
+		if e.staleGeneric[id] && !declared[id] {
+			return id
 		}
 	}
 	return ""

@@ -175,3 +175,28 @@ func TestCompiledOpenTypeCells(t *testing.T) {
 		{code: "hidden{4}.get()", want: "4"},
 	})
 }
+
+// TestCompiledBorrowsInterpretedGenerics: a generic function or type an
+// interpreted cell declared (yaegi cannot instantiate it from a later
+// cell) is used by a later statement cell, which is compiled with the
+// declarations it needs declared again from their source; its names come
+// back to the interpreter. A redefined generic function is what later
+// compiled cells use; an interpreted cell that would run its old body is
+// refused.
+func TestCompiledBorrowsInterpretedGenerics(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command (seconds per cell)")
+	}
+	te, _ := newCompiledEngine(t, compiled.Auto)
+	runStepsOn(t, te, []step{
+		{code: "func Map[T, U any](s []T, f func(T) U) []U {\n\tout := make([]U, 0, len(s))\n\tfor _, v := range s {\n\t\tout = append(out, f(v))\n\t}\n\treturn out\n}\n\ntype Pair[K comparable, V any] struct {\n\tKey K\n\tVal V\n}\n\nfunc MakePair[K comparable, V any](k K, v V) Pair[K, V] { return Pair[K, V]{k, v} }"},
+		{code: "import \"strings\"\n\nwords := Map([]int{1, 22, 333}, func(n int) string { return strings.Repeat(\"x\", n%10) })\nstrings.Join(words, \",\")", want: `"x,xx,xxx"`},
+		{code: "len(words)", want: "3"},
+		{code: "p := MakePair(\"k\", 7)\np.Val * 6", want: "42"},
+		{code: "p.Key", want: `"k"`},
+		{code: "func Map[T, U any](s []T, f func(T) U) []U { return nil }"},
+		{code: "len(Map([]int{1}, func(n int) int { return n }))", want: "0"},
+		{code: "k := 3"},
+		{code: "len(Map([]int{k}, func(v int) int { return v }))", errName: "CompileError", errHas: "Map was redefined"},
+	})
+}
