@@ -265,7 +265,9 @@ type yaegiLogFilter struct{ cell, kernel io.Writer }
 // Write sends yaegi v0.16.1's own lines (log.Panic("nil type"), "nil
 // reflect type", "compositeGenerator not implemented ...") to the kernel.
 func (f yaegiLogFilter) Write(p []byte) (int, error) {
-	line := string(p)
+	// " " + line: the logger's prefix (date, time) ends with a space,
+	// and without flags the line is the message alone.
+	line := " " + string(p)
 	if strings.HasSuffix(line, " nil type\n") || strings.HasSuffix(line, " nil reflect type\n") || strings.Contains(line, "compositeGenerator not implemented") {
 		return f.kernel.Write(p)
 	}

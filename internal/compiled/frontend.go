@@ -144,6 +144,11 @@ type Plan struct {
 	// defines, handed to the interpreter.
 	stmts bool
 	defs  []string
+	// lentVars are the interpreter's globals a statement cell uses
+	// through pointers (Gk_bind).
+	lentVars []string
+	// defTypes are the Go types of a statement cell's defs, as source.
+	defTypes map[string]string
 	// exported maps a declared name to the forwarder other cells use.
 	fwd map[string]string
 	// whole: the cell is built as the plugin's main package (why: it
@@ -170,18 +175,30 @@ type Resolver func(name string) (path string, ok bool)
 // and returns its plan, or nil and the reason it is left to the
 // interpreter. Nothing is recorded until Build succeeds.
 func (t *Tier) Plan(n int, code string, resolve Resolver) (*Plan, string) {
+	return t.plan(n, code, resolve, false)
+}
+
+// PlanRefused is Plan for a cell the interpreter refused to compile
+// (nothing of it ran): a statement cell is then compiled without a loop
+// too, since the interpreter's answer is an error (a standard library
+// function yaegi lacks, a generic it cannot instantiate).
+func (t *Tier) PlanRefused(n int, code string, resolve Resolver) (*Plan, string) {
+	return t.plan(n, code, resolve, true)
+}
+
+func (t *Tier) plan(n int, code string, resolve Resolver, refused bool) (*Plan, string) {
 	if !t.Enabled() {
 		return nil, t.Reason()
 	}
 	// Only cells with a function or a loop can be compiled; the check
 	// keeps parsing off the path of simple cells.
-	if t.mode != Always && !strings.Contains(code, "func") && !strings.Contains(code, "for") && !t.mayBorrow(code) {
+	if t.mode != Always && !refused && !strings.Contains(code, "func") && !strings.Contains(code, "for") && !t.mayBorrow(code) {
 		return nil, "no function and no loop"
 	}
 	if why := t.full(); why != "" {
 		return nil, why
 	}
-	return t.fe.plan(n, code, resolve)
+	return t.fe.plan(n, code, resolve, refused)
 }
 
 // goRecover starts the body of a function literal a compiled go statement
@@ -195,7 +212,7 @@ const goRecover = "defer gk_goPanic(); "
 // interpreted go statement, whose recover the interpreter's stop skips.
 const stopCheck = "if Gk_stop.Load() { gk_exit() }; "
 
-func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
+func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*Plan, string) {
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
 	seq := fe.seq + 1
@@ -206,7 +223,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 	code = neutralizeBuildLines(code)
 	f, err := parser.ParseFile(fe.fset, fname, header+code, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
-		return fe.planStmts(p, n, code, resolve)
+		return fe.planStmts(p, n, code, resolve, refused)
 	}
 	base := fe.fset.File(f.Pos()).Base() + len(header) // token.Pos of code[0]
 	hasFunc, whole := false, ""
@@ -278,8 +295,14 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver) (*Plan, string) {
 		// refused, see wholeSymbol).
 		whole = "declares func main"
 	}
+	if refused && whole == "" {
+		// The interpreter cannot run it: compiled as one package, its
+		// funcs may take funcs and interfaces (the interpreter's calls
+		// of those are refused clearly, as in a program cell).
+		whole = "the interpreter refused it"
+	}
 	open := false
-	if whole != "" && fe.t.mode != Always && !declared["main"] {
+	if whole != "" && fe.t.mode != Always && !declared["main"] && !refused {
 		// A whole cell's unexported fields and methods are out of the
 		// interpreter's reach (reflect hides them) and a later cell
 		// cannot add methods to its types: in auto mode a cell of types

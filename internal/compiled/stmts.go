@@ -7,6 +7,7 @@ import (
 	"go/scanner"
 	"go/token"
 	"go/types"
+	"slices"
 	"strings"
 )
 
@@ -17,19 +18,12 @@ import (
 // (values copied: the cell may not create closures, goroutines or
 // deferred calls that could keep using the compiled copies), and a
 // trailing expression becomes the cell's result. Callers hold fe.mu.
-func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*Plan, string) {
+func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver, refused bool) (*Plan, string) {
 	fname := fmt.Sprintf("In[%d]", n)
 	header := "package " + p.pkgName + "\n"
 	// The cell's own imports go to the file's header (blanked in the
 	// statements, so no line moves).
-	// Only for a cell that borrows: a cell of imports and a loop keeps
-	// going to the interpreter, whose lowering then knows the types of
-	// the names it defines (a later range over maps.Keys(counts) needs
-	// them).
-	imports, importedNames := "", map[string]bool{}
-	if fe.t.mayBorrow(code) {
-		imports, code, importedNames = leadingImports(code)
-	}
+	imports, code, importedNames := leadingImports(code)
 	pkgClause := header
 	header += imports
 	open := "func Gk_run() {\n//line " + fname + ":1:1\n"
@@ -94,7 +88,7 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	if why != "" {
 		return nil, "a statement cell that " + why + " stays interpreted"
 	}
-	if !hasLoop && !fe.t.mayBorrow(code) {
+	if !hasLoop && !refused && !fe.t.mayBorrow(code) {
 		return nil, "a statement cell without a loop stays interpreted (sub-ms)"
 	}
 	// A trailing expression that is not a call is no valid statement in
@@ -122,10 +116,15 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	var borrowed strings.Builder
 	lent := map[string]bool{}
 	generic := false
+	// Interpreted globals the statements use, through their addresses:
+	// declared as package variables for the type-check, then rewritten to
+	// (*Gk_v_name) and set by Gk_bind before Gk_run.
+	lentVars := map[string]LentVar{}
+	var varImports []string
 	extraImports, why := checkAutoImport(func(imports []string) ([]error, string) {
 		for round := 0; ; round++ {
 			var hb strings.Builder
-			writeCellHeader(&hb, header, nil, imports)
+			writeCellHeader(&hb, header, nil, append(slices.Clone(imports), varImports...))
 			hb.WriteString(open)
 			hdr := hb.String()
 			if f, err = parser.ParseFile(fe.fset, fname, hdr+code+tail+borrowed.String(), parser.SkipObjectResolution); err != nil {
@@ -155,6 +154,17 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 					lent[name], more = true, true
 					generic = generic || d.Generic
 					fmt.Fprintf(&borrowed, "\n//line %s:1:1\n%s\n", d.Origin, d.Source)
+				} else if fe.t.lendVar != nil {
+					if v, ok := fe.t.lendVar(name); ok && !clashes(v.Imports, importedNames) {
+						lent[name], more = true, true
+						lentVars[name] = v
+						fmt.Fprintf(&borrowed, "\nvar %s %s\n", name, v.Type)
+						for _, path := range v.Imports {
+							if !slices.Contains(varImports, path) {
+								varImports = append(varImports, path)
+							}
+						}
+					}
 				}
 			}
 			if !more {
@@ -165,13 +175,13 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	if why != "" {
 		return nil, why
 	}
-	if len(lent) > 0 && !generic {
+	if len(lent) > len(lentVars) && !generic && !refused {
 		// Borrowing is for what the interpreter gets wrong; a cell that
 		// only uses interpreted non-generic code stays with it (its
 		// values keep the interpreter's types).
 		return nil, "uses interpreted declarations (" + strings.Join(sortedKeys(lent), ", ") + ") and no generic code"
 	}
-	if !hasLoop && !generic {
+	if !hasLoop && !generic && !refused {
 		return nil, "a statement cell without a loop stays interpreted (sub-ms)"
 	}
 	code += tail + borrowed.String()
@@ -191,11 +201,13 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 		return nil, "internal: no Gk_run"
 	}
 	_, _, idents := topDefs(runBody)
+	p.defTypes = map[string]string{}
 	for id := range idents {
 		if obj, ok := info.Defs[id].(*types.Var); ok {
 			if _, isIface := obj.Type().Underlying().(*types.Interface); isIface {
 				return nil, "defines " + id.Name + " of interface type " + obj.Type().String()
 			}
+			p.defTypes[id.Name] = types.TypeString(obj.Type(), func(pk *types.Package) string { return pk.Name() })
 		}
 	}
 	// The trailing expression (the statement before the generated
@@ -211,6 +223,32 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 			}
 		}
 	}
+	if len(lentVars) > 0 {
+		var bind strings.Builder
+		bind.WriteString("\n// Gk_bind gives the cell the interpreter's variables it uses.\nfunc Gk_bind(p map[string]any) {\n")
+		for _, name := range sortedKeys(lentVars) {
+			v := lentVars[name]
+			obj := pkg.Scope().Lookup(name)
+			for id, o := range info.Uses {
+				if o == obj && obj != nil {
+					off := int(id.Pos()) - base
+					extra = append(extra, edit{off, off + len(id.Name), "(*Gk_v_" + name + ")"})
+				}
+			}
+			for _, d := range f.Decls {
+				g, ok := d.(*ast.GenDecl)
+				if !ok || g.Tok != token.VAR || len(g.Specs) != 1 || g.Specs[0].(*ast.ValueSpec).Names[0].Name != name {
+					continue
+				}
+				extra = append(extra, edit{int(g.Pos()) - base, int(g.End()) - base, "var Gk_v_" + name + " *" + v.Type})
+			}
+			fmt.Fprintf(&bind, "\tGk_v_%s = gk_conv(p[%q], Gk_v_%s).(*%s)\n", name, name, name, v.Type)
+			p.lentVars = append(p.lentVars, name)
+		}
+		bind.WriteString("}\n")
+		code += bind.String()
+		extraImports = append(extraImports, varImports...)
+	}
 	rewritten, cells, ok := fe.rewrite(code, base, f, info, nil, extra...)
 	if !ok {
 		return nil, "internal: overlapping rewrites"
@@ -221,8 +259,11 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver) (*P
 	cell.WriteString(rewritten)
 	cell.WriteString(tail)
 	p.cellSrc = cell.String()
-	p.gkSrc = pkgClause + "\n// Generated by gokernel: the cell's stop flag.\n\nimport (\n\tgkfmt \"fmt\"\n\tgkos \"os\"\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n)\n\n// Gk_stop is set on interrupt.\nvar Gk_stop gkatomic.Bool\n\n// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n\n" + goPanicSrc
+	p.gkSrc = pkgClause + "\n// Generated by gokernel: the cell's stop flag.\n\nimport (\n\tgkfmt \"fmt\"\n\tgkos \"os\"\n\tgkreflect \"reflect\"\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n)\n\n// Gk_stop is set on interrupt.\nvar Gk_stop gkatomic.Bool\n\n// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n\n" + goPanicSrc + convSrc
 	p.mainSrc = fmt.Sprintf("package main\n\nimport c %q\n\n// What the kernel looks up.\nvar (\n\tRun       = c.Gk_run\n\tOut       = &c.Gk_out\n\tResult    = &c.Gk_result\n\tHasResult = &c.Gk_hasResult\n\tStop      = &c.Gk_stop\n)\n", p.path)
+	if len(p.lentVars) > 0 {
+		p.mainSrc += "\n// Bind sets the cell's pointers to the interpreter's variables.\nvar Bind = c.Gk_bind\n"
+	}
 	p.pkg = pkg
 	p.stmts = true
 	p.defs = defs
@@ -279,6 +320,24 @@ func valueBuiltin(x ast.Expr) bool {
 	switch id.Name {
 	case "len", "cap", "min", "max", "append", "make", "new", "complex", "real", "imag":
 		return true
+	}
+	return false
+}
+
+// convSrc declares gk_conv: the interpreter made the types of its values
+// with reflect (reflect.MapOf(string, time.Duration)) before the plugin
+// brought its own descriptors of the same types, and the runtime does not
+// unify the two, so a type assertion fails ("types from different
+// scopes"); a conversion between the identical types works.
+const convSrc = "// gk_conv converts v to the type of to (identical types described twice).\nfunc gk_conv(v, to any) any { return gkreflect.ValueOf(v).Convert(gkreflect.TypeOf(to)).Interface() }\n"
+
+// clashes reports whether an import path's package name is one the cell
+// imports itself.
+func clashes(paths []string, imported map[string]bool) bool {
+	for _, p := range paths {
+		if imported[p[strings.LastIndex(p, "/")+1:]] {
+			return true
+		}
 	}
 	return false
 }

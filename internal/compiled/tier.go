@@ -76,6 +76,7 @@ type Tier struct {
 	// lend gives interpreted declarations by name (SetLender).
 	lend       func(name string) (Lent, bool)
 	anyGeneric func() bool
+	lendVar    func(name string) (LentVar, bool)
 	// hostMods lists the modules linked into this process (nil:
 	// hostModules, from the build info; test binaries have none there).
 	hostMods func() (map[string]hostMod, error)
@@ -177,6 +178,21 @@ type Lent struct {
 	Source  string // the declaration (a type with its methods)
 	Origin  string // the cell it came from, In[N]
 	Generic bool   // a generic func or type
+}
+
+// LentVar is an interpreted global a compiled statement cell uses through
+// its address.
+type LentVar struct {
+	Type    string   // its Go type, e.g. []int or map[string]time.Duration
+	Imports []string // the packages Type names
+	Ptr     any      // its address (*T)
+}
+
+// SetVarLender gives the tier the session's interpreted globals by name.
+func (t *Tier) SetVarLender(lend func(name string) (LentVar, bool)) {
+	if t != nil {
+		t.lendVar = lend
+	}
 }
 
 // SetLender gives the tier the session's interpreted declarations by name
@@ -290,8 +306,14 @@ type Loaded struct {
 	// A statement cell (Import is ""): Run runs it once; then Out holds
 	// the values of Defs, the names it defined at its top level, in
 	// order, and Result its trailing value when HasResult.
-	Run       func()
-	Defs      []string
+	Run  func()
+	Defs []string
+	// Bind, when set, must be given the addresses of the interpreter's
+	// variables named BindNames before Run.
+	Bind      func(map[string]any)
+	BindNames []string
+	// DefTypes are the Go types of Defs as source (package names).
+	DefTypes  map[string]string
 	Out       *[]any
 	Result    *any
 	HasResult *bool
@@ -380,7 +402,7 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	t.builds = append(t.builds, took)
 	t.cpus = append(t.cpus, cpu)
 	t.mu.Unlock()
-	l := &Loaded{Names: p.names, Defs: p.defs, BuildTime: took, Only: p.only, Vars: p.vars}
+	l := &Loaded{Names: p.names, Defs: p.defs, BuildTime: took, Only: p.only, Vars: p.vars, BindNames: p.lentVars, DefTypes: p.defTypes}
 	if len(p.vars) > 0 {
 		l.VarAlias = fmt.Sprintf("_gkv%d", p.seq)
 		l.VarImport = fmt.Sprintf("import %s %q", l.VarAlias, p.path)
@@ -470,6 +492,17 @@ func open(so string, stmts, whole bool, l *Loaded) (stop *atomic.Bool, err error
 		return nil, fmt.Errorf("loading the compiled cell: unexpected symbol types %T %T %T %T", run, out, result, has)
 	}
 	l.Run, l.Out, l.Result, l.HasResult = *rp, *op, *resp, *hp
+	if len(l.BindNames) > 0 {
+		b, err := look("Bind")
+		if err != nil {
+			return nil, err
+		}
+		bp, ok := b.(*func(map[string]any))
+		if !ok {
+			return nil, bad("Bind", b)
+		}
+		l.Bind = *bp
+	}
 	return *fp, nil
 }
 

@@ -28,13 +28,16 @@ const progressAfter = time.Second
 // A program cell (program: it started with package main) comes with a call
 // of its main appended (programCell); its declarations are compiled and
 // main is called once they are loaded.
-func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code string, program bool, out kernel.Output) (res kernel.ExecuteResult, ok bool) {
+func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code string, program, refused bool, out kernel.Output) (res kernel.ExecuteResult, ok bool) {
 	t := e.opts.Compiler
 	decls := code
 	if program {
 		decls = strings.TrimSuffix(code, programMainCall)
 	}
 	plan, why := t.Plan(n, decls, e.resolvePackage)
+	if refused {
+		plan, why = t.PlanRefused(n, decls, e.resolvePackage)
+	}
 	if plan == nil {
 		e.opts.Logger.Debug("cell interpreted", "cell", fname, "why", why)
 		return res, false
@@ -248,6 +251,23 @@ func (e *Engine) runCompiled(ctx context.Context, fname, code string, l *compile
 	done := make(chan struct{})
 	var rec any
 	panicked, finished := false, false
+	if l.Bind != nil {
+		ptrs := map[string]any{}
+		for _, name := range l.BindNames {
+			v, ok := e.lentVar(name)
+			if !ok {
+				src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+				res.Error = src.compileError(errCompile, fmt.Errorf("compiled cell: the variable %s changed before the cell ran", name))
+				return res
+			}
+			ptrs[name] = v.Ptr
+		}
+		if err := bindSafely(l.Bind, ptrs); err != nil {
+			src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
+			res.Error = src.compileError(errCompile, fmt.Errorf("compiled cell: giving it the interpreter's variables: %w", err))
+			return res
+		}
+	}
 	go func() {
 		defer close(done)
 		defer func() {
@@ -280,6 +300,13 @@ func (e *Engine) runCompiled(ctx context.Context, fname, code string, l *compile
 		return res
 	}
 	out := *l.Out
+	var decls strings.Builder
+	for _, name := range l.Defs {
+		if t, ok := l.DefTypes[name]; ok {
+			fmt.Fprintf(&decls, "var %s %s\n", name, t)
+		}
+	}
+	e.lw.CompiledVars([]byte(decls.String()))
 	for i, name := range l.Defs {
 		if i >= len(out) {
 			break
@@ -299,4 +326,16 @@ func (e *Engine) runCompiled(ctx context.Context, fname, code string, l *compile
 		}
 	}
 	return res
+}
+
+// bindSafely calls a compiled cell's Gk_bind, whose type assertions panic
+// when a variable's type is not the one the cell was compiled for.
+func bindSafely(bind func(map[string]any), ptrs map[string]any) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("%v", r)
+		}
+	}()
+	bind(ptrs)
+	return nil
 }

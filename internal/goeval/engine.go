@@ -74,6 +74,9 @@ type Engine struct {
 	// lendable are the interpreted declarations a compiled statement
 	// cell may declare again (lend.go).
 	lendable map[string]compiled.Lent
+	// nothingRan: the last run's error came before any of its cell ran
+	// (the interpreter refused to compile it).
+	nothingRan bool
 	// staleGeneric are generic functions redefined after the interpreter
 	// took their first body: only compiled cells may use them.
 	staleGeneric map[string]bool
@@ -214,6 +217,7 @@ func New(opts Options) (*Engine, error) {
 		}
 	}
 	opts.Compiler.SetLender(e.lent, e.anyGenericLent)
+	opts.Compiler.SetVarLender(e.lentVar)
 	return e, nil
 }
 
@@ -317,7 +321,7 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		c.Resume()
 		stop := context.AfterFunc(ctx, c.Interrupt)
 		defer stop()
-		if r, ok := e.executeCompiled(ctx, fname, n, code, program, out); ok {
+		if r, ok := e.executeCompiled(ctx, fname, n, code, program, false, out); ok {
 			info.compiled = true
 			if r.Error == nil {
 				e.lw.Compiled([]byte(code))
@@ -335,9 +339,22 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		res.Error = src.compileError(errCompile, fmt.Errorf("%s was redefined: compiled cells use its new body, but this cell is interpreted and the interpreter keeps the first one; use %s in a cell that can be compiled (no interpreted variables), or rename it", name, name))
 		return res, info, nil
 	}
+	orig := code
 	code = e.useCompiledVars(code)
 	e.importMissing(code)
 	res.Value, res.Error = e.run(ctx, fname, code)
+	if res.Error != nil && e.nothingRan && !program && e.opts.Compiler.Enabled() {
+		// The interpreter refused the cell before running any of it: the
+		// compiled tier may take a statement cell it would have left to
+		// the interpreter (no loop), whose answer is now an error.
+		if r, ok := e.executeCompiled(ctx, fname, n, orig, false, true, out); ok {
+			info.compiled = true
+			if r.Error == nil {
+				e.lw.Compiled([]byte(orig))
+			}
+			return r, info, nil
+		}
+	}
 	e.genericHint(res.Error)
 	e.compiledOnlyHint(res.Error, code)
 	e.unrewriteVars(res.Error)
@@ -386,7 +403,9 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 	}
 
 	e.result.set = false
+	e.nothingRan = false
 	var value kernel.MIMEBundle
+	ran := false
 	for _, p := range preps {
 		e.stderr.reset() // frames of panics recovered by earlier code are not ours
 		if p.helpers != "" {
@@ -413,8 +432,11 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 			}
 		}
 		if err != nil {
+			e.nothingRan = !ran && isCompileError(err)
 			return nil, e.evalError(ctx, src, err)
 		}
+		// Imports, types, funcs and consts have no effects to repeat.
+		ran = ran || p.kind != declItem || strings.Contains(p.src, "var") || strings.Contains(p.src, "init")
 		e.commit(src, p)
 	}
 	if e.result.set {

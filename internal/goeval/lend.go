@@ -5,6 +5,8 @@ import (
 	"go/ast"
 	"go/parser"
 	"go/token"
+	"reflect"
+	"sort"
 	"strings"
 
 	"github.com/gokernel/gokernel/internal/compiled"
@@ -124,4 +126,98 @@ func (e *Engine) anyGenericLent() bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return e.genericLent > 0
+}
+
+// lentVar lends an interpreted global to a compiled statement cell: the
+// Go type of its value (from reflect: basic kinds, standard library named
+// types, and slices, arrays, maps, pointers and channels of those) and
+// its address, through which the compiled cell reads and assigns it.
+// Nothing is lent while the session has an interpreted named type that is
+// not a struct or interface: yaegi gives such a type's values their
+// underlying reflect type (a Celsius is a float64 to reflect), so the
+// global's real type could not be told.
+func (e *Engine) lentVar(name string) (compiled.LentVar, bool) {
+	e.mu.Lock()
+	for _, norm := range e.types {
+		f := strings.Fields(norm)
+		if len(f) < 2 || strings.Contains(f[0], "[") || !strings.HasPrefix(f[1], "struct") && !strings.HasPrefix(f[1], "interface") {
+			e.mu.Unlock()
+			return compiled.LentVar{}, false
+		}
+	}
+	e.mu.Unlock()
+	v, ok := e.in.Globals()[name]
+	if !ok || !v.IsValid() || !v.CanAddr() {
+		return compiled.LentVar{}, false
+	}
+	imports := map[string]bool{}
+	expr, ok := goTypeExpr(v.Type(), imports, 0)
+	if !ok {
+		return compiled.LentVar{}, false
+	}
+	lv := compiled.LentVar{Type: expr, Ptr: v.Addr().Interface()}
+	for p := range imports {
+		lv.Imports = append(lv.Imports, p)
+	}
+	sort.Strings(lv.Imports)
+	return lv, true
+}
+
+// goTypeExpr writes t as a Go type expression when it is made of basic
+// types and standard library named types.
+func goTypeExpr(t reflect.Type, imports map[string]bool, depth int) (string, bool) {
+	if depth > 8 {
+		return "", false
+	}
+	if t.Name() != "" {
+		if t.PkgPath() == "" {
+			if t.Kind() <= reflect.Complex128 || t.Kind() == reflect.String {
+				return t.Name(), t.Name() == t.Kind().String()
+			}
+			return "", false // error, or an interpreted type
+		}
+		if !stdlibPath(t.PkgPath()) || strings.Contains(t.Name(), "[") {
+			return "", false
+		}
+		imports[t.PkgPath()] = true
+		return t.String(), true
+	}
+	elem := func(prefix string) (string, bool) {
+		s, ok := goTypeExpr(t.Elem(), imports, depth+1)
+		return prefix + s, ok
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		return elem("[]")
+	case reflect.Array:
+		return elem(fmt.Sprintf("[%d]", t.Len()))
+	case reflect.Pointer:
+		return elem("*")
+	case reflect.Map:
+		k, ok := goTypeExpr(t.Key(), imports, depth+1)
+		if !ok {
+			return "", false
+		}
+		return elem("map[" + k + "]")
+	case reflect.Chan:
+		switch t.ChanDir() {
+		case reflect.RecvDir:
+			return elem("<-chan ")
+		case reflect.SendDir:
+			return elem("chan<- ")
+		}
+		return elem("chan ")
+	}
+	return "", false // funcs, interfaces, structs: interpreted values or types
+}
+
+// stdlibPath reports whether an import path is the standard library's
+// (no dot in its first element), as the compiled tier needs it.
+func stdlibPath(p string) bool {
+	first, _, _ := strings.Cut(p, "/")
+	if strings.Contains(first, ".") || first == "main" || strings.HasPrefix(p, "gokernel") {
+		return false
+	}
+	// Compiled cells' packages are gk<digits>/cN.
+	return !(strings.HasPrefix(first, "gk") && strings.Trim(first[2:], "0123456789") == "")
 }

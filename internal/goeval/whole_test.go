@@ -200,3 +200,26 @@ func TestCompiledBorrowsInterpretedGenerics(t *testing.T) {
 		{code: "len(Map([]int{k}, func(v int) int { return v }))", errName: "CompileError", errHas: "Map was redefined"},
 	})
 }
+
+// TestCompiledUsesInterpretedVariables: a loop cell over variables an
+// interpreted cell defined is compiled, reading and assigning them through
+// their addresses (the interpreter sees the assignments), also for types
+// the interpreter made with reflect (map[string]time.Duration); a cell the
+// interpreter refuses to compile (a standard library function yaegi lacks)
+// is compiled instead, loop or not.
+func TestCompiledUsesInterpretedVariables(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command (seconds per cell)")
+	}
+	te, _ := newCompiledEngine(t, compiled.Auto)
+	runStepsOn(t, te, []step{
+		{code: "nums := []int{1, 2, 3, 4}\ntotal := 0"},
+		{code: "for _, n := range nums {\n\ttotal += n * n\n}\nnums = append(nums, 5)\ntotal", want: "30"},
+		{code: "len(nums)", want: "5"},
+		{code: "total", want: "30"},
+		{code: "import \"time\"\n\nd := map[string]time.Duration{\"a\": time.Second}"},
+		{code: "for k := range d {\n\td[k] *= 3\n}\nd[\"a\"].String()", want: `"3s"`},
+		{code: "import (\n\t\"iter\"\n\t\"slices\"\n)\n\nnext, stop := iter.Pull(slices.Values(nums))\na, ok := next()\nstop()\na * 10", want: "10"},
+		{code: "ok", want: "true"},
+	})
+}

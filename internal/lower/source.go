@@ -53,6 +53,26 @@ type Lowerer struct {
 	compiledTypes   map[string]bool
 }
 
+// CompiledVars records the variables a compiled statement cell defined
+// (var declarations with their types, as source), so that later chunks
+// see their types as they see an interpreted cell's (a range over
+// maps.Keys(counts) needs counts' type).
+func (lw *Lowerer) CompiledVars(src []byte) {
+	f, err := parser.ParseFile(token.NewFileSet(), "cell.go", append([]byte(declPrefix), src...), 0)
+	if err != nil {
+		return
+	}
+	if lw.decls == nil {
+		lw.decls = map[string]*ast.Object{}
+		lw.methods = map[string][]*ast.FuncDecl{}
+	}
+	for name, o := range declsOf(f) {
+		if o.Kind == ast.Var {
+			lw.decls[name] = o
+		}
+	}
+}
+
 // Compiled records the declarations of a cell the compiled tier ran, so
 // that later chunks lower method values and method expressions of its
 // types (yaegi v0.16.1 gets them wrong on compiled types too) and range
