@@ -374,6 +374,7 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 
 // run evaluates code and returns its trailing value or its error.
 func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle, *kernel.EvalError) {
+	e.nothingRan = false
 	src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
 	runs, err := splitCell(code)
 	if err != nil {
@@ -394,6 +395,9 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 		if err != nil {
 			var rd *redefError
 			if errors.As(err, &rd) {
+				// Nothing ran: the compiled tier may take the cell (a
+				// type redefined as a compiled type).
+				e.nothingRan = true
 				return nil, src.compileError(errCompile, err)
 			}
 			return nil, src.compileError(errSyntax, err)
