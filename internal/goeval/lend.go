@@ -24,7 +24,7 @@ import (
 // cell: an interpreted cell's declarations become lendable, a compiled
 // cell's names stop being lent (the compiled tier has them).
 func (e *Engine) recordLendable(code string, n int, compiledCell bool) {
-	if e.opts.Compiler == nil || !strings.ContainsAny(code, "ftc") {
+	if e.opts.Compiler == nil || !mayDeclare(code) {
 		return
 	}
 	code, _, err := programCell(code)
@@ -220,4 +220,15 @@ func stdlibPath(p string) bool {
 	}
 	// Compiled cells' packages are gk<digits>/cN.
 	return !(strings.HasPrefix(first, "gk") && strings.Trim(first[2:], "0123456789") == "")
+}
+
+// mayDeclare reports whether a cell may declare a top-level name (the
+// parse is skipped for the rest: expressions, calls, assignments).
+func mayDeclare(code string) bool {
+	for _, kw := range []string{"func", "type", "const", "var", ":="} {
+		if strings.Contains(code, kw) {
+			return true
+		}
+	}
+	return false
 }
