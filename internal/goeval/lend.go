@@ -146,7 +146,7 @@ func (e *Engine) lentVar(name string) (compiled.LentVar, bool) {
 		}
 	}
 	e.mu.Unlock()
-	v, ok := e.in.Globals()[name]
+	v, ok := e.safeGlobals()[name]
 	if !ok || !v.IsValid() || !v.CanAddr() {
 		return compiled.LentVar{}, false
 	}

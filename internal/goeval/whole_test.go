@@ -221,5 +221,9 @@ func TestCompiledUsesInterpretedVariables(t *testing.T) {
 		{code: "for k := range d {\n\td[k] *= 3\n}\nd[\"a\"].String()", want: `"3s"`},
 		{code: "import (\n\t\"iter\"\n\t\"slices\"\n)\n\nnext, stop := iter.Pull(slices.Values(nums))\na, ok := next()\nstop()\na * 10", want: "10"},
 		{code: "ok", want: "true"},
+		// A real error stays the interpreter's (yaegi's Globals panics
+		// after such a failed compile; lending must not).
+		{code: "a := 1\n_ = a\nundefinedThing + 1", errName: "CompileError", errHas: "undefined: undefinedThing"},
+		{code: "total", want: "30"},
 	})
 }
