@@ -275,8 +275,13 @@ func (e *Engine) Output() kernel.Output { return e.cell.Get() }
 func (e *Engine) Execute(ctx context.Context, req kernel.ExecuteRequest, out kernel.Output) (kernel.ExecuteResult, error) {
 	res, info, err := e.execute(ctx, req, out)
 	if err == nil && res.Error == nil {
-		e.recordLendable(req.Code, info.count, info.compiled)
-		e.rebindCallers(ctx, info.count, req.Code, info.compiled)
+		if mayDeclare(req.Code) {
+			// Parsed once for both: what later cells may borrow, and
+			// the callers of what the cell redefined.
+			runs := cellDeclRuns(req.Code)
+			e.recordLendable(runs, req.Code, info.count, info.compiled)
+			e.rebindCallers(ctx, info.count, runs, info.compiled)
+		}
 		e.cell.Set(out)
 	}
 	return res, err

@@ -3,7 +3,6 @@ package goeval
 import (
 	"fmt"
 	"go/ast"
-	"go/parser"
 	"go/token"
 	"reflect"
 	"sort"
@@ -23,16 +22,8 @@ import (
 // recordLendable updates the lendable declarations after a successful
 // cell: an interpreted cell's declarations become lendable, a compiled
 // cell's names stop being lent (the compiled tier has them).
-func (e *Engine) recordLendable(code string, n int, compiledCell bool) {
-	if e.opts.Compiler == nil || !mayDeclare(code) {
-		return
-	}
-	code, _, err := programCell(code)
-	if err != nil {
-		return
-	}
-	runs, err := splitCell(code)
-	if err != nil {
+func (e *Engine) recordLendable(runs []declRun, code string, n int, compiledCell bool) {
+	if e.opts.Compiler == nil {
 		return
 	}
 	e.mu.Lock()
@@ -42,20 +33,10 @@ func (e *Engine) recordLendable(code string, n int, compiledCell bool) {
 	}
 	origin := fmt.Sprintf("In[%d]", n)
 	for _, r := range runs {
-		if r.kind != declItem {
-			continue
-		}
-		text := code[r.start:r.end]
-		const header = "package p;"
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, "", header+text, parser.SkipObjectResolution)
-		if err != nil {
-			continue
-		}
 		slice := func(from, to token.Pos) string {
-			return (header + text)[fset.Position(from).Offset:fset.Position(to).Offset]
+			return r.src[r.fset.Position(from).Offset:r.fset.Position(to).Offset]
 		}
-		for _, d := range f.Decls {
+		for _, d := range r.file.Decls {
 			switch d := d.(type) {
 			case *ast.FuncDecl:
 				if d.Name.Name == "init" || d.Name.Name == "main" || d.Body == nil {
@@ -92,6 +73,9 @@ func (e *Engine) recordLendable(code string, n int, compiledCell bool) {
 				}
 			}
 		}
+	}
+	if !strings.Contains(code, ":=") {
+		return
 	}
 	for _, name := range topLevelDefines(code) {
 		e.lend(name, true, compiled.Lent{})

@@ -4,8 +4,6 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
-	"go/parser"
-	"go/token"
 	"sort"
 	"strings"
 
@@ -51,33 +49,18 @@ func cellFuncs(code string) []cellFunc {
 	if !strings.Contains(code, "func") {
 		return nil
 	}
-	code, _, err := programCell(code)
-	if err != nil {
-		return nil
-	}
-	runs, err := splitCell(code)
-	if err != nil {
-		return nil
-	}
+	return funcsOf(cellDeclRuns(code))
+}
+
+// funcsOf reads the functions and methods of parsed declaration runs.
+func funcsOf(runs []declRun) []cellFunc {
 	var out []cellFunc
 	for _, r := range runs {
-		if r.kind != declItem {
-			continue
-		}
-		text := code[r.start:r.end]
-		const header = "package p;"
-		fset := token.NewFileSet()
-		f, err := parser.ParseFile(fset, "", header+text, parser.SkipObjectResolution)
-		if err != nil {
-			continue
-		}
-		line := strings.Count(code[:r.start], "\n")
-		for _, d := range f.Decls {
+		for _, d := range r.file.Decls {
 			fd, ok := d.(*ast.FuncDecl)
 			if !ok || fd.Body == nil || fd.Name.Name == "init" || fd.Name.Name == "_" {
 				continue
 			}
-			start, end := fset.Position(fd.Pos()), fset.Position(fd.End())
 			uses := map[string]bool{}
 			ast.Inspect(fd.Body, func(n ast.Node) bool {
 				if id, ok := n.(*ast.Ident); ok {
@@ -89,7 +72,7 @@ func cellFuncs(code string) []cellFunc {
 			if recv := recvTypeName(fd); recv != "" {
 				cf.name, cf.method = recv+"."+fd.Name.Name, true
 			}
-			cf.src = strings.Repeat("\n", line+start.Line-1) + (header + text)[start.Offset:end.Offset]
+			cf.src = strings.Repeat("\n", r.line+r.fset.Position(fd.Pos()).Line-1) + r.slice(fd)
 			out = append(out, cf)
 		}
 	}
@@ -158,8 +141,8 @@ func (e *Engine) usesStaleGeneric(code string) string {
 
 // rebindCallers records a successful cell's functions and declares again
 // the earlier functions that call one it redefined.
-func (e *Engine) rebindCallers(ctx context.Context, n int, code string, compiledCell bool) {
-	funcs := cellFuncs(code)
+func (e *Engine) rebindCallers(ctx context.Context, n int, runs []declRun, compiledCell bool) {
+	funcs := funcsOf(runs)
 	if len(funcs) == 0 {
 		return
 	}

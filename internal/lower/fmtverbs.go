@@ -203,19 +203,9 @@ func helperUnderlying(basic map[string]string) string {
 // hiddenFields returns the unexported field names of arg's struct type
 // when it is a cell-declared struct type visible in the syntax.
 func (l *lowering) hiddenFields(arg ast.Expr) []string {
-	t, ok := l.typeOf(arg, 0).(*ast.Ident)
-	if !ok {
-		return nil
-	}
-	o := t.Obj
-	if o == nil {
-		o = l.types[t.Name]
-	}
-	if o == nil || o.Kind != ast.Typ {
-		return nil
-	}
-	ts, ok := o.Decl.(*ast.TypeSpec)
-	if !ok || ts.TypeParams != nil {
+	t, _ := l.typeOf(arg, 0).(*ast.Ident)
+	ts := l.cellTypeSpec(t)
+	if ts == nil {
 		return nil
 	}
 	st, ok := ts.Type.(*ast.StructType)

@@ -115,23 +115,32 @@ func (l *lowering) cellConcrete(e ast.Expr) bool {
 	if st, ok := unparen(e).(*ast.StarExpr); ok {
 		e = st.X
 	}
-	id := identOf(e)
-	if id == nil {
+	spec := l.cellTypeSpec(identOf(e))
+	if spec == nil || spec.Assign.IsValid() {
 		return false
+	}
+	_, iface := spec.Type.(*ast.InterfaceType)
+	return !iface
+}
+
+// cellTypeSpec returns the declaration of the non-generic type id names
+// when it is declared in the cells or locally (nil otherwise).
+func (l *lowering) cellTypeSpec(id *ast.Ident) *ast.TypeSpec {
+	if id == nil {
+		return nil
 	}
 	obj := id.Obj
 	if obj == nil {
 		obj = l.types[id.Name]
 	}
 	if obj == nil || obj.Kind != ast.Typ {
-		return false
+		return nil
 	}
 	spec, ok := obj.Decl.(*ast.TypeSpec)
-	if !ok || spec.TypeParams != nil || spec.Assign.IsValid() {
-		return false
+	if !ok || spec.TypeParams != nil {
+		return nil
 	}
-	_, iface := spec.Type.(*ast.InterfaceType)
-	return !iface
+	return spec
 }
 
 // unwrap returns the value that yaegi v0.16.1 keeps inside the wrapper it
