@@ -10,6 +10,7 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
+	"reflect"
 	"io"
 	"maps"
 	"os"
@@ -33,7 +34,10 @@ type frontEnd struct {
 	exports map[string]string // import path → export data file
 	latest  map[string]*decl  // name → latest compiled declaration
 	byObj   map[types.Object]*decl
-	seq     int
+	// opened maps the names of open whole cells to their sources, for
+	// reopening (reopen.go).
+	opened map[string]*openSrc
+	seq    int
 }
 
 // decl is a package-level name a compiled cell declared.
@@ -45,7 +49,7 @@ type decl struct {
 }
 
 func newFrontEnd(t *Tier) *frontEnd {
-	fe := &frontEnd{t: t, fset: token.NewFileSet(), exports: map[string]string{}, latest: map[string]*decl{}, byObj: map[types.Object]*decl{}}
+	fe := &frontEnd{t: t, fset: token.NewFileSet(), exports: map[string]string{}, latest: map[string]*decl{}, byObj: map[types.Object]*decl{}, opened: map[string]*openSrc{}}
 	fe.std = importer.ForCompiler(fe.fset, "gc", fe.lookup)
 	return fe
 }
@@ -115,6 +119,7 @@ func (fe *frontEnd) shadow(names []string) {
 	for _, n := range names {
 		delete(fe.latest, n)
 	}
+	fe.forgetOpen(names)
 }
 
 // names lists the names whose latest declaration is compiled.
@@ -162,6 +167,16 @@ type Plan struct {
 	consts []string
 	// vars are the cell's package-level variables (whole cells).
 	vars []string
+	// open: a whole cell of types without func main (openCell), which a
+	// later cell may reopen; code is the source it was planned from,
+	// types its types.
+	open  bool
+	code  string
+	types []string
+	// reopened is the open cell this one reopens (its source is part of
+	// code); redeclared are the names this cell declared itself.
+	reopened   *openSrc
+	redeclared map[string]bool
 	// only maps a name the interpreter cannot get (a generic func or
 	// type, a func taking interfaces or funcs) to why.
 	only map[string]string
@@ -225,6 +240,21 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 	if err != nil {
 		return fe.planStmts(p, n, code, resolve, refused)
 	}
+	if merged, src, why := fe.reopen(f, fname, code); why != "" {
+		return nil, why
+	} else if src != nil {
+		p.reopened, p.redeclared = src, map[string]bool{}
+		for _, d := range f.Decls {
+			for _, k := range declKeys(d) {
+				p.redeclared[k] = true
+			}
+		}
+		code = merged
+		if f, err = parser.ParseFile(fe.fset, fname, header+code, parser.ParseComments|parser.SkipObjectResolution); err != nil {
+			return nil, "reopen: " + err.Error()
+		}
+	}
+	p.code = code
 	base := fe.fset.File(f.Pos()).Base() + len(header) // token.Pos of code[0]
 	hasFunc, whole := false, ""
 	declared := map[string]bool{}
@@ -312,6 +342,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 			return nil, whole + " and no func main (in auto mode only a program cell or a cell of types with exported fields and methods is compiled as a whole package)"
 		}
 		open = true
+		p.open = true
 	}
 	if whole != "" {
 		// The plugin's main package: reparsed with its own clause.
@@ -402,6 +433,9 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 				return nil, "declares " + d.name + ", which the interpreter could not use from a compiled cell (" + p.only[d.name] + "), and no func main"
 			}
 			p.names = append(p.names, d.name)
+			if _, ok := d.obj.(*types.TypeName); ok {
+				p.types = append(p.types, d.name)
+			}
 			continue
 		}
 		switch o := d.obj.(type) {
@@ -488,12 +522,14 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 	return p, ""
 }
 
-// commit records a built cell's declarations as the latest.
-func (fe *frontEnd) commit(p *Plan) {
+// commit records a built cell's declarations as the latest (syms: its
+// symbol table).
+func (fe *frontEnd) commit(p *Plan, syms map[string]map[string]reflect.Value) {
 	fe.mu.Lock()
 	defer fe.mu.Unlock()
 	fe.seq = max(fe.seq, p.seq)
 	if p.whole != "" {
+		fe.recordOpen(p, syms)
 		// No later compiled cell can import a main package.
 		for _, name := range p.names {
 			delete(fe.latest, name)

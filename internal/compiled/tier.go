@@ -329,6 +329,11 @@ type Loaded struct {
 	// Only maps names the cell declared that the interpreter cannot have
 	// (generic funcs and types, funcs taking interfaces or funcs) to why.
 	Only map[string]string
+	// Reopened are the types of the earlier cell this cell reopened
+	// (reopen.go): values made before it keep the earlier types.
+	Reopened []string
+	// Notes say what reopening could not keep, for the cell's stderr.
+	Notes []string
 	// BuildTime is how long go build took.
 	BuildTime time.Duration
 }
@@ -422,7 +427,11 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 		t.programs = append(t.programs, p.fname+": "+strings.Join(p.names, ", "))
 	}
 	t.mu.Unlock()
-	t.fe.commit(p)
+	l.Notes = migrateVars(p, l.Symbols)
+	if p.reopened != nil {
+		l.Reopened = p.reopened.types
+	}
+	t.fe.commit(p, l.Symbols)
 	if !p.stmts {
 		l.Import = fmt.Sprintf("import . %q", p.path)
 	}
@@ -514,7 +523,7 @@ func (t *Tier) HasCompiled() bool {
 	}
 	t.fe.mu.Lock()
 	defer t.fe.mu.Unlock()
-	return len(t.fe.latest) > 0
+	return len(t.fe.latest) > 0 || len(t.fe.opened) > 0
 }
 
 // Shadow tells the tier that an interpreted cell (re)declared names: from

@@ -99,6 +99,9 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 		}
 	}
 	e.forgetCompiledOnly(loaded.Names)
+	for _, note := range loaded.Notes {
+		fmt.Fprintf(e.opts.Stderr, "[gokernel] note: %s\n", note)
+	}
 	for _, v := range loaded.Vars {
 		e.compiledVars[v] = "(*" + loaded.VarAlias + ".Gk_p_" + v + ")"
 	}
