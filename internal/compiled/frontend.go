@@ -10,10 +10,10 @@ import (
 	"go/parser"
 	"go/token"
 	"go/types"
-	"reflect"
 	"io"
 	"maps"
 	"os"
+	"reflect"
 	"slices"
 	"sort"
 	"strconv"
@@ -332,7 +332,9 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 		whole = "the interpreter refused it"
 	}
 	open := false
-	if whole != "" && fe.t.mode != Always && !declared["main"] && !refused {
+	// A reopening cell stays open even when the interpreter refused it
+	// first (it does: the type is not its own).
+	if whole != "" && fe.t.mode != Always && !declared["main"] && (!refused || p.reopened != nil) {
 		// A whole cell's unexported fields and methods are out of the
 		// interpreter's reach (reflect hides them) and a later cell
 		// cannot add methods to its types: in auto mode a cell of types

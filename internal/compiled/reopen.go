@@ -23,6 +23,7 @@ import (
 
 // openSrc is the source of an open whole cell, for reopening it.
 type openSrc struct {
+	fname string   // its cell, In[N]: where its lines are
 	code  string   // the cell as planned: a reopened cell's merged source
 	names []string // the names it declared
 	vars  []string // its package-level variables
@@ -77,7 +78,7 @@ func (fe *frontEnd) reopen(f *ast.File, fname, code string) (string, *openSrc, s
 	if err != nil {
 		return "", nil, "reopen: " + err.Error()
 	}
-	of, err := parser.ParseFile(fset, "", reopenHeader("In[0]")+src.code, parser.ParseComments|parser.SkipObjectResolution)
+	of, err := parser.ParseFile(fset, "", reopenHeader(src.fname)+src.code, parser.ParseComments|parser.SkipObjectResolution)
 	if err != nil {
 		return "", nil, "reopen: the earlier cell: " + err.Error()
 	}
@@ -122,7 +123,7 @@ func (fe *frontEnd) reopen(f *ast.File, fname, code string) (string, *openSrc, s
 	}
 
 	// The earlier cell, without what the new one declares again.
-	old := []byte(reopenHeader("In[0]") + src.code)
+	old := []byte(reopenHeader(src.fname) + src.code)
 	for _, d := range of.Decls {
 		g, isGen := d.(*ast.GenDecl)
 		if isGen && g.Tok == token.IMPORT {
@@ -138,10 +139,11 @@ func (fe *frontEnd) reopen(f *ast.File, fname, code string) (string, *openSrc, s
 		if hit == 0 {
 			continue
 		}
-		if !isGen || len(g.Specs) == 1 && !g.Lparen.IsValid() {
+		if !isGen {
 			blank(old, fset.Position(declStart(d)).Offset, fset.Position(d.End()).Offset)
 			continue
 		}
+		whole := len(g.Specs) == 1 && !g.Lparen.IsValid()
 		for _, s := range g.Specs {
 			sk := specKeys(s)
 			n := 0
@@ -154,6 +156,8 @@ func (fe *frontEnd) reopen(f *ast.File, fname, code string) (string, *openSrc, s
 			case n == 0:
 			case n < len(sk):
 				return "", nil, "declares again only some of the names " + strings.Join(sk, ", ") + " of one declaration in the compiled cell it adds methods to"
+			case whole:
+				blank(old, fset.Position(declStart(d)).Offset, fset.Position(d.End()).Offset)
 			default:
 				blank(old, fset.Position(s.Pos()).Offset, fset.Position(s.End()).Offset)
 			}
@@ -172,7 +176,9 @@ func writeRest(b *strings.Builder, fset *token.FileSet, f *ast.File, text []byte
 		if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.IMPORT {
 			continue
 		}
-		pos := fset.Position(declStart(d))
+		// From the declaration itself: the parser takes the header's
+		// //line directive for a first declaration's doc comment.
+		pos := fset.Position(d.Pos())
 		start := pos.Offset - (pos.Column - 1)
 		fmt.Fprintf(b, "//line %s:%d:1\n", pos.Filename, pos.Line)
 		b.Write(text[start:])
@@ -274,26 +280,19 @@ func recvBase(fd *ast.FuncDecl) string {
 // recordOpen records a built open whole cell as the latest source of its
 // names, and forgets earlier open cells' claims on them.
 func (fe *frontEnd) recordOpen(p *Plan, syms map[string]map[string]reflect.Value) {
-	for _, name := range p.names {
-		delete(fe.opened, name)
-	}
+	// An open cell whose name a whole cell declared again cannot be
+	// reopened (its version would come back); a reopening cell declares
+	// every name of the cell it reopens.
+	fe.forgetOpen(p.names)
 	if !p.open {
 		return
 	}
-	s := &openSrc{code: p.code, names: p.names, vars: p.vars, types: p.types}
+	s := &openSrc{fname: p.fname, code: p.code, names: p.names, vars: p.vars, types: p.types}
 	for _, m := range syms {
 		s.syms = m
 	}
 	for _, name := range p.names {
 		fe.opened[name] = s
-	}
-	if p.reopened != nil {
-		// Every name of the earlier cell is the new plugin's now.
-		for name, s2 := range fe.opened {
-			if s2 == p.reopened {
-				fe.opened[name] = s
-			}
-		}
 	}
 }
 
@@ -346,4 +345,34 @@ func migrateVars(p *Plan, syms map[string]map[string]reflect.Value) []string {
 	}
 	sort.Strings(notes)
 	return notes
+}
+
+// A ReopenedType is a type of a reopened cell: values of Old, made before,
+// are not values of New, its type from then on.
+type ReopenedType struct {
+	Name     string
+	Old, New reflect.Type
+}
+
+// reopenedTypes pairs the types of the cell p reopened with their new
+// versions (syms: the new plugin's symbol table); a type p declared again
+// itself is new, not reopened.
+func reopenedTypes(p *Plan, syms map[string]map[string]reflect.Value) []ReopenedType {
+	if p.reopened == nil {
+		return nil
+	}
+	var now map[string]reflect.Value
+	for _, m := range syms {
+		now = m
+	}
+	var out []ReopenedType
+	for _, name := range p.reopened.types {
+		o, ok1 := p.reopened.syms[name]
+		n, ok2 := now[name]
+		if !ok1 || !ok2 || p.redeclared[name] || o.Kind() != reflect.Pointer || n.Kind() != reflect.Pointer {
+			continue
+		}
+		out = append(out, ReopenedType{Name: name, Old: o.Type().Elem(), New: n.Type().Elem()})
+	}
+	return out
 }

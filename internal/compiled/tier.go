@@ -330,8 +330,8 @@ type Loaded struct {
 	// (generic funcs and types, funcs taking interfaces or funcs) to why.
 	Only map[string]string
 	// Reopened are the types of the earlier cell this cell reopened
-	// (reopen.go): values made before it keep the earlier types.
-	Reopened []string
+	// (reopen.go): values made before it have the earlier types.
+	Reopened []ReopenedType
 	// Notes say what reopening could not keep, for the cell's stderr.
 	Notes []string
 	// BuildTime is how long go build took.
@@ -428,9 +428,7 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	}
 	t.mu.Unlock()
 	l.Notes = migrateVars(p, l.Symbols)
-	if p.reopened != nil {
-		l.Reopened = p.reopened.types
-	}
+	l.Reopened = reopenedTypes(p, l.Symbols)
 	t.fe.commit(p, l.Symbols)
 	if !p.stmts {
 		l.Import = fmt.Sprintf("import . %q", p.path)

@@ -108,6 +108,7 @@ func (e *Engine) executeCompiled(ctx context.Context, fname string, n int, code 
 	for name, why := range loaded.Only {
 		e.compiledOnly[name] = fmt.Sprintf("%s is declared in the compiled cell %s and only that cell's code can use it: %s; declare what uses it in the same cell", name, fname, why)
 	}
+	e.afterReopen(ctx, loaded)
 	if program && decls != code {
 		// main has no results (gc checked); what yaegi returns for the
 		// call of a compiled func without results is no value.

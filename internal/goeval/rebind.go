@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"go/ast"
+	"reflect"
 	"sort"
 	"strings"
 
@@ -61,13 +62,20 @@ func funcsOf(runs []declRun) []cellFunc {
 			if !ok || fd.Body == nil || fd.Name.Name == "init" || fd.Name.Name == "_" {
 				continue
 			}
+			// The signature too: a reopened compiled type (reopen.go)
+			// makes its users declared again.
 			uses := map[string]bool{}
-			ast.Inspect(fd.Body, func(n ast.Node) bool {
-				if id, ok := n.(*ast.Ident); ok {
-					uses[id.Name] = true
+			for _, part := range []ast.Node{fd.Recv, fd.Type, fd.Body} {
+				if part == nil || reflect.ValueOf(part).IsNil() {
+					continue
 				}
-				return true
-			})
+				ast.Inspect(part, func(n ast.Node) bool {
+					if id, ok := n.(*ast.Ident); ok {
+						uses[id.Name] = true
+					}
+					return true
+				})
+			}
 			cf := cellFunc{name: fd.Name.Name, generic: fd.Type.TypeParams != nil, uses: uses}
 			if recv := recvTypeName(fd); recv != "" {
 				cf.name, cf.method = recv+"."+fd.Name.Name, true
@@ -168,14 +176,25 @@ func (e *Engine) rebindCallers(ctx context.Context, n int, runs []declRun, compi
 	for _, m := range methods {
 		e.methodUses[m.name] = m.uses
 	}
+	e.mu.Unlock()
 	if len(changed) == 0 {
-		e.mu.Unlock()
 		return
 	}
+	e.redeclareUsers(ctx, changed, declared, "which this cell redefined")
+}
+
+// redeclareUsers declares again, as hidden cells, the latest source of
+// every interpreted function that uses a name in changed, transitively
+// (declared: the names the cell itself declared), and names on stderr the
+// methods and generic functions that cannot be declared again. what says
+// what happened to the changed names.
+func (e *Engine) redeclareUsers(ctx context.Context, changed, declared map[string]bool, what string) {
+	e.mu.Lock()
 	// The callers, transitively: a caller declared again is itself new.
 	var again []*funcDecl
 	var staleGeneric []string
 	names := map[*funcDecl]string{}
+	via := map[*funcDecl]string{}
 	for grew := true; grew; {
 		grew = false
 		for name, d := range e.funcSrc {
@@ -188,12 +207,12 @@ func (e *Engine) rebindCallers(ctx context.Context, n int, runs []declRun, compi
 				}
 				if d.generic && !d.compiled {
 					// yaegi keeps a generic function's first body.
-					staleGeneric = append(staleGeneric, name+" calls "+c)
+					staleGeneric = append(staleGeneric, name+" uses "+c)
 					break
 				}
 				changed[name] = true
 				again = append(again, d)
-				names[d] = name
+				names[d], via[d] = name, c
 				grew = true
 				break
 			}
@@ -206,7 +225,7 @@ func (e *Engine) rebindCallers(ctx context.Context, n int, runs []declRun, compi
 		}
 		for c := range changed {
 			if uses[c] {
-				stale = append(stale, m+" calls "+c)
+				stale = append(stale, m+" uses "+c)
 				break
 			}
 		}
@@ -214,11 +233,11 @@ func (e *Engine) rebindCallers(ctx context.Context, n int, runs []declRun, compi
 	e.mu.Unlock()
 	sort.Strings(stale)
 	for _, s := range stale {
-		fmt.Fprintf(e.opts.Stderr, "[gokernel] note: method %s, which this cell redefined; the interpreter cannot declare a method again, so it keeps calling the earlier version\n", s)
+		fmt.Fprintf(e.opts.Stderr, "[gokernel] note: method %s, %s; the interpreter cannot declare a method again, so it keeps the earlier version\n", s, what)
 	}
 	sort.Strings(staleGeneric)
 	for _, s := range staleGeneric {
-		fmt.Fprintf(e.opts.Stderr, "[gokernel] note: generic function %s, which this cell redefined; the interpreter cannot declare a generic function again, so it keeps calling the earlier version\n", s)
+		fmt.Fprintf(e.opts.Stderr, "[gokernel] note: generic function %s, %s; the interpreter cannot declare a generic function again, so it keeps the earlier version\n", s, what)
 	}
 	if len(again) == 0 {
 		return
@@ -232,7 +251,7 @@ func (e *Engine) rebindCallers(ctx context.Context, n int, runs []declRun, compi
 			err = fmt.Errorf("%s: %s", res.Error.Name, res.Error.Value)
 		}
 		if err != nil {
-			fmt.Fprintf(e.opts.Stderr, "[gokernel] note: %s (%s) calls a function this cell redefined and could not be declared again, so it keeps calling the earlier version: %v\n", names[d], d.fname, err)
+			fmt.Fprintf(e.opts.Stderr, "[gokernel] note: %s (%s) uses %s, %s, and could not be declared again, so it keeps the earlier version: %v\n", names[d], d.fname, via[d], what, err)
 		}
 	}
 }

@@ -35,7 +35,7 @@ func TestRedefinitionRebindsCompiledCallers(t *testing.T) {
 func TestRedefinitionNamesWhatItCannotRebind(t *testing.T) {
 	runSteps(t, []step{
 		{code: "func suffix() string { return \"!\" }\n\ntype Box struct{ S string }\n\nfunc (b Box) Shout() string { return b.S + suffix() }\n\nfunc First[T any](xs []T) T { return xs[0] }"},
-		{code: "func suffix() string { return \"?\" }", stderr: "method Box.Shout calls suffix, which this cell redefined"},
+		{code: "func suffix() string { return \"?\" }", stderr: "method Box.Shout uses suffix, which this cell redefined"},
 		{code: "func First[T any](xs []T) T { return xs[0] }"},
 		{code: "func First[T any](xs []T) T { return xs[len(xs)-1] }", errName: "CompileError", errHas: "First is a generic function an earlier cell declared"},
 		{code: "First([]int{1, 2})", want: "1"},

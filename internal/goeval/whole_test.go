@@ -157,8 +157,9 @@ func fatal()        { log.Fatalf("fatal %d", 7) }
 // have real Go method sets: errors.As, errors.Is through Unwrap and type
 // switches on them in interpreted cells give Go's answers (the
 // interpreter alone got them wrong), and method values and method
-// expressions on them bind as Go does. A method added later is refused
-// clearly; a cell with an unexported field stays interpreted.
+// expressions on them bind as Go does. A method added later reopens the cell;
+// an unexported one is refused clearly; a cell with an unexported field stays
+// interpreted.
 func TestCompiledOpenTypeCells(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds plugins with the go command (seconds per cell)")
@@ -170,7 +171,13 @@ func TestCompiledOpenTypeCells(t *testing.T) {
 		{code: "func kind(err error) string {\n\tswitch e := err.(type) {\n\tcase Timeout:\n\t\treturn fmt.Sprint(\"timeout after \", e.Secs)\n\tcase *OpError:\n\t\treturn \"op \" + e.Op\n\t}\n\treturn \"other\"\n}"},
 		{code: "fmt.Println(kind(Timeout{3}), kind(&OpError{\"read\", ErrDenied}), kind(errors.New(\"x\")))", stdout: "timeout after 3 op read other"},
 		{code: "tm := Timeout{1}\nhello := tm.Hello\ntm.Secs = 2\nfmt.Println(hello(), tm.Hello(), Timeout.Hello(Timeout{5}))", stdout: "hi 1 hi 2 hi 5"},
-		{code: "func (t Timeout) Twice() int { return 2 * t.Secs }", errName: "CompileError", errHas: "cannot define new methods"},
+		// A method added later reopens the cell (reopen.go): kind is
+		// declared again for the new Timeout; err holds an earlier
+		// *OpError and is named.
+		{code: "func (t Timeout) Twice() int { return 2 * t.Secs }", stderr: "the variable err (error) holds values of a type a compiled cell reopened"},
+		{code: "fmt.Sprint(Timeout{4}.Twice(), kind(Timeout{3}), kind(&OpError{\"read\", ErrDenied}), errors.Is(&OpError{\"x\", ErrDenied}, ErrDenied))", want: `"8timeout after 3op readtrue"`},
+		// One the interpreter could not call (unexported) is refused.
+		{code: "func (t Timeout) twice() int { return 2 * t.Secs }", errName: "CompileError", errHas: "cannot define new methods"},
 		{code: "type hidden struct{ n int }\n\nfunc (h hidden) get() int { return h.n }"},
 		{code: "hidden{4}.get()", want: "4"},
 	})
