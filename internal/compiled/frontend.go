@@ -484,6 +484,12 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 		p.names = append(p.names, d.name)
 	}
 
+	if refused && !p.open && p.whole != "" && !declared["main"] && hasType(f) && len(p.only) == 0 && openCell(f, info) == "" {
+		// A type the interpreter could not declare (redefined), whose
+		// fields and methods are all in the open: a later cell may add
+		// methods to it as to an open cell's.
+		p.open = true
+	}
 	rewritten, cells, ok := fe.rewrite(code, base, f, info, exits)
 	if !ok {
 		return nil, "internal: overlapping rewrites"

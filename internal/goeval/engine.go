@@ -77,6 +77,8 @@ type Engine struct {
 	// nothingRan: the last run's error came before any of its cell ran
 	// (the interpreter refused to compile it).
 	nothingRan bool
+	// redefRefused: that error was a type redefinition (redefError).
+	redefRefused bool
 	// staleGeneric are generic functions redefined after the interpreter
 	// took their first body: only compiled cells may use them.
 	staleGeneric map[string]bool
@@ -352,12 +354,30 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 		// The interpreter refused the cell before running any of it: the
 		// compiled tier may take a statement cell it would have left to
 		// the interpreter (no loop), whose answer is now an error.
+		redef := e.redefRefused
 		if r, ok := e.executeCompiled(ctx, fname, n, orig, false, true, out); ok {
 			info.compiled = true
 			if r.Error == nil {
 				e.lw.Compiled([]byte(orig))
 			}
 			return r, info, nil
+		}
+		if decls, stmts, ok := splitMixed(orig); ok && redef {
+			// A cell that redefines a type and then uses it: the
+			// declarations are compiled (the new type is a compiled
+			// one, values made before keep the old type), then the
+			// statements run in the interpreter with the new type.
+			if r, ok := e.executeCompiled(ctx, fname, n, decls, false, true, out); ok {
+				info.compiled = true
+				if r.Error != nil {
+					return r, info, nil
+				}
+				e.lw.Compiled([]byte(decls))
+				orig = stmts
+				code = e.useCompiledVars(stmts)
+				e.importMissing(code)
+				res.Value, res.Error = e.run(ctx, fname, code)
+			}
 		}
 	}
 	e.genericHint(res.Error)
@@ -379,7 +399,7 @@ func (e *Engine) execute(ctx context.Context, req kernel.ExecuteRequest, out ker
 
 // run evaluates code and returns its trailing value or its error.
 func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle, *kernel.EvalError) {
-	e.nothingRan = false
+	e.nothingRan, e.redefRefused = false, false
 	src := cellSource{fname: fname, code: code, funcCell: e.funcCell}
 	runs, err := splitCell(code)
 	if err != nil {
@@ -402,7 +422,7 @@ func (e *Engine) run(ctx context.Context, fname, code string) (kernel.MIMEBundle
 			if errors.As(err, &rd) {
 				// Nothing ran: the compiled tier may take the cell (a
 				// type redefined as a compiled type).
-				e.nothingRan = true
+				e.nothingRan, e.redefRefused = true, true
 				return nil, src.compileError(errCompile, err)
 			}
 			return nil, src.compileError(errSyntax, err)

@@ -37,3 +37,25 @@ func TestReopenCompiledType(t *testing.T) {
 		{code: "p.Get()", want: "-1"},
 	})
 }
+
+// TestRedefineTypeInMixedCell redefines a type in a cell that also uses it:
+// the declarations are compiled (the interpreter cannot declare a type
+// again), the statements interpreted with the new type; values made
+// before keep the old one, and a later method reopens the new type.
+func TestRedefineTypeInMixedCell(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command (seconds per cell)")
+	}
+	te, _ := newCompiledEngine(t, compiled.Auto)
+	runStepsOn(t, te, []step{
+		{code: "type T struct{ A int }\n\nold := T{1}"},
+		{code: "type T struct{ A, B int }\n\nyoung := T{2, 3}\nyoung.B * 10", want: "30"},
+		{code: "fmt.Sprintf(\"%+v %+v\", old, young)", want: `"{A:1} {A:2 B:3}"`},
+		{code: "func (t T) String() string { return fmt.Sprint(\"T\", t.A, t.B) }"},
+		{code: "fmt.Sprint(young, T{5, 6}, old)", want: `"T2 3 T5 6 {1}"`},
+		// A statement error after the redefinition: the cell fails with
+		// it, at its own line, and the session goes on.
+		{code: "type T struct{ A, B, C int }\n\nz := T{C: 4}\npanic(fmt.Sprint(\"after \", z.C))", errName: errPanic, errHas: "after 4", errLine: "In[6]:"},
+		{code: "fmt.Sprint(young, T{C: 1}.C)", want: `"T2 3 1"`},
+	})
+}

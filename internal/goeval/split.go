@@ -750,3 +750,42 @@ func nodeSource(fset *token.FileSet, n ast.Node) string {
 	}
 	return strings.Join(toks, " ")
 }
+
+// splitMixed cuts a cell whose declarations all come before its
+// statements into the two, each as a cell of the same lines (the other
+// part blanked, so that positions stay the cell's); ok is false for a
+// cell that is not such a mix.
+func splitMixed(code string) (decls, stmts string, ok bool) {
+	runs, err := splitCell(code)
+	if err != nil {
+		return "", "", false
+	}
+	d, st := []byte(code), []byte(code)
+	sawDecl, sawStmt := false, false
+	for _, r := range runs {
+		switch r.kind {
+		case declItem:
+			if sawStmt {
+				return "", "", false
+			}
+			sawDecl = true
+			blankBytes(st[r.start:r.end])
+		default:
+			sawStmt = true
+			blankBytes(d[r.start:r.end])
+		}
+	}
+	if !sawDecl || !sawStmt {
+		return "", "", false
+	}
+	return string(d), string(st), true
+}
+
+// blankBytes replaces text with spaces, newlines kept.
+func blankBytes(b []byte) {
+	for i, c := range b {
+		if c != '\n' {
+			b[i] = ' '
+		}
+	}
+}
