@@ -102,6 +102,9 @@ func (s Status) String() string {
 		if s.BuildsRun > 0 {
 			fmt.Fprintf(&b, ", median go build %.0f ms (%.0f ms CPU)", s.MedianMs, s.MedianCPU)
 		}
+		if s.Rerun > 0 {
+			fmt.Fprintf(&b, "; %d statement cells run again without a build", s.Rerun)
+		}
 		b.WriteString("\n")
 		if len(s.Compiled) > 0 {
 			fmt.Fprintf(&b, "compiled names: %s\n", strings.Join(s.Compiled, ", "))

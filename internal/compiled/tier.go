@@ -3,6 +3,8 @@ package compiled
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -71,6 +73,11 @@ type Tier struct {
 	warm   bool
 	// programs describe the whole cells loaded (Status.Programs).
 	programs []string
+	// again maps a statement cell's generated source (rerunKey) to its
+	// loaded plugin: the same cell run again runs it again, as go run
+	// runs a cached binary; rerun counts those runs.
+	again map[string]*rerunnable
+	rerun int
 
 	mods modState // third-party modules (modules.go)
 	// lend gives interpreted declarations by name (SetLender).
@@ -334,6 +341,9 @@ type Loaded struct {
 	Reopened []ReopenedType
 	// Notes say what reopening could not keep, for the cell's stderr.
 	Notes []string
+	// Rerun: the cell is one run before, whose plugin runs again (no
+	// build).
+	Rerun bool
 	// BuildTime is how long go build took.
 	BuildTime time.Duration
 }
@@ -345,6 +355,23 @@ var ErrBuild = errors.New("go build failed")
 // Build compiles p and loads its plugin. On an error nothing of the cell
 // ran, unless the error says the cell's initialization panicked.
 func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
+	key := ""
+	if p.stmts {
+		key = rerunKey(p)
+		t.mu.Lock()
+		r := t.again[key]
+		if r != nil && !r.busy.Load() {
+			t.rerun++
+		} else {
+			r = nil
+		}
+		t.mu.Unlock()
+		if r != nil {
+			l := r.l
+			l.BuildTime, l.Rerun = 0, true
+			return &l, nil
+		}
+	}
 	cellDir := filepath.Join(t.dir, p.dirName)
 	mainDir := filepath.Join(t.dir, "p"+strings.TrimPrefix(p.dirName, "c"))
 	for _, d := range []string{cellDir, mainDir} {
@@ -432,8 +459,53 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	t.fe.commit(p, l.Symbols)
 	if !p.stmts {
 		l.Import = fmt.Sprintf("import . %q", p.path)
+	} else {
+		// A run the interrupt left behind (blocked in a system call)
+		// shares the plugin's result variables: not run again while
+		// it lasts.
+		r := &rerunnable{}
+		run := l.Run
+		l.Run = func() {
+			r.busy.Store(true)
+			defer r.busy.Store(false)
+			run()
+		}
+		r.l = *l
+		t.mu.Lock()
+		if t.again == nil {
+			t.again = map[string]*rerunnable{}
+		}
+		t.again[key] = r
+		t.mu.Unlock()
 	}
 	return l, nil
+}
+
+// rerunnable is a loaded statement cell that may run again.
+type rerunnable struct {
+	l    Loaded
+	busy atomic.Bool // its Run is running
+}
+
+// rerunKey identifies a statement cell by its generated source, with what
+// differs between two runs of the same cell (its execution count, its
+// package path) left out. The source names everything the cell's code
+// depends on: earlier compiled cells by their packages (a redefined
+// function is another package), lent declarations by their text, the
+// interpreter's variables by their types, so an equal key is the same
+// program. Nothing of the plugin's own state outlives a run: a statement
+// cell's names are locals of Gk_run, its lent variables are bound again
+// before each run.
+func rerunKey(p *Plan) string {
+	h := sha256.New()
+	for _, src := range []string{p.cellSrc, p.gkSrc, p.mainSrc} {
+		src = strings.ReplaceAll(src, p.path, "\x00path")
+		src = strings.ReplaceAll(src, p.pkgName, "\x00pkg")
+		src = strings.ReplaceAll(src, p.fname, "\x00cell")
+		h.Write([]byte(src))
+		h.Write([]byte{0})
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // open loads a cell plugin and fills l with what the kernel looks up in
@@ -575,6 +647,8 @@ type Status struct {
 	Programs  []string
 	Shadowed  int
 	BuildsRun int
+	// Rerun counts statement cells run again from their plugin.
+	Rerun int
 }
 
 // Status reports the tier's state.
@@ -589,6 +663,7 @@ func (t *Tier) Status() Status {
 	s.Warm = t.warm
 	s.Cells = t.loaded
 	s.BuildsRun = len(t.builds)
+	s.Rerun = t.rerun
 	s.Programs = append([]string(nil), t.programs...)
 	if n := len(t.builds); n > 0 {
 		d := append([]time.Duration(nil), t.builds...)

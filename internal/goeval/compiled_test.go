@@ -175,3 +175,34 @@ func BenchmarkExecuteTrivialCompiledMode(b *testing.B) {
 		}
 	}
 }
+
+// TestCompiledCellRunAgain: a statement cell run again unchanged runs its
+// plugin again instead of building it (as go run runs a cached binary),
+// with the notebook's variables as they are now; a change to the cell or
+// to what it uses (a redefined function) builds it again.
+func TestCompiledCellRunAgain(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds plugins with the go command (seconds per cell)")
+	}
+	te, tier := newCompiledEngine(t, compiled.Auto)
+	loop := "t := 0\nfor i := range n {\n\tt += f(i)\n}\nt"
+	runStepsOn(t, te, []step{
+		{code: "func f(i int) int { return i }"},
+		{code: "n := 4"},
+		{code: loop, want: "6"},
+		{code: "n = 5"},
+		{code: loop, want: "10"},
+		{code: "t * 2", want: "20"},
+	})
+	if s := tier.Status(); s.Rerun != 1 {
+		t.Fatalf("Status().Rerun = %d after one unchanged run, want 1", s.Rerun)
+	}
+	runStepsOn(t, te, []step{
+		{code: "func f(i int) int { return 10 * i }"},
+		{code: loop, want: "100"},
+		{code: loop + " + 1", want: "101"},
+	})
+	if s := tier.Status(); s.Rerun != 1 {
+		t.Fatalf("Status().Rerun = %d, want still 1 (the cell and f changed)", s.Rerun)
+	}
+}
