@@ -78,6 +78,9 @@ type Tier struct {
 	// runs a cached binary; rerun counts those runs.
 	again map[string]*rerunnable
 	rerun int
+	// archives maps the library cells directBuild built to their
+	// archives, for later cells' direct builds.
+	archives map[string]string
 
 	mods modState // third-party modules (modules.go)
 	// lend gives interpreted declarations by name (SetLender).
@@ -342,8 +345,8 @@ type Loaded struct {
 	// Notes say what reopening could not keep, for the cell's stderr.
 	Notes []string
 	// Rerun: the cell is one run before, whose plugin runs again (no
-	// build).
-	Rerun bool
+	// build). Direct: the tier ran compile and link itself (direct.go).
+	Rerun, Direct bool
 	// BuildTime is how long go build took.
 	BuildTime time.Duration
 }
@@ -395,30 +398,36 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 		}
 	}
 	so := filepath.Join(t.dir, p.dirName+".so")
-	// -s -w: no symbol table and DWARF in the plugin (stack traces keep
-	// their file:line from pclntab); the link, most of a warm build's CPU,
-	// takes ~0.38 s of CPU instead of ~0.6 s.
-	args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w"}, t.tc.Flags...)
-	args = append(args, "-o", so, "./"+filepath.Base(target))
-	cmd := t.goCmd(ctx, t.dir, args...)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
 	start := time.Now()
-	err := cmd.Run()
-	took := time.Since(start)
-	var cpu time.Duration
-	if cmd.ProcessState != nil {
-		// The go command's usage includes its waited-for children
-		// (compile, link): CPU time, which the machine's load does not
-		// inflate as it does wall time.
-		cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
-	}
+	direct, cpu, err := t.directBuild(ctx, p, cellDir, mainDir, so)
 	if err != nil {
-		if ctx.Err() != nil {
-			return nil, ctx.Err()
-		}
-		return nil, fmt.Errorf("%w: %v: %s", ErrBuild, err, strings.TrimSpace(out.String()))
+		return nil, err
 	}
+	if !direct {
+		// -s -w: no symbol table and DWARF in the plugin (stack traces
+		// keep their file:line from pclntab); the link, most of a warm
+		// build's CPU, takes ~0.38 s of CPU instead of ~0.6 s.
+		args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w"}, t.tc.Flags...)
+		args = append(args, "-o", so, "./"+filepath.Base(target))
+		cmd := t.goCmd(ctx, t.dir, args...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		err := cmd.Run()
+		if cmd.ProcessState != nil {
+			// The go command's usage includes its waited-for children
+			// (compile, link): CPU time, which the machine's load does
+			// not inflate as it does wall time.
+			cpu = cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, fmt.Errorf("%w: %v: %s", ErrBuild, err, strings.TrimSpace(out.String()))
+		}
+	}
+	took := time.Since(start)
+	t.log.Debug("compiled tier: built", "cell", p.fname, "direct", direct, "wall", took.String(), "cpu", cpu.String())
 	if err := os.Chmod(so, 0o600); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrBuild, err)
 	}
@@ -434,7 +443,7 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 	t.builds = append(t.builds, took)
 	t.cpus = append(t.cpus, cpu)
 	t.mu.Unlock()
-	l := &Loaded{Names: p.names, Defs: p.defs, BuildTime: took, Only: p.only, Vars: p.vars, BindNames: p.lentVars, DefTypes: p.defTypes}
+	l := &Loaded{Direct: direct, Names: p.names, Defs: p.defs, BuildTime: took, Only: p.only, Vars: p.vars, BindNames: p.lentVars, DefTypes: p.defTypes}
 	if len(p.vars) > 0 {
 		l.VarAlias = fmt.Sprintf("_gkv%d", p.seq)
 		l.VarImport = fmt.Sprintf("import %s %q", l.VarAlias, p.path)
@@ -608,7 +617,7 @@ func (t *Tier) Shadow(names []string) {
 // warmPackages are built for plugin mode (and their export data read) in
 // the background after start, so the first compiled cell does not pay for
 // rebuilding the standard library (6-9 s cold on 2 cores).
-var warmPackages = []string{"fmt", "strings", "strconv", "math", "sort", "errors", "time", "os", "slices", "maps", "sync", "bytes", "unicode", "math/rand", "math/bits", "reflect", "sync/atomic", "go/constant"}
+var warmPackages = []string{"runtime/cgo", "fmt", "strings", "strconv", "math", "sort", "errors", "time", "os", "slices", "maps", "sync", "bytes", "unicode", "math/rand", "math/bits", "reflect", "sync/atomic", "go/constant"}
 
 // warmUp compiles warmPackages for plugin mode at low CPU priority and
 // records their export data for the front-end, with one `go list -export

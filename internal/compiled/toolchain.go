@@ -20,8 +20,10 @@ import (
 // built with (a package built with other settings is "a different version
 // of package" to plugin.Open).
 type toolchain struct {
-	// Go is the go command's path, GOROOT its root, Version its version.
+	// Go is the go command's path, GOROOT its root, Version its version;
+	// ToolDir holds compile and link, CC is the C compiler (directBuild).
 	Go, GOROOT, Version string
+	ToolDir, CC         string
 	// Flags are the go build flags that reproduce this binary's settings
 	// (-trimpath, -race, -tags, ...).
 	Flags []string
@@ -109,7 +111,7 @@ func probe(ctx context.Context) (*toolchain, error) {
 	tc.Env = buildEnv(s)
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "env", "-json", "GOVERSION", "GOROOT", "CGO_ENABLED", "CC")
+	cmd := exec.CommandContext(ctx, goBin, "env", "-json", "GOVERSION", "GOROOT", "CGO_ENABLED", "CC", "GOTOOLDIR")
 	cmd.Env = tc.Env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
@@ -117,11 +119,11 @@ func probe(ctx context.Context) (*toolchain, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%s env: %w: %s", goBin, err, strings.TrimSpace(stderr.String()))
 	}
-	var env struct{ GOVERSION, GOROOT, CGO_ENABLED, CC string }
+	var env struct{ GOVERSION, GOROOT, CGO_ENABLED, CC, GOTOOLDIR string }
 	if err := json.Unmarshal(out, &env); err != nil {
 		return nil, fmt.Errorf("%s env: %w", goBin, err)
 	}
-	tc.Version, tc.GOROOT = env.GOVERSION, env.GOROOT
+	tc.Version, tc.GOROOT, tc.ToolDir, tc.CC = env.GOVERSION, env.GOROOT, env.GOTOOLDIR, env.CC
 	if tc.Version != runtime.Version() {
 		return nil, fmt.Errorf("the Go toolchain at %s is %s, this kernel was built with %s: install %s or rebuild the kernel with this toolchain", goBin, tc.Version, runtime.Version(), runtime.Version())
 	}
