@@ -460,7 +460,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 			fw := "Gk_f_" + d.name
 			fmt.Fprintf(&gk, "var %s = %s\n", fw, d.name)
 			p.fwd[d.name] = p.alias + "." + fw
-			fmt.Fprintf(&syms, "\t\t%q: gkreflect.ValueOf(%s),\n", d.name, d.name)
+			fmt.Fprintf(&syms, "\t\t%q: %s,\n", d.name, d.name)
 		case *types.Var:
 			// A cell with package-level variables is a whole cell
 			// (whole.go: interpreted uses go through pointers).
@@ -481,7 +481,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 				// interpreted.
 				return nil, "declares the untyped constant " + d.name + " (untyped constants stay in the interpreter in this stage)"
 			}
-			fmt.Fprintf(&syms, "\t\t%q: gkreflect.ValueOf(%s),\n", d.name, d.name)
+			fmt.Fprintf(&syms, "\t\t%q: %s,\n", d.name, d.name)
 		}
 		p.names = append(p.names, d.name)
 	}
@@ -515,7 +515,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 	// is linked into the plugin (fmt, log and os cost link time).
 	goPanic := strings.Contains(p.cellSrc, "gk_goPanic")
 	usesExit := strings.Contains(p.cellSrc, "gk_osExit") || strings.Contains(p.cellSrc, "gk_fatal")
-	g.WriteString("import (\n\tgkreflect \"reflect\"\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n")
+	g.WriteString("import (\n\tgkruntime \"runtime\"\n\tgkatomic \"sync/atomic\"\n")
 	if goPanic || usesExit {
 		g.WriteString("\tgkfmt \"fmt\"\n")
 	}
@@ -535,7 +535,10 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 		g.WriteString(exitHelperSrc + "\n")
 	}
 	g.WriteString(gk.String())
-	fmt.Fprintf(&g, "\n// Gk_symbols is the cell's symbol table, as yaegi extract makes them.\nvar Gk_symbols = map[string]map[string]gkreflect.Value{\n\t%q: {\n%s\t},\n}\n", p.path+"/"+p.pkgName, syms.String())
+	// Plain values, not reflect.Values: the plugin then needs no reflect
+	// (every package it imports is linked into it); the kernel makes the
+	// table yaegi takes (symbolTable).
+	fmt.Fprintf(&g, "\n// Gk_symbols is the cell's symbol table: names to values; a name after a NUL is a variable, given by its address.\nvar Gk_symbols = map[string]map[string]any{\n\t%q: {\n%s\t},\n}\n", p.path+"/"+p.pkgName, syms.String())
 	if p.whole != "" {
 		// The cell is the plugin: the kernel looks these up in it.
 		g.WriteString("\n// Gk_stopRef is what the kernel looks up to set Gk_stop.\nvar Gk_stopRef = &Gk_stop\n")

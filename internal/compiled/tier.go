@@ -556,11 +556,11 @@ func open(so string, stmts, whole bool, l *Loaded) (stop *atomic.Bool, err error
 		if err != nil {
 			return nil, err
 		}
-		sp, ok := s.(*map[string]map[string]reflect.Value)
+		sp, ok := s.(*map[string]map[string]any)
 		if !ok {
 			return nil, bad("Symbols", s)
 		}
-		l.Symbols = *sp
+		l.Symbols = symbolTable(*sp)
 		return *fp, nil
 	}
 	var run, out, result, has plugin.Symbol
@@ -702,4 +702,23 @@ func (t *Tier) full() string {
 		return fmt.Sprintf("this session's build directory %s reached its cap of %d MiB", t.dir, maxSessionBytes>>20)
 	}
 	return ""
+}
+
+// symbolTable is the table yaegi's Use takes, from a cell plugin's plain
+// one: a value per name, a variable (its name after a NUL, by address)
+// as the addressable variable itself.
+func symbolTable(plain map[string]map[string]any) map[string]map[string]reflect.Value {
+	out := make(map[string]map[string]reflect.Value, len(plain))
+	for pkg, syms := range plain {
+		m := make(map[string]reflect.Value, len(syms))
+		for name, v := range syms {
+			if rest, isVar := strings.CutPrefix(name, "\x00"); isVar {
+				m[rest] = reflect.ValueOf(v).Elem()
+				continue
+			}
+			m[name] = reflect.ValueOf(v)
+		}
+		out[pkg] = m
+	}
+	return out
 }

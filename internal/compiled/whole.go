@@ -48,13 +48,13 @@ func (fe *frontEnd) wholeSymbol(p *Plan, name string, obj types.Object, syms *st
 				return ""
 			}
 		}
-		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(%s),\n", name, name)
+		fmt.Fprintf(syms, "\t\t%q: %s,\n", name, name)
 	case *types.Var:
 		// yaegi v0.16.1 loses assignments to a package's variable
 		// (x = 5 refused, xs = append(xs, 4) dropped): interpreted cells
 		// are rewritten to go through the pointer (Loaded.Vars).
-		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(&%s).Elem(),\n", name, name)
-		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(&%s),\n", "Gk_p_"+name, name)
+		fmt.Fprintf(syms, "\t\t%q: &%s,\n", "\x00"+name, name)
+		fmt.Fprintf(syms, "\t\t%q: &%s,\n", "Gk_p_"+name, name)
 		p.vars = append(p.vars, name)
 	case *types.TypeName:
 		if n, ok := o.Type().(*types.Named); ok && n.TypeParams().Len() > 0 {
@@ -69,14 +69,14 @@ func (fe *frontEnd) wholeSymbol(p *Plan, name string, obj types.Object, syms *st
 			p.only[name] = "a constraint, which is no type of values"
 			return ""
 		}
-		fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf((*%s)(nil)),\n", name, name)
+		fmt.Fprintf(syms, "\t\t%q: (*%s)(nil),\n", name, name)
 	case *types.Const:
 		b, ok := o.Type().Underlying().(*types.Basic)
 		if !ok {
 			return "declares a constant of an unusual type"
 		}
 		if b.Info()&types.IsUntyped == 0 {
-			fmt.Fprintf(syms, "\t\t%q: gkreflect.ValueOf(%s),\n", name, name)
+			fmt.Fprintf(syms, "\t\t%q: %s,\n", name, name)
 			return ""
 		}
 		lit, ok := untypedLiteral(o.Val(), b.Kind())
