@@ -111,7 +111,7 @@ func (t *Tier) directBuild(ctx context.Context, p *Plan, cellDir, mainDir, so st
 	if whole {
 		linkDir = cellDir
 	}
-	if err := t.tool(ctx, &cpu, filepath.Join(t.tc.ToolDir, "link"), linkDir, link.String(), []string{"-o", so, "-installsuffix", "dynlink", "-pluginpath", mainPath, "-buildmode=plugin", "-s", "-w", extld}, mainArchive); err != nil {
+	if err := t.tool(ctx, &cpu, filepath.Join(t.tc.ToolDir, "link"), linkDir, link.String(), []string{"-o", so, "-installsuffix", "dynlink", "-pluginpath", mainPath, "-buildmode=plugin", "-w", extld}, mainArchive); err != nil {
 		return false, cpu, fatal(err)
 	}
 	if !whole && !p.stmts {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,6 +20,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/gokernel/gokernel/internal/typenames"
 )
 
 // Options configures a Tier.
@@ -81,6 +84,10 @@ type Tier struct {
 	// archives maps the library cells directBuild built to their
 	// archives, for later cells' direct builds.
 	archives map[string]string
+	// pkgNames maps the package path of every cell built to the name its
+	// types are shown with ("main" for a whole cell, cellN for a library
+	// cell): typenames rewrites generic instantiations' names with it.
+	pkgNames map[string]string
 
 	mods modState // third-party modules (modules.go)
 	// lend gives interpreted declarations by name (SetLender).
@@ -404,10 +411,11 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 		return nil, err
 	}
 	if !direct {
-		// -s -w: no symbol table and DWARF in the plugin (stack traces
-		// keep their file:line from pclntab); the link, most of a warm
-		// build's CPU, takes ~0.38 s of CPU instead of ~0.6 s.
-		args := append([]string{"build", "-buildmode=plugin", "-ldflags=-s -w"}, t.tc.Flags...)
+		// -w: no DWARF in the plugin (stack traces keep their file:line
+		// from pclntab); the link, most of a warm build's CPU, takes
+		// ~0.38 s of CPU instead of ~0.6 s. The symbol table stays: it
+		// says where typenames finds the types' names.
+		args := append([]string{"build", "-buildmode=plugin", "-ldflags=-w"}, t.tc.Flags...)
 		args = append(args, "-o", so, "./"+filepath.Base(target))
 		cmd := t.goCmd(ctx, t.dir, args...)
 		var out bytes.Buffer
@@ -425,6 +433,11 @@ func (t *Tier) Build(ctx context.Context, p *Plan) (*Loaded, error) {
 			}
 			return nil, fmt.Errorf("%w: %v: %s", ErrBuild, err, strings.TrimSpace(out.String()))
 		}
+	}
+	if err := t.showNames(p, so); err != nil {
+		// The plugin still works; its generic instantiations' names spell
+		// package paths.
+		t.log.Warn("compiled tier: type names keep their package paths", "cell", p.fname, "err", err)
 	}
 	took := time.Since(start)
 	t.log.Debug("compiled tier: built", "cell", p.fname, "direct", direct, "wall", took.String(), "cpu", cpu.String())
@@ -519,6 +532,25 @@ func rerunKey(p *Plan) string {
 
 // open loads a cell plugin and fills l with what the kernel looks up in
 // it; it returns the cell's stop flag.
+// showNames rewrites the names of the plugin's types so that a cell
+// package's path in a generic instantiation's name reads as the package's
+// name, as go run shows it: main.F[main.foo], not main.F[gk12/c3.foo].
+func (t *Tier) showNames(p *Plan, so string) error {
+	name := p.pkgName
+	if p.whole != "" {
+		name = "main"
+	}
+	t.mu.Lock()
+	if t.pkgNames == nil {
+		t.pkgNames = map[string]string{}
+	}
+	t.pkgNames[p.path] = name
+	names := maps.Clone(t.pkgNames)
+	t.mu.Unlock()
+	_, err := typenames.Rewrite(so, names)
+	return err
+}
+
 func open(so string, stmts, whole bool, l *Loaded) (stop *atomic.Bool, err error) {
 	defer func() {
 		if r := recover(); r != nil {

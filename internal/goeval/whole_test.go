@@ -78,6 +78,20 @@ func describe() string {
 		{code: "pts = append(pts, point{Y: 5})\nbumpAll()\nlen(pts)", want: "2"},
 		{code: "fmt.Sprint(pts)", want: `"[(4,2) (1,5)]"`},
 		{code: "fmt.Sprintf(\"%T %T %v\", pts[0], Green, Red)", want: `"main.point main.Color Red"`},
+		// Generic instantiations' names read as go run's: the cell's path
+		// is rewritten to its package's name in the plugin, and reflect
+		// still finds the compiled types by their new names.
+		{code: `type foo int
+type F[T any] struct{ v T }
+
+func describeF() string {
+	same := reflect.SliceOf(reflect.TypeOf(&F[foo]{})) == reflect.TypeOf([]*F[foo]{})
+	return fmt.Sprintf("%T %T %v %s", F[foo]{}, []*F[foo]{}, same, reflect.TypeOf(F[foo]{}).Name())
+}
+
+func main() {}
+`},
+		{code: "describeF()", want: `"main.F[main.foo] []*main.F[main.foo] true F[main.foo]"`},
 		{code: "func setCounter(n int) { counter = n }\nsetCounter(41)\nbumpAll()", want: "42"},
 		{code: "fmt.Sprintf(\"%T %T %T %v\", ch, two, third, big)", want: `"int32 float64 float64 4611686018427387904"`},
 		{code: "third * 3 == 1", want: "true"},
