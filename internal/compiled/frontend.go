@@ -538,7 +538,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 	// Plain values, not reflect.Values: the plugin then needs no reflect
 	// (every package it imports is linked into it); the kernel makes the
 	// table yaegi takes (symbolTable).
-	fmt.Fprintf(&g, "\n// Gk_symbols is the cell's symbol table: names to values; a name after a NUL is a variable, given by its address.\nvar Gk_symbols = map[string]map[string]any{\n\t%q: {\n%s\t},\n}\n", p.path+"/"+p.pkgName, syms.String())
+	fmt.Fprintf(&g, "\n// Gk_symbols is the cell's symbol table: names to values; a name after a NUL is a variable, given by its address.\nvar Gk_symbols = map[string]map[string]interface{}{\n\t%q: {\n%s\t},\n}\n", p.path+"/"+p.pkgName, syms.String())
 	if p.whole != "" {
 		// The cell is the plugin: the kernel looks these up in it.
 		g.WriteString("\n// Gk_stopRef is what the kernel looks up to set Gk_stop.\nvar Gk_stopRef = &Gk_stop\n")

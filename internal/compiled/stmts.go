@@ -105,7 +105,7 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver, ref
 			}
 		}
 	}
-	tail := "\nGk_out = []any{" + strings.Join(defs, ", ") + "}\n}\n\n// Gk_out holds the values of the names the cell defined, Gk_result its trailing value.\nvar (\n\tGk_out       []any\n\tGk_result    any\n\tGk_hasResult bool\n)\n"
+	tail := "\nGk_out = []interface{}{" + strings.Join(defs, ", ") + "}\n}\n\n// Gk_out holds the values of the names the cell defined, Gk_result its trailing value.\nvar (\n\tGk_out       []interface{}\n\tGk_result    interface{}\n\tGk_hasResult bool\n)\n"
 	var info *types.Info
 	var pkg *types.Package
 	base := 0
@@ -225,7 +225,7 @@ func (fe *frontEnd) planStmts(p *Plan, n int, code string, resolve Resolver, ref
 	}
 	if len(lentVars) > 0 {
 		var bind strings.Builder
-		bind.WriteString("\n// Gk_bind gives the cell the interpreter's variables it uses.\nfunc Gk_bind(p map[string]any) {\n")
+		bind.WriteString("\n// Gk_bind gives the cell the interpreter's variables it uses.\nfunc Gk_bind(p map[string]interface{}) {\n")
 		for _, name := range sortedKeys(lentVars) {
 			v := lentVars[name]
 			obj := pkg.Scope().Lookup(name)
@@ -341,7 +341,7 @@ func valueBuiltin(x ast.Expr) bool {
 // brought its own descriptors of the same types, and the runtime does not
 // unify the two, so a type assertion fails ("types from different
 // scopes"); a conversion between the identical types works.
-const convSrc = "// gk_conv converts v to the type of to (identical types described twice).\nfunc gk_conv(v, to any) any { return gkreflect.ValueOf(v).Convert(gkreflect.TypeOf(to)).Interface() }\n"
+const convSrc = "// gk_conv converts v to the type of to (identical types described twice).\nfunc gk_conv(v, to interface{}) interface{} { return gkreflect.ValueOf(v).Convert(gkreflect.TypeOf(to)).Interface() }\n"
 
 // clashes reports whether an import path's package name is one the cell
 // imports itself.

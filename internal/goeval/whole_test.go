@@ -92,6 +92,10 @@ func describeF() string {
 func main() {}
 `},
 		{code: "describeF()", want: `"main.F[main.foo] []*main.F[main.foo] true F[main.foo]"`},
+		// A program may declare its own any (Go's test suite does): the
+		// generated code of the cell spells interface{}.
+		{code: "type any interface{}\n\nfunc anyCount() int {\n\txs := []any{1, \"a\"}\n\treturn len(xs)\n}\n\nfunc main() {}"},
+		{code: "anyCount()", want: "2"},
 		{code: "func setCounter(n int) { counter = n }\nsetCounter(41)\nbumpAll()", want: "42"},
 		{code: "fmt.Sprintf(\"%T %T %T %v\", ch, two, third, big)", want: `"int32 float64 float64 4611686018427387904"`},
 		{code: "third * 3 == 1", want: "true"},
