@@ -1,24 +1,24 @@
-// Package typenames rewrites the names of types in a Go plugin file so
-// that the package paths inside them read as package names.
+// Package typenames rewrites the names of types and functions in a Go
+// plugin file so that the package paths inside them read as package names.
 //
 // gc writes a type's name into the binary when it compiles the package.
 // A named type reads "name.T" (the package's name), but the name of a
 // generic instantiation spells its type arguments' package paths:
 // `main.F[gk12/c3.foo]`, where `go run` prints `main.F[main.foo]` because
-// a program's main package has the path "main". A notebook cell's package
-// cannot have that path (each plugin's packages need a path of their own,
-// and gc uses the path for symbol names too), so the kernel builds the
-// plugin with its own paths and then rewrites the names of the types in
-// the file, before it is loaded: each "path." of a cell package becomes
-// "name.". Only the runtime's type names change: symbols, package paths
-// (reflect's PkgPath), and function names (stack traces) keep the path.
+// a program's main package has the path "main". Function names (stack
+// traces, runtime.FuncForPC, profiles) spell the path too. A notebook
+// cell's package cannot have the path "main" (each plugin's packages need
+// a path of their own, and gc names symbols by it), so the kernel builds
+// the plugin with its own paths and then rewrites the names in the file,
+// before it is loaded: each "path." of a cell package becomes "name.".
+// Symbols and package paths (reflect's PkgPath) keep the path.
 //
 // A name is rewritten in place; it only gets shorter, so the rest of the
-// type data keeps its offsets. The runtime finds a type by its name with a
+// data keeps its offsets. The runtime finds a type by its name with a
 // binary search of the module's typelinks (reflect.PointerTo and friends
 // look for an existing type first), so the typelinks are sorted again by
 // the new names. The file must keep its symbol table (no -s), which says
-// where the types, the typelinks and each type descriptor are.
+// where the types, the typelinks, the pclntab and each type descriptor are.
 package typenames
 
 import (
@@ -50,7 +50,7 @@ const (
 var ErrNoSymbols = errors.New("typenames: the file has no symbol table")
 
 // Rewrite rewrites the plugin (or executable) file in place: in the name
-// of every type, each occurrence of a key of names followed by "." (and
+// of every type and function, each occurrence of a key of names followed by "." (and
 // not preceded by a character that continues a package path) is replaced
 // by that key's value and the ".". It returns the number of names
 // changed; when it changes none, the file is left as it was.
@@ -132,9 +132,11 @@ func rewrite(data []byte, names map[string]string) (int, error) {
 	if err != nil {
 		return 0, ErrNoSymbols
 	}
-	var types, etypes, typelink *elf.Symbol
+	var types, etypes, typelink, pclntab *elf.Symbol
 	for i := range syms {
 		switch syms[i].Name {
+		case "runtime.pclntab":
+			pclntab = &syms[i]
 		case "runtime.types":
 			types = &syms[i]
 		case "runtime.etypes":
@@ -143,8 +145,8 @@ func rewrite(data []byte, names map[string]string) (int, error) {
 			typelink = &syms[i]
 		}
 	}
-	if types == nil || etypes == nil || typelink == nil {
-		return 0, fmt.Errorf("typenames: no runtime.types, runtime.etypes or runtime.typelink symbol")
+	if types == nil || etypes == nil || typelink == nil || pclntab == nil {
+		return 0, fmt.Errorf("typenames: no runtime.types, runtime.etypes, runtime.typelink or runtime.pclntab symbol")
 	}
 	im := &image{data: data, types: types.Value, end: etypes.Value}
 	for _, s := range f.Sections {
@@ -193,14 +195,61 @@ func rewrite(data []byte, names map[string]string) (int, error) {
 		clear(record[1+w:])
 		changed++
 	}
-	if changed == 0 {
-		return 0, nil
+	if changed > 0 {
+		if err := sortTypelinks(im, typelink); err != nil {
+			return 0, err
+		}
 	}
-	if err := sortTypelinks(im, typelink); err != nil {
+	funcs, err := rewriteFuncNames(f, data, pclntab.Value, names)
+	if err != nil {
 		return 0, err
+	}
+	return changed + funcs, nil
+}
+
+// rewriteFuncNames rewrites the function names of the module's pclntab
+// (runtime.FuncForPC, stack traces, profiles): the names are NUL-ended
+// strings, one per function, so a shorter name is written in place.
+func rewriteFuncNames(f *elf.File, data []byte, pclntab uint64, names map[string]string) (int, error) {
+	var sec *elf.Section
+	for _, s := range f.Sections {
+		if s.Type != elf.SHT_NOBITS && s.Addr <= pclntab && pclntab < s.Addr+s.Size {
+			sec = s
+		}
+	}
+	if sec == nil {
+		return 0, fmt.Errorf("typenames: no section holds the pclntab")
+	}
+	// The header (runtime.pcHeader): magic uint32, four bytes, nfunc,
+	// nfiles, an unused word, then the offsets of the funcnametab and of
+	// the cutab that follows it.
+	hdr := data[sec.Offset+(pclntab-sec.Addr) : sec.Offset+sec.Size]
+	if len(hdr) < 48 || hdr[7] != 8 || binary.LittleEndian.Uint32(hdr) != pclntabMagic {
+		return 0, fmt.Errorf("typenames: the pclntab header is not go1.20's")
+	}
+	from, to := binary.LittleEndian.Uint64(hdr[32:]), binary.LittleEndian.Uint64(hdr[40:])
+	if from > to || to > uint64(len(hdr)) {
+		return 0, fmt.Errorf("typenames: the funcnametab is out of the pclntab")
+	}
+	tab := hdr[from:to]
+	changed := 0
+	for len(tab) > 0 {
+		end := bytes.IndexByte(tab, 0)
+		if end < 0 {
+			break
+		}
+		if repl, ok := replace(string(tab[:end]), names); ok {
+			n := copy(tab, repl)
+			clear(tab[n:end])
+			changed++
+		}
+		tab = tab[end+1:]
 	}
 	return changed, nil
 }
+
+// pclntabMagic is abi.Go120PCLnTabMagic, the pclntab's layout since go1.20.
+const pclntabMagic = 0xfffffff1
 
 // sortTypelinks sorts the module's typelinks (offsets of types from
 // runtime.types) by the types' names, as the linker did before the names

@@ -62,6 +62,17 @@ func TestRewritePlugin(t *testing.T) {
 	if !sort.StringsAreSorted(links) {
 		t.Errorf("typelinks are not sorted by name")
 	}
+	funcs := funcNames(t, so)
+	for _, want := range []string{"main.Show", "main.main", "fmt.Sprintf"} {
+		if !funcs[want] {
+			t.Errorf("no function named %q", want)
+		}
+	}
+	for s := range funcs {
+		if strings.Contains(s, "gk7/c1.") {
+			t.Errorf("function name %q keeps the path", s)
+		}
+	}
 	if n2, err := Rewrite(so, map[string]string{"gk7/c1": "main"}); err != nil || n2 != 0 {
 		t.Errorf("second rewrite = %d, %v; want 0, nil", n2, err)
 	}
@@ -191,4 +202,28 @@ func BenchmarkRewrite(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// funcNames returns the names in the file's funcnametab.
+func funcNames(t *testing.T, file string) map[string]bool {
+	t.Helper()
+	f, err := elf.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sec := f.Section(".gopclntab")
+	if sec == nil {
+		t.Fatal("no .gopclntab")
+	}
+	b, err := sec.Data()
+	if err != nil {
+		t.Fatal(err)
+	}
+	from, to := binary.LittleEndian.Uint64(b[32:]), binary.LittleEndian.Uint64(b[40:])
+	names := map[string]bool{}
+	for _, s := range bytes.Split(b[from:to], []byte{0}) {
+		names[string(s)] = true
+	}
+	return names
 }
