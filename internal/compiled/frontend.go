@@ -227,7 +227,14 @@ const goRecover = "defer gk_goPanic(); "
 // interrupted goroutine exits (runtime.Goexit runs its deferred calls):
 // a panic would kill the process when the goroutine was started by an
 // interpreted go statement, whose recover the interpreter's stop skips.
-const stopCheck = "if Gk_stop.Load() { gk_exit() }; "
+// The panic never runs (gk_exit does not return): it tells gc that the
+// check's branch ends there, so no value of the function has to be saved
+// across the call on the hot path. With a plain call, fib(30) took 1.2-1.45x
+// the time of an unchecked fib; with this form the same.
+const stopCheck = "if Gk_stop.Load() { panic(gk_exit()) }; "
+
+// gkExitSrc declares the function stopCheck calls.
+const gkExitSrc = "// gk_exit ends an interrupted goroutine; it never returns.\nfunc gk_exit() interface{} { gkruntime.Goexit(); return nil }\n\n"
 
 func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*Plan, string) {
 	fe.mu.Lock()
@@ -527,7 +534,7 @@ func (fe *frontEnd) plan(n int, code string, resolve Resolver, refused bool) (*P
 	}
 	g.WriteString(")\n\n")
 	g.WriteString("// Gk_stop is set on interrupt; compiled code checks it at function entries and loop iterations.\nvar Gk_stop gkatomic.Bool\n\n")
-	g.WriteString("// gk_exit ends an interrupted goroutine.\nfunc gk_exit() { gkruntime.Goexit() }\n\n")
+	g.WriteString(gkExitSrc)
 	if goPanic {
 		g.WriteString(goPanicSrc)
 	}
