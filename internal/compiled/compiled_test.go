@@ -233,3 +233,22 @@ func TestWaitSetUp(t *testing.T) {
 	off := New(Options{Mode: Off})
 	off.WaitSetUp(context.Background(), "func f() {}") // never started: returns
 }
+
+func TestUnexportedSelections(t *testing.T) {
+	for _, tt := range []struct {
+		code string
+		want []string
+	}{
+		{"_, ok := c.data[\"a\"]\nfmt.Println(ok, c.order)", []string{"c"}},
+		{"c.Put(1)\nfmt.Println(c)", nil},
+		{"x.y.z", []string{"x", "y"}},
+		{"a.b\nd . e", []string{"a", "d"}},
+		{"s := \"c.data\" // c.order", nil},
+		{"f().x", nil},
+	} {
+		got := unexportedSelections(tt.code)
+		if strings.Join(got, ",") != strings.Join(tt.want, ",") {
+			t.Errorf("unexportedSelections(%q) = %q, want %q", tt.code, got, tt.want)
+		}
+	}
+}

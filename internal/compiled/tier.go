@@ -203,6 +203,14 @@ type LentVar struct {
 	Type    string   // its Go type, e.g. []int or map[string]time.Duration
 	Imports []string // the packages Type names
 	Ptr     any      // its address (*T)
+	// Retyped says that Type names types a compiled statement cell
+	// declared again from an interpreted cell's source (lent generic
+	// types): the cell declares them again too, and sees the variable
+	// through a pointer of its own version of the type, after checking
+	// that the two versions have the same layout (gk_retype). Only for a
+	// cell that needs it: one that reads an unexported field or calls an
+	// unexported method of the variable, which the interpreter cannot.
+	Retyped bool
 }
 
 // SetVarLender gives the tier the session's interpreted globals by name.
@@ -232,6 +240,13 @@ func (t *Tier) mayBorrow(code string) bool {
 	for _, name := range identsOf(code) {
 		if d, ok := t.lend(name); ok && d.Generic {
 			return true
+		}
+	}
+	if t.lendVar != nil {
+		for _, name := range unexportedSelections(code) {
+			if v, ok := t.lendVar(name); ok && v.Retyped {
+				return true
+			}
 		}
 	}
 	return false

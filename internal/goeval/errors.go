@@ -285,11 +285,21 @@ func describePanic(v any) (name, msg string) {
 	if m := exitRE.FindStringSubmatch(msg); m != nil {
 		return errPanic, fmt.Sprintf("os.Exit(%s) called: the kernel keeps running", m[1])
 	}
+	if strings.Contains(msg, "reflect") && strings.Contains(msg, "unexported") {
+		// Go's words first: a compiled cell's own reflect code panics so
+		// too. In a notebook it is mostly the interpreter, which reaches
+		// into compiled values through reflect.
+		msg += unexportedHint
+	}
 	if isRuntimeError(v, msg) {
 		return errRuntime, msg
 	}
 	return errPanic, msg
 }
+
+// unexportedHint explains reflect's unexported-field panics in an
+// interpreted cell.
+const unexportedHint = " (an interpreted cell cannot read the unexported fields or call the unexported methods of a value whose type a compiled cell made: the interpreter reaches compiled values through reflect, which hides them; a cell that reads them is compiled when the type is a generic type an interpreted cell declared and has not been redefined since)"
 
 // isRuntimeError recognises Go runtime errors and the reflect panics yaegi
 // turns them into (index out of range, nil dereference, ...).

@@ -121,6 +121,9 @@ func (e *Engine) anyGenericLent() bool {
 // underlying reflect type (a Celsius is a float64 to reflect), so the
 // global's real type could not be told.
 func (e *Engine) lentVar(name string) (compiled.LentVar, bool) {
+	if lv, ok := e.retypedVar(name); ok {
+		return lv, true
+	}
 	e.mu.Lock()
 	for _, norm := range e.types {
 		f := strings.Fields(norm)
@@ -145,6 +148,80 @@ func (e *Engine) lentVar(name string) (compiled.LentVar, bool) {
 	}
 	sort.Strings(lv.Imports)
 	return lv, true
+}
+
+// retypedVar lends a global whose value has a type a compiled statement
+// cell declared again from an interpreted cell's source (a lent generic
+// type: c := NewCache[string, int](2) made *cellN.Cache[string,int]), so
+// that a later cell that reads its unexported fields is compiled with the
+// type declared again too (LentVar.Retyped). yaegi cannot mistake such a
+// value's type: only compiled code makes it.
+func (e *Engine) retypedVar(name string) (compiled.LentVar, bool) {
+	e.mu.Lock()
+	n := e.genericLent
+	e.mu.Unlock()
+	if n == 0 {
+		return compiled.LentVar{}, false
+	}
+	v, ok := e.safeGlobals()[name]
+	if !ok || !v.IsValid() || !v.CanAddr() {
+		return compiled.LentVar{}, false
+	}
+	found := false
+	expr, ok := lentTypeExpr(v.Type(), func(base string) bool {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		l, ok := e.lendable[base]
+		return ok && strings.HasPrefix(l.Source, "type ")
+	}, &found, 0)
+	if !ok || !found {
+		return compiled.LentVar{}, false
+	}
+	return compiled.LentVar{Type: expr, Ptr: v.Addr().Interface(), Retyped: true}, true
+}
+
+// lentTypeExpr writes t as a Go type expression of predeclared types and
+// of lendable types of compiled cells (found says whether it has one): a
+// compiled cell's type Cache[string,int] is written Cache[string,int], the
+// name the cell that lends it declares. Type arguments must be spelled by
+// predeclared names alone (reflect writes others with their paths).
+func lentTypeExpr(t reflect.Type, lendable func(string) bool, found *bool, depth int) (string, bool) {
+	if depth > 8 {
+		return "", false
+	}
+	if t.Name() != "" {
+		if t.PkgPath() == "" {
+			return t.Name(), (t.Kind() <= reflect.Complex128 || t.Kind() == reflect.String) && t.Name() == t.Kind().String()
+		}
+		base, args, generic := strings.Cut(t.Name(), "[")
+		if !compiledCellPath(t.PkgPath()) || !lendable(base) {
+			return "", false
+		}
+		if generic && strings.Trim(args, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,[]*") != "" {
+			return "", false
+		}
+		*found = true
+		return t.Name(), true
+	}
+	elem := func(prefix string) (string, bool) {
+		s, ok := lentTypeExpr(t.Elem(), lendable, found, depth+1)
+		return prefix + s, ok
+	}
+	switch t.Kind() {
+	case reflect.Slice:
+		return elem("[]")
+	case reflect.Array:
+		return elem(fmt.Sprintf("[%d]", t.Len()))
+	case reflect.Pointer:
+		return elem("*")
+	case reflect.Map:
+		k, ok := lentTypeExpr(t.Key(), lendable, found, depth+1)
+		if !ok {
+			return "", false
+		}
+		return elem("map[" + k + "]")
+	}
+	return "", false
 }
 
 // goTypeExpr writes t as a Go type expression when it is made of basic
@@ -202,8 +279,14 @@ func stdlibPath(p string) bool {
 	if strings.Contains(first, ".") || first == "main" || strings.HasPrefix(p, "gokernel") {
 		return false
 	}
-	// Compiled cells' packages are gk<digits>/cN.
-	return !(strings.HasPrefix(first, "gk") && strings.Trim(first[2:], "0123456789") == "")
+	return !compiledCellPath(p)
+}
+
+// compiledCellPath reports whether an import path is a compiled cell's
+// package: gk<digits>/cN.
+func compiledCellPath(p string) bool {
+	first, _, _ := strings.Cut(p, "/")
+	return strings.HasPrefix(first, "gk") && strings.Trim(first[2:], "0123456789") == ""
 }
 
 // mayDeclare reports whether a cell may declare a top-level name (the
