@@ -387,7 +387,7 @@ func (e *editor) render(s, end, prefixLen int) string {
 	return b.String()
 }
 
-// rewriteGo turns `go F(A...)` into a block that evaluates F and the
+// rewriteGo turns `go F(A...)` into a call that evaluates F and the
 // non-constant arguments first (as Go does), then starts a goroutine that
 // recovers its panic and reports it instead of killing the process. The whole
 // replacement stays on the statement's lines; line directives keep the user's
@@ -395,7 +395,13 @@ func (e *editor) render(s, end, prefixLen int) string {
 func (e *editor) rewriteGo(g *ast.GoStmt, prefixLen int) string {
 	call := g.Call
 	var b strings.Builder
-	b.WriteString("{ ")
+	// The hoisted values are locals of a function literal called on the
+	// spot: yaegi gives a block's variables one slot for a whole loop (and
+	// a cell's top level the global frame's), so a goroutine that read
+	// them from the block when it ran could see a later iteration's
+	// (go add(i) in a loop summed the wrong numbers); a call's frame is
+	// its own.
+	b.WriteString("func() { ")
 	piece := func(n ast.Node) string {
 		s, t := e.off(n.Pos(), prefixLen), e.off(n.End(), prefixLen)
 		return e.dir(s) + e.render(s, t, prefixLen)
@@ -422,7 +428,7 @@ func (e *editor) rewriteGo(g *ast.GoStmt, prefixLen int) string {
 	if call.Ellipsis.IsValid() {
 		ell = "..."
 	}
-	fmt.Fprintf(&b, "go func() { defer func() { %s.GoPanic(recover()) }(); %s(%s%s) }() }",
+	fmt.Fprintf(&b, "go func() { defer func() { %s.GoPanic(recover()) }(); %s(%s%s) }() }()",
 		rtAlias, fun, strings.Join(args, ", "), ell)
 	return b.String()
 }
