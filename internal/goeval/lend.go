@@ -121,7 +121,11 @@ func (e *Engine) anyGenericLent() bool {
 // underlying reflect type (a Celsius is a float64 to reflect), so the
 // global's real type could not be told.
 func (e *Engine) lentVar(name string) (compiled.LentVar, bool) {
-	if lv, ok := e.retypedVar(name); ok {
+	v, ok := e.safeGlobals()[name]
+	if !ok || !v.IsValid() || !v.CanAddr() {
+		return compiled.LentVar{}, false
+	}
+	if lv, ok := e.retypedVar(v); ok {
 		return lv, true
 	}
 	e.mu.Lock()
@@ -133,12 +137,14 @@ func (e *Engine) lentVar(name string) (compiled.LentVar, bool) {
 		}
 	}
 	e.mu.Unlock()
-	v, ok := e.safeGlobals()[name]
-	if !ok || !v.IsValid() || !v.CanAddr() {
-		return compiled.LentVar{}, false
-	}
 	imports := map[string]bool{}
-	expr, ok := goTypeExpr(v.Type(), imports, 0)
+	expr, ok := typeExpr(v.Type(), func(t reflect.Type) (string, bool) {
+		if !stdlibPath(t.PkgPath()) || strings.Contains(t.Name(), "[") {
+			return "", false
+		}
+		imports[t.PkgPath()] = true
+		return t.String(), true
+	}, 0)
 	if !ok {
 		return compiled.LentVar{}, false
 	}
@@ -155,78 +161,39 @@ func (e *Engine) lentVar(name string) (compiled.LentVar, bool) {
 // type: c := NewCache[string, int](2) made *cellN.Cache[string,int]), so
 // that a later cell that reads its unexported fields is compiled with the
 // type declared again too (LentVar.Retyped). yaegi cannot mistake such a
-// value's type: only compiled code makes it.
-func (e *Engine) retypedVar(name string) (compiled.LentVar, bool) {
+// value's type: only compiled code makes it. The type is written with the
+// names the lending cell declares (Cache[string,int]); type arguments must
+// be spelled by predeclared names alone (reflect writes others with their
+// paths).
+func (e *Engine) retypedVar(v reflect.Value) (compiled.LentVar, bool) {
 	e.mu.Lock()
-	n := e.genericLent
-	e.mu.Unlock()
-	if n == 0 {
-		return compiled.LentVar{}, false
-	}
-	v, ok := e.safeGlobals()[name]
-	if !ok || !v.IsValid() || !v.CanAddr() {
+	defer e.mu.Unlock()
+	if e.genericLent == 0 {
 		return compiled.LentVar{}, false
 	}
 	found := false
-	expr, ok := lentTypeExpr(v.Type(), func(base string) bool {
-		e.mu.Lock()
-		defer e.mu.Unlock()
-		l, ok := e.lendable[base]
-		return ok && strings.HasPrefix(l.Source, "type ")
-	}, &found, 0)
+	expr, ok := typeExpr(v.Type(), func(t reflect.Type) (string, bool) {
+		base, args, generic := strings.Cut(t.Name(), "[")
+		l, lendable := e.lendable[base]
+		if !compiledCellPath(t.PkgPath()) || !lendable || !strings.HasPrefix(l.Source, "type ") {
+			return "", false
+		}
+		if generic && strings.Trim(args, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,[]*") != "" {
+			return "", false
+		}
+		found = true
+		return t.Name(), true
+	}, 0)
 	if !ok || !found {
 		return compiled.LentVar{}, false
 	}
 	return compiled.LentVar{Type: expr, Ptr: v.Addr().Interface(), Retyped: true}, true
 }
 
-// lentTypeExpr writes t as a Go type expression of predeclared types and
-// of lendable types of compiled cells (found says whether it has one): a
-// compiled cell's type Cache[string,int] is written Cache[string,int], the
-// name the cell that lends it declares. Type arguments must be spelled by
-// predeclared names alone (reflect writes others with their paths).
-func lentTypeExpr(t reflect.Type, lendable func(string) bool, found *bool, depth int) (string, bool) {
-	if depth > 8 {
-		return "", false
-	}
-	if t.Name() != "" {
-		if t.PkgPath() == "" {
-			return t.Name(), (t.Kind() <= reflect.Complex128 || t.Kind() == reflect.String) && t.Name() == t.Kind().String()
-		}
-		base, args, generic := strings.Cut(t.Name(), "[")
-		if !compiledCellPath(t.PkgPath()) || !lendable(base) {
-			return "", false
-		}
-		if generic && strings.Trim(args, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_,[]*") != "" {
-			return "", false
-		}
-		*found = true
-		return t.Name(), true
-	}
-	elem := func(prefix string) (string, bool) {
-		s, ok := lentTypeExpr(t.Elem(), lendable, found, depth+1)
-		return prefix + s, ok
-	}
-	switch t.Kind() {
-	case reflect.Slice:
-		return elem("[]")
-	case reflect.Array:
-		return elem(fmt.Sprintf("[%d]", t.Len()))
-	case reflect.Pointer:
-		return elem("*")
-	case reflect.Map:
-		k, ok := lentTypeExpr(t.Key(), lendable, found, depth+1)
-		if !ok {
-			return "", false
-		}
-		return elem("map[" + k + "]")
-	}
-	return "", false
-}
-
-// goTypeExpr writes t as a Go type expression when it is made of basic
-// types and standard library named types.
-func goTypeExpr(t reflect.Type, imports map[string]bool, depth int) (string, bool) {
+// typeExpr writes t as a Go type expression when it is made of basic
+// types and of named types that named writes, in slices, arrays,
+// pointers, maps and channels.
+func typeExpr(t reflect.Type, named func(reflect.Type) (string, bool), depth int) (string, bool) {
 	if depth > 8 {
 		return "", false
 	}
@@ -237,14 +204,10 @@ func goTypeExpr(t reflect.Type, imports map[string]bool, depth int) (string, boo
 			}
 			return "", false // error, or an interpreted type
 		}
-		if !stdlibPath(t.PkgPath()) || strings.Contains(t.Name(), "[") {
-			return "", false
-		}
-		imports[t.PkgPath()] = true
-		return t.String(), true
+		return named(t)
 	}
 	elem := func(prefix string) (string, bool) {
-		s, ok := goTypeExpr(t.Elem(), imports, depth+1)
+		s, ok := typeExpr(t.Elem(), named, depth+1)
 		return prefix + s, ok
 	}
 	switch t.Kind() {
@@ -255,7 +218,7 @@ func goTypeExpr(t reflect.Type, imports map[string]bool, depth int) (string, boo
 	case reflect.Pointer:
 		return elem("*")
 	case reflect.Map:
-		k, ok := goTypeExpr(t.Key(), imports, depth+1)
+		k, ok := typeExpr(t.Key(), named, depth+1)
 		if !ok {
 			return "", false
 		}

@@ -49,32 +49,29 @@ func TestRewritePlugin(t *testing.T) {
 		t.Fatal("no name rewritten")
 	}
 	all, links := readNames(t, so)
-	for _, want := range []string{"*main.F[main.foo]", "*[]*main.F[main.zed]", "*map[string]main.F[main.foo]"} {
-		if !all[want] {
-			t.Errorf("no type named %q", want)
-		}
-	}
-	for s := range all {
-		if strings.Contains(s, "gk7/c1.") {
-			t.Errorf("type name %q keeps the path", s)
-		}
-	}
+	checkNames(t, "type", all, "*main.F[main.foo]", "*[]*main.F[main.zed]", "*map[string]main.F[main.foo]")
 	if !sort.StringsAreSorted(links) {
 		t.Errorf("typelinks are not sorted by name")
 	}
-	funcs := funcNames(t, so)
-	for _, want := range []string{"main.Show", "main.main", "fmt.Sprintf"} {
-		if !funcs[want] {
-			t.Errorf("no function named %q", want)
-		}
-	}
-	for s := range funcs {
-		if strings.Contains(s, "gk7/c1.") {
-			t.Errorf("function name %q keeps the path", s)
-		}
-	}
+	checkNames(t, "function", funcNames(t, so), "main.Show", "main.main", "fmt.Sprintf")
 	if n2, err := Rewrite(so, map[string]string{"gk7/c1": "main"}); err != nil || n2 != 0 {
 		t.Errorf("second rewrite = %d, %v; want 0, nil", n2, err)
+	}
+}
+
+// checkNames checks that names holds every one of want and that none of
+// names keeps the path gk7/c1.
+func checkNames(t *testing.T, kind string, names map[string]bool, want ...string) {
+	t.Helper()
+	for _, w := range want {
+		if !names[w] {
+			t.Errorf("no %s named %q", kind, w)
+		}
+	}
+	for s := range names {
+		if strings.Contains(s, "gk7/c1.") {
+			t.Errorf("%s name %q keeps the path", kind, s)
+		}
 	}
 }
 
