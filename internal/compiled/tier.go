@@ -86,7 +86,7 @@ type Tier struct {
 	archives map[string]string
 	// pkgNames maps the package path of every cell built to the name its
 	// types are shown with ("main" for a whole cell, cellN for a library
-	// cell): typenames rewrites generic instantiations' names with it.
+	// cell): typenames rewrites the names of its types and functions with it.
 	pkgNames map[string]string
 
 	mods modState // third-party modules (modules.go)
